@@ -1,0 +1,483 @@
+"""Configuration: TOML file (tomllib) + MAILBOT_* environment → one validated, frozen :class:`Config`.
+
+Environment variables override the file:
+
+- ``MAILBOT_CONFIG``          the file, when ``--config`` is not given
+- ``MAILBOT_DATABASE_URL``    any SQLAlchemy URL (default ``sqlite:///mailbot.db``)
+- ``MAILBOT_IMAP_URL``        replaces the URL of the first ``[[imap]]`` account (or creates one named "main")
+- ``MAILBOT_IMAP_PASSWORD``   password for it when the URL carries none
+- ``MAILBOT_SMTP_URL``        replaces ``[smtp] url``
+- ``MAILBOT_SMTP_PASSWORD``   password for it when the URL carries none
+
+Every error names the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+from .settings import ImapSettings, MaildirSettings, SmtpSettings
+from .urls import parse_server_url, redact_url
+
+DEFAULT_DATABASE_URL = "sqlite:///mailbot.db"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    name: str = "自治区质量技术监督局办公室"
+    address: str = "jbgs@xjzj.gov.cn"  # the From of every reply
+    contact: str = "邹思媛，电话 0991-2817458，传真 0991-2316124"
+    own_addresses: tuple[str, ...] = ("jbgs@xjzj.gov.cn", "jbgs@xjnewqi.gov.cn")
+    notify: tuple[str, ...] = ("jbgs@xjzj.gov.cn",)  # office staff told about quarantine, failures, last reminders
+    alert_recipients: tuple[str, ...] = ()  # duty recipients of urgent-report alerts
+    tracking_prefix: str = "JB"
+    message_id_domain: str = "mailbot.xjzj.gov.cn"
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    rate_limit_count: int = 10  # replies per sender …
+    rate_limit_hours: float = 3.0  # … per this many hours
+    hold_on_auth_failure: bool = False  # hold receipts for senders failing Authentication-Results
+    write_dir: Path | None = None  # demo: write replies as .eml files here instead of sending
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    interval_seconds: float = 5.0
+    max_attempts: int = 8
+    backoff_base_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    batch_size: int = 50
+
+
+@dataclass(frozen=True)
+class CaseSettings:
+    followup_interval_hours: float = 12.0
+    max_reminders: int = 3
+    link_window_days: float = 7.0
+    similarity_threshold: float = 0.35
+
+
+@dataclass(frozen=True)
+class DomainSettings:
+    old_domains: tuple[str, ...] = ("xjnewqi.gov.cn",)
+    new_domain: str = "xjzj.gov.cn"
+    cutover: date = date(2012, 5, 1)
+    notice_interval_days: float = 30.0
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_message_bytes: int = 60 * 1024 * 1024
+    max_parts: int = 500
+    max_attachment_text: int = 200_000
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    timezone: ZoneInfo
+    database_url: str
+    imap: tuple[ImapSettings, ...]
+    maildirs: tuple[MaildirSettings, ...]
+    smtp: SmtpSettings | None
+    office: OfficeSettings
+    replies: ReplySettings
+    outbox: OutboxSettings
+    cases: CaseSettings
+    domains: DomainSettings
+    limits: LimitSettings
+    templates_dir: Path | None
+    deadlines: Mapping[str, Any] = field(default_factory=dict)  # raw table, see deadline_policy()
+    classify: Mapping[str, Any] = field(default_factory=dict)  # raw table, see classify_rules()
+    log_level: str = "INFO"
+
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.path else "<defaults>"
+
+    def redacted_database_url(self) -> str:
+        return redact_url(self.database_url)
+
+
+class _Table:
+    """Typed access to one TOML table that names the file and key in every error."""
+
+    def __init__(self, data: Mapping[str, Any], prefix: str, where: str) -> None:
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{where}: [{prefix}] must be a table")
+        self.data = data
+        self.prefix = prefix
+        self.where = where
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def fail(self, name: str, what: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {self.key(name)}: {what}")
+
+    def get(self, name: str, kind: type[T] | tuple[type, ...], default: T) -> T:
+        self.used.add(name)
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) and bool not in kinds:
+            raise self.fail(name, f"expected {_kind_name(kinds)}, got a boolean")
+        if not isinstance(value, kinds):
+            raise self.fail(name, f"expected {_kind_name(kinds)}, got {type(value).__name__} {value!r}")
+        return value  # type: ignore[return-value]
+
+    def positive(self, name: str, default: float) -> float:
+        value = self.get(name, float, default)
+        if value <= 0:
+            raise self.fail(name, f"must be greater than 0, got {value}")
+        return value
+
+    def count(self, name: str, default: int, minimum: int = 1) -> int:
+        value = self.get(name, int, default)
+        if value < minimum:
+            raise self.fail(name, f"must be at least {minimum}, got {value}")
+        return value
+
+    def strings(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.get(name, list, list(default))
+        if not all(isinstance(v, str) for v in value):
+            raise self.fail(name, "expected a list of strings")
+        return tuple(value)
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.get(name, str, default)
+        if value not in choices:
+            raise self.fail(name, f"must be one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    def path(self, name: str, base: Path | None) -> Path | None:
+        value = self.get(name, str, "")
+        if not value:
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() or base is None else (base / p)
+
+    def sub(self, name: str) -> _Table:
+        self.used.add(name)
+        return _Table(self.data.get(name, {}), self.key(name), self.where)
+
+    def check_unknown(self, allowed_free: bool = False) -> None:
+        if allowed_free:
+            return
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise ConfigError(f"{self.where}: unknown key(s) {', '.join(self.key(k) for k in unknown)}")
+
+
+def _kind_name(kinds: tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+             list: "a list", dict: "a table", datetime: "a date-time", date: "a date"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _addresses(table: _Table, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    values = table.strings(name, default)
+    for v in values:
+        if "@" not in v or any(c in v for c in " \r\n<>,;"):
+            raise table.fail(name, f"{v!r} is not an e-mail address")
+    return tuple(v.lower() for v in values)
+
+
+def _address(table: _Table, name: str, default: str) -> str:
+    value = table.get(name, str, default)
+    if "@" not in value or any(c in value for c in " \r\n<>,;"):
+        raise table.fail(name, f"{value!r} is not an e-mail address")
+    return value.lower()
+
+
+def _instant(table: _Table, name: str, tz: ZoneInfo) -> datetime | None:
+    value = table.get(name, (datetime, date, str), "")
+    if value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise table.fail(name, f"expected an ISO date or date-time, got {value!r}") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+    if isinstance(value, time):
+        raise table.fail(name, "expected a date or date-time, not a bare time")
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInfo, base: Path | None,
+                  use_env: bool) -> ImapSettings:
+    name = table.get("name", str, "main" if index == 0 else f"account{index + 1}")
+    url = table.get("url", str, "")
+    where_url = f"{table.where}: {table.key('url')}"
+    if use_env and env.get("MAILBOT_IMAP_URL"):
+        url = env["MAILBOT_IMAP_URL"]
+        where_url = "MAILBOT_IMAP_URL"
+    if not url:
+        raise table.fail("url", "missing: give imaps://user@host:port/FOLDER (or set MAILBOT_IMAP_URL)")
+    parsed = parse_server_url(url, "imap", where=where_url)
+    password = parsed.password
+    if password is None:
+        password = (env.get("MAILBOT_IMAP_PASSWORD") if use_env else None) or table.get("password", str, "") or None
+    else:
+        table.get("password", str, "")
+    if not parsed.user:
+        raise ConfigError(f"{where_url}: the URL names no user (imaps://USER@host/…)")
+    if password is None:
+        raise ConfigError(f"{where_url}: no password: put it in the URL, in {table.key('password')}, "
+                          "or in MAILBOT_IMAP_PASSWORD")
+    settings = ImapSettings(
+        name=name, host=parsed.host, port=parsed.port, user=parsed.user, password=password,
+        folder=parsed.path or table.get("folder", str, "INBOX"), tls=parsed.tls,
+        ca_file=table.path("ca_file", base),
+        timeout=table.positive("timeout", 60.0),
+        mark=table.choice("mark", ("flag", "move"), "flag"),  # type: ignore[arg-type]
+        done_keyword=table.get("done_keyword", str, "$MailbotDone"),
+        done_folder=table.get("done_folder", str, "mailbot/done"),
+        failed_folder=table.get("failed_folder", str, "mailbot/failed"),
+        idle=table.get("idle", bool, True),
+        idle_renew_seconds=min(table.positive("idle_renew_seconds", 25 * 60.0), 29 * 60.0),
+        poll_interval=table.positive("poll_interval", 60.0),
+        batch_size=table.count("batch_size", 100),
+        archive_before=_instant(table, "archive_before", tz),
+    )
+    table.get("folder", str, "")
+    if any(c in settings.done_keyword for c in " ()[]{}%*\"\\") :
+        raise table.fail("done_keyword", f"{settings.done_keyword!r} is not a valid IMAP keyword")
+    table.check_unknown()
+    return settings
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the configuration. ``path`` None → ``MAILBOT_CONFIG`` → built-in defaults."""
+    env = os.environ if env is None else env
+    if path is None and env.get("MAILBOT_CONFIG"):
+        path = env["MAILBOT_CONFIG"]
+    data: dict[str, Any] = {}
+    file: Path | None = None
+    if path is not None:
+        file = Path(path)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: configuration file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: cannot read: {exc}") from None
+    return build_config(data, env=env, path=file)
+
+
+def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path | None = None) -> Config:
+    where = str(path) if path else "<defaults>"
+    base = path.parent if path else None
+    root = _Table(data, "", where)
+
+    general = root.sub("general")
+    tz_name = general.get("timezone", str, "Asia/Shanghai")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise general.fail("timezone", f"unknown time zone {tz_name!r} (use an IANA name such as Asia/Shanghai)") from None
+    log_level = general.choice("log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+    templates_dir = general.path("templates_dir", base)
+    if templates_dir is not None and not templates_dir.is_dir():
+        raise general.fail("templates_dir", f"{templates_dir} is not a folder")
+    general.check_unknown()
+
+    database = root.sub("database")
+    db_url = database.get("url", str, DEFAULT_DATABASE_URL)
+    if env.get("MAILBOT_DATABASE_URL"):
+        db_url = env["MAILBOT_DATABASE_URL"]
+    if "://" not in db_url:
+        raise ConfigError(f"{where}: database.url: not an SQLAlchemy URL: {redact_url(db_url)}")
+    database.check_unknown()
+
+    root.used.add("imap")
+    imap_tables = data.get("imap", [])
+    if isinstance(imap_tables, Mapping):
+        imap_tables = [imap_tables]
+    if not isinstance(imap_tables, list):
+        raise ConfigError(f"{where}: imap: expected [[imap]] tables")
+    if not imap_tables and env.get("MAILBOT_IMAP_URL"):
+        imap_tables = [{}]
+    imap = []
+    names: set[str] = set()
+    for i, t in enumerate(imap_tables):
+        acct = _imap_account(_Table(t, f"imap[{i}]", where), i, env, tz, base, use_env=(i == 0))
+        if acct.name in names:
+            raise ConfigError(f"{where}: imap[{i}].name: account name {acct.name!r} is used twice")
+        names.add(acct.name)
+        imap.append(acct)
+
+    root.used.add("maildir")
+    maildir_tables = data.get("maildir", [])
+    if isinstance(maildir_tables, Mapping):
+        maildir_tables = [maildir_tables]
+    maildirs = []
+    for i, t in enumerate(maildir_tables):
+        mt = _Table(t, f"maildir[{i}]", where)
+        mpath = mt.path("path", base)
+        if mpath is None:
+            raise mt.fail("path", "missing: the Maildir folder")
+        md = MaildirSettings(name=mt.get("name", str, f"maildir{i + 1}"), path=mpath,
+                             batch_size=mt.count("batch_size", 100), archive_before=_instant(mt, "archive_before", tz))
+        if md.name in names:
+            raise mt.fail("name", f"account name {md.name!r} is used twice")
+        names.add(md.name)
+        mt.check_unknown()
+        maildirs.append(md)
+
+    smtp_t = root.sub("smtp")
+    smtp_url = smtp_t.get("url", str, "")
+    smtp_where = f"{where}: smtp.url"
+    if env.get("MAILBOT_SMTP_URL"):
+        smtp_url, smtp_where = env["MAILBOT_SMTP_URL"], "MAILBOT_SMTP_URL"
+    smtp: SmtpSettings | None = None
+    smtp_password_file = smtp_t.get("password", str, "")
+    if smtp_url:
+        su = parse_server_url(smtp_url, "smtp", where=smtp_where)
+        pw = su.password
+        if pw is None and su.user:
+            pw = env.get("MAILBOT_SMTP_PASSWORD") or smtp_password_file or None
+            if pw is None:
+                raise ConfigError(f"{smtp_where}: user {su.user!r} but no password: put it in the URL, "
+                                  "in smtp.password, or in MAILBOT_SMTP_PASSWORD")
+        smtp = SmtpSettings(host=su.host, port=su.port, user=su.user, password=pw, tls=su.tls,
+                            ca_file=smtp_t.path("ca_file", base), timeout=smtp_t.positive("timeout", 30.0),
+                            helo=smtp_t.get("helo", str, "") or None)
+    else:
+        smtp_t.path("ca_file", base)
+        smtp_t.get("timeout", float, 30.0)
+        smtp_t.get("helo", str, "")
+    smtp_t.check_unknown()
+
+    o = root.sub("office")
+    d = OfficeSettings()
+    office = OfficeSettings(
+        name=o.get("name", str, d.name),
+        address=_address(o, "address", d.address),
+        contact=o.get("contact", str, d.contact),
+        own_addresses=_addresses(o, "own_addresses", d.own_addresses),
+        notify=_addresses(o, "notify", d.notify),
+        alert_recipients=_addresses(o, "alert_recipients", d.alert_recipients),
+        tracking_prefix=o.get("tracking_prefix", str, d.tracking_prefix),
+        message_id_domain=o.get("message_id_domain", str, d.message_id_domain),
+    )
+    if not office.tracking_prefix.replace("_", "").isalnum() or not office.tracking_prefix.isascii():
+        raise o.fail("tracking_prefix", f"use ASCII letters and digits only, got {office.tracking_prefix!r}")
+    o.check_unknown()
+
+    r = root.sub("replies")
+    replies = ReplySettings(
+        rate_limit_count=r.count("rate_limit_count", 10),
+        rate_limit_hours=r.positive("rate_limit_hours", 3.0),
+        hold_on_auth_failure=r.get("hold_on_auth_failure", bool, False),
+        write_dir=r.path("write_dir", base),
+    )
+    r.check_unknown()
+
+    ob = root.sub("outbox")
+    outbox = OutboxSettings(
+        interval_seconds=ob.positive("interval_seconds", 5.0), max_attempts=ob.count("max_attempts", 8),
+        backoff_base_seconds=ob.positive("backoff_base_seconds", 30.0),
+        backoff_max_seconds=ob.positive("backoff_max_seconds", 3600.0), batch_size=ob.count("batch_size", 50))
+    ob.check_unknown()
+
+    c = root.sub("cases")
+    cases = CaseSettings(
+        followup_interval_hours=c.positive("followup_interval_hours", 12.0),
+        max_reminders=c.count("max_reminders", 3, minimum=0),
+        link_window_days=c.positive("link_window_days", 7.0),
+        similarity_threshold=c.positive("similarity_threshold", 0.35))
+    c.check_unknown()
+
+    dm = root.sub("domains")
+    cutover = _instant(dm, "cutover", tz)
+    domains = DomainSettings(
+        old_domains=tuple(x.lower() for x in dm.strings("old", ("xjnewqi.gov.cn",))),
+        new_domain=dm.get("new", str, "xjzj.gov.cn").lower(),
+        cutover=cutover.date() if cutover else date(2012, 5, 1),
+        notice_interval_days=dm.positive("notice_interval_days", 30.0))
+    dm.check_unknown()
+
+    lim = root.sub("limits")
+    limits = LimitSettings(max_message_bytes=lim.count("max_message_bytes", 60 * 1024 * 1024),
+                           max_parts=lim.count("max_parts", 500),
+                           max_attachment_text=lim.count("max_attachment_text", 200_000, minimum=0))
+    lim.check_unknown()
+
+    deadlines = root.sub("deadlines").data
+    classify = root.sub("classify").data
+    root.check_unknown()
+
+    config = Config(path=path, timezone=tz, database_url=db_url, imap=tuple(imap), maildirs=tuple(maildirs),
+                    smtp=smtp, office=office, replies=replies, outbox=outbox, cases=cases, domains=domains,
+                    limits=limits, templates_dir=templates_dir, deadlines=dict(deadlines),
+                    classify=dict(classify), log_level=log_level)
+    # Build the rule objects once now so that a bad table fails at start, naming its key.
+    deadline_policy(config)
+    classify_rules(config)
+    return config
+
+
+def _cached(fn: Callable[[Config], T]) -> Callable[[Config], T]:
+    cache: dict[int, tuple[Config, T]] = {}
+
+    def wrapper(config: Config) -> T:
+        hit = cache.get(id(config))
+        if hit is None or hit[0] is not config:
+            hit = (config, fn(config))
+            cache[id(config)] = hit
+        return hit[1]
+
+    return wrapper
+
+
+@_cached
+def deadline_policy(config: Config) -> Any:
+    """The :class:`mailbot.deadlines.DeadlinePolicy` for this configuration."""
+    from .deadlines import DeadlinePolicy
+
+    where = config.where
+    t = _Table(config.deadlines, "deadlines", where)
+    policy = DeadlinePolicy(
+        urgent_hours=t.positive("urgent_hours", 2.0),
+        routine_mode=t.choice("routine_mode", ("calendar_days", "hours", "working_days"), "calendar_days"),  # type: ignore[arg-type]
+        routine_days=t.count("routine_days", 3),
+        routine_hours=t.positive("routine_hours", 72.0),
+        future_date_tolerance_hours=t.positive("future_date_tolerance_hours", 24.0),
+        past_date_tolerance_days=t.positive("past_date_tolerance_days", 30.0),
+        tz=config.timezone,
+    )
+    t.check_unknown()
+    return policy
+
+
+@_cached
+def classify_rules(config: Config) -> Any:
+    """The :class:`mailbot.classify.ClassifyRules` for this configuration."""
+    from .classify import DEFAULT_RULES, ClassifyRules
+
+    if not config.classify:
+        return DEFAULT_RULES
+    try:
+        return ClassifyRules.from_mapping(config.classify)
+    except ConfigError as exc:
+        raise ConfigError(f"{config.where}: {exc}") from None
