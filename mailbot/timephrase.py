@@ -1,0 +1,544 @@
+"""Chinese time expressions in report text → when the reported event happened.
+
+Pure: no clock (the message's sending time is the ``reference``), no I/O. Regexes are compiled once.
+
+A *phrase* is an optional zone prefix (北京时间 = UTC+8, 新疆时间 = UTC+6), an optional date
+(``2026年11月25日``, ``2026-11-25``, ``11月25日``, ``25日``, ``十一月二十五日``, ``本月25日``,
+``今天``/``昨日``/``当日``/``次日``/``今晨``/``昨晚``…, ``上周五``/``周三``), an optional part of day and an
+optional clock time (``14时30分``, ``14:30``, ``14点半``, ``2时许``), with an optional approximation
+suffix (许/左右/前后/多) and an optional range tail (``至25日``, ``至16时``: the event starts at the start).
+
+Spans (``start`` ≤ event < ``end``) by granularity:
+
+* minute: the minute; hour (``14时``, ``14时许/左右``): the hour;
+* day: 00:00 to the next day's 00:00; month: the calendar month;
+* part of day, local time: 凌晨 00–06, 清晨/早上/早晨/早间/今晨/今早 06–09, 上午 08–12,
+  中午/午间 11–13, 下午/午后 12–18, 傍晚 17–19, 晚上/晚间/今晚/昨晚/当晚 18–24,
+  夜间/夜里/今夜/昨夜/当夜 20–06 (next day), 深夜/半夜 23–03 (next day).
+
+A bare hour after a part of day is read in it: 下午3时 → 15:00, 晚8时 → 20:00, 凌晨1时 → 01:00,
+深夜1时 → 01:00 of the next day; 12时 stays 12:00.
+
+Year inference: a month/day without a year is the most recent such date not after the reference
+date + 1 day (so 12月30日 referenced in January is last year's). A day without a month takes the
+month of the date mentioned just before it, else the most recent such day. 当日/同日/当天/次日 and
+a clock time or part of day without a date refer to the date mentioned before them; with none,
+to the reference date (the previous day when the time would be after the reference).
+
+Which phrase is the event: see :func:`find_time_phrases` (every candidate, with its score and the
+reasons) and :func:`extract_event_time` (the best candidate with a positive score).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from mailbot.model import EventTime, Granularity
+
+__all__ = ["Candidate", "extract_event_time", "find_time_phrases"]
+
+XINJIANG_TIME = timezone(timedelta(hours=6), "新疆时间")
+BEIJING_TIME = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One time phrase found in the text, resolved, with the score that ranks it as the event."""
+
+    text: str  # the phrase as it stands in the text
+    span: tuple[int, int]  # character offsets in the text
+    position: int  # rank among the phrases, 0 = first in the text
+    event: EventTime
+    score: float
+    reasons: tuple[str, ...]  # why the score is what it is, e.g. ("minute:+3.0", "event_word:发生:+1.5")
+
+
+# ---------------------------------------------------------------------------------------------
+# Patterns
+
+_CN_DIGITS = "〇零一二三四五六七八九十廿卅两"
+_NB = rf"(?<![\d{_CN_DIGITS}.．])"  # a number starts here, not inside another number
+_N2 = rf"(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})"
+_YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
+
+_POD_WORDS = "凌晨|清晨|早上|早晨|早间|上午|中午|午间|下午|午后|傍晚|晚上|晚间|夜间|夜里|深夜|半夜"
+_POD = rf"(?P<pod>{_POD_WORDS}|(?:晚|早|夜)(?=\s*{_N2}\s*[时点:：]))"
+_POD_PLAIN = rf"(?:{_POD_WORDS})"
+
+_REL_WORDS = (
+    "大前天|前天|前日|昨天|昨日|昨晨|昨晚|昨夜|今天|今日|今晨|今早|今晚|今夜|当天|当日|当晚|当夜|"
+    "同日|同天|次日|翌日|第二天|前晚|前夜"
+)
+_CLOCK_NOT = (
+    "速|代|期|间|节|候|效|任|髦|尚|事|段|差|装|令|针|意见|要求|建议|措施|做法|经验|内容|问题|原则|举措|"
+    "共识|成效|体会|启示|任务|目标|情况|看法|工作|不足|变化|优势|成果|打算|思考|认识|理由"
+)
+_DATE = (
+    rf"(?:{_NB}(?P<y>{_YEAR})\s*年\s*(?P<m>{_N2})\s*月(?:份)?\s*(?:(?P<d>{_N2})\s*[日号])?"
+    rf"|(?<![\d.\-/])(?P<iy>\d{{4}})(?P<sep>[-./])(?P<im>\d{{1,2}})(?P=sep)(?P<id>\d{{1,2}})(?![\d.])"
+    rf"|(?P<yrel>今年|去年|上年|明年)?(?:(?P<mrel>本|上|下|这|当|同)个?月|{_NB}(?P<m2>{_N2})\s*月(?:份)?)"
+    rf"\s*(?:(?P<d2>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元]))?"
+    rf"|(?<!每)(?P<wkrel>上上|上|本|这|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
+    rf"|(?P<rel>{_REL_WORDS})"
+    rf"|(?<![\d{_CN_DIGITS}.．第〕\]）)a-zA-Z])(?P<d3>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元常均])"
+    r")"
+)
+_WEEK_NOTE = r"(?:\s*[（(]?\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[）)]?)?"
+_CLOCK = (
+    rf"(?:{_NB}(?P<h>{_N2})\s*[时点](?!{_CLOCK_NOT})(?:钟)?"
+    rf"(?:\s*(?:(?P<mi>{_N2})\s*分(?:钟)?|(?P<half>半)|(?P<mi2>\d{{2}})(?![\d分万元%％.])|(?P<zheng>整)))?"
+    rf"|(?<![\d.:])(?P<hh>\d{{1,2}})[:：](?P<mm>\d{{2}})(?:[:：]\d{{2}})?(?![\d:：]))"
+)
+_RANGE_TAIL = (
+    r"(?P<range>\s*(?:至|到|——|—|–|－|~|～|-)\s*"
+    rf"(?:(?:{_N2}\s*月\s*)?{_N2}\s*[日号](?:\s*{_POD_PLAIN})?(?:\s*{_N2}\s*[时点](?:{_N2}分|半)?)?"
+    rf"|(?:{_POD_PLAIN}\s*)?{_N2}\s*[时点](?:\s*{_N2}\s*分|半)?|\d{{1,2}}[:：]\d{{2}}))?"
+)
+_FIRST_CHARS = rf"[\d{_CN_DIGITS}北新乌今去上本下这当同昨前大次翌第周星礼凌清早中午傍晚夜深半]"
+_PHRASE_RE = re.compile(
+    rf"(?={_FIRST_CHARS})(?P<tz>北京时间|新疆时间|乌鲁木齐时间)?\s*(?:{_DATE}{_WEEK_NOTE})?\s*(?:{_POD})?"
+    rf"\s*(?:{_CLOCK})?(?P<approx>许|左右|前后|多)?{_RANGE_TAIL}"
+)
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：．－", "0123456789:.-")
+
+# Part-of-day spans: (start hour, end hour), end may exceed 24 (next day).
+_POD_SPANS: dict[str, tuple[int, int]] = {
+    "凌晨": (0, 6),
+    "清晨": (6, 9),
+    "早上": (6, 9),
+    "早晨": (6, 9),
+    "早间": (6, 9),
+    "早": (6, 9),
+    "上午": (8, 12),
+    "中午": (11, 13),
+    "午间": (11, 13),
+    "下午": (12, 18),
+    "午后": (12, 18),
+    "傍晚": (17, 19),
+    "晚上": (18, 24),
+    "晚间": (18, 24),
+    "晚": (18, 24),
+    "夜间": (20, 30),
+    "夜里": (20, 30),
+    "夜": (20, 30),
+    "深夜": (23, 27),
+    "半夜": (23, 27),
+}
+_PM_PODS = frozenset({"下午", "午后", "傍晚", "晚上", "晚间", "晚", "夜间", "夜里", "夜", "深夜", "半夜"})
+_NIGHT_PODS = frozenset({"夜间", "夜里", "夜", "深夜", "半夜"})
+
+# Relative day words: (anchor, day offset, implied part of day). anchor "ref" = the reference
+# date, "ctx" = the date mentioned before (the reference date when none).
+_REL: dict[str, tuple[str, int, str | None]] = {
+    "今天": ("ref", 0, None),
+    "今日": ("ref", 0, None),
+    "今晨": ("ref", 0, "早上"),
+    "今早": ("ref", 0, "早上"),
+    "今晚": ("ref", 0, "晚上"),
+    "今夜": ("ref", 0, "夜间"),
+    "昨天": ("ref", -1, None),
+    "昨日": ("ref", -1, None),
+    "昨晨": ("ref", -1, "早上"),
+    "昨晚": ("ref", -1, "晚上"),
+    "昨夜": ("ref", -1, "夜间"),
+    "前天": ("ref", -2, None),
+    "前日": ("ref", -2, None),
+    "前晚": ("ref", -2, "晚上"),
+    "前夜": ("ref", -2, "夜间"),
+    "大前天": ("ref", -3, None),
+    "当天": ("ctx", 0, None),
+    "当日": ("ctx", 0, None),
+    "同日": ("ctx", 0, None),
+    "同天": ("ctx", 0, None),
+    "当晚": ("ctx", 0, "晚上"),
+    "当夜": ("ctx", 0, "夜间"),
+    "次日": ("ctx", 1, None),
+    "翌日": ("ctx", 1, None),
+    "第二天": ("ctx", 1, None),
+}
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+
+# Scoring.
+_GRANULARITY_SCORE = {
+    Granularity.MINUTE: 3.0,
+    Granularity.HOUR: 2.8,
+    Granularity.PART_OF_DAY: 2.3,
+    Granularity.DAY: 2.0,
+    Granularity.MONTH: 0.5,
+}
+_EVENT_WORDS_RE = re.compile(
+    "发生|接到|接报|报警|报告称|突发|起火|着火|失火|火灾|爆炸|爆燃|泄漏|泄露|困人|被困|倒塌|坍塌|坠落|"
+    "出现|事故|伤亡|死亡|受伤|召开|举办|开展|组织|检查|抽查|举行|督查|查处|查获|约谈|调研|启动|"
+    "赶赴|到达|进行|参加|联合|部署|处置|停运|故障|冒顶|断裂|侧翻|追尾"
+)
+_CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
+_FUTURE_RE = re.compile("将于|将在|拟于|拟在|计划于|计划在|定于|预计于|预计在|准备于|下一步|即将|将要")
+_DEADLINE_BEFORE_RE = re.compile(
+    "请于|请在|务必于|务必在|须于|需于|必须于|应于|应在|截止|最迟|不迟于|限于|要求于|并于|于.{0,3}$"
+)
+_DEADLINE_AFTER_RE = re.compile(r"\s*(?:前(?!后)|之前|以前|为止|止(?!血)|截止|内(?!容))")
+_SINCE_AFTER_RE = re.compile(r"\s*(?:以来|至今|起(?!火|重|步))")
+_BIRTH_AFTER_RE = re.compile(
+    r"\s*(?:出生|生人|生，|成立|建成|始建|注册|颁布|印发|施行|起施行|起实施|投产|竣工|发布的)"
+)
+_YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并])于\s*$")
+_HOLIDAY_ANNOT_RE = re.compile(r"^\s*(?:到|至)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+
+
+def _cn_int(s: str) -> int:
+    """``25``, ``二十五``, ``廿五``, ``十``, ``两``, ``二〇二六`` → int."""
+    s = s.strip()
+    if s.isascii() and s.isdigit():
+        return int(s)
+    digits = {
+        "〇": 0,
+        "零": 0,
+        "一": 1,
+        "二": 2,
+        "两": 2,
+        "三": 3,
+        "四": 4,
+        "五": 5,
+        "六": 6,
+        "七": 7,
+        "八": 8,
+        "九": 9,
+    }
+    tens = {"十": 1, "廿": 2, "卅": 3}
+    for ch, mult in tens.items():
+        if ch in s:
+            head, _, tail = s.partition(ch)
+            if mult != 1:
+                high = -100 if head else mult
+            elif head:
+                high = digits.get(head, -100)
+            else:
+                high = 1
+            low = digits.get(tail, -100) if tail else 0
+            value = high * 10 + low
+            return value if value >= 0 else -1
+    value = 0
+    for ch in s:
+        if ch not in digits:
+            return -1
+        value = value * 10 + digits[ch]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution
+
+
+@dataclass
+class _Context:
+    reference: datetime
+    last_date: date | None = None
+
+
+def _valid_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _infer_year(m: int, d: int, ref: date) -> date | None:
+    """The most recent month/day not after ``ref`` + 1 day."""
+    limit = ref + timedelta(days=1)
+    for y in range(limit.year, limit.year - 9, -1):
+        cand = _valid_date(y, m, d)
+        if cand is not None and cand <= limit:
+            return cand
+    return None
+
+
+def _infer_month(d: int, ref: date) -> date | None:
+    """The most recent day-of-month ``d`` not after ``ref`` + 1 day."""
+    limit = ref + timedelta(days=1)
+    y, m = limit.year, limit.month
+    for _ in range(4):
+        cand = _valid_date(y, m, d)
+        if cand is not None and cand <= limit:
+            return cand
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return None
+
+
+def _shift_month(y: int, m: int, delta: int) -> tuple[int, int]:
+    idx = y * 12 + (m - 1) + delta
+    return idx // 12, idx % 12 + 1
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    day: date | None
+    month: tuple[int, int] | None  # (year, month) when only a month is known
+    pod: str | None
+    anchor_free: bool  # True when the day was not given (clock/part of day alone)
+
+
+def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolved | None:
+    pod: str | None = None
+    if g["y"] is not None:
+        y, m = _cn_int(g["y"]), _cn_int(g["m"] or "")
+        if not 1 <= m <= 12 or y < 1900:
+            return None
+        if g["d"] is None:
+            return _Resolved(None, (y, m), None, False)
+        day = _valid_date(y, m, _cn_int(g["d"]))
+        return None if day is None else _Resolved(day, None, None, False)
+    if g["iy"] is not None:
+        day = _valid_date(int(g["iy"]), int(g["im"] or 0), int(g["id"] or 0))
+        return None if day is None else _Resolved(day, None, None, False)
+    if g["mrel"] is not None or g["m2"] is not None:
+        if g["mrel"] is not None:
+            base = (ref.year, ref.month)
+            if g["mrel"] in ("当", "同") and ctx.last_date is not None:
+                base = (ctx.last_date.year, ctx.last_date.month)
+            y, m = _shift_month(*base, {"上": -1, "下": 1}.get(g["mrel"], 0))
+            explicit_year = True
+        else:
+            m = _cn_int(g["m2"] or "")
+            if not 1 <= m <= 12:
+                return None
+            yrel = g["yrel"]
+            explicit_year = yrel is not None
+            y = ref.year + {"去年": -1, "上年": -1, "明年": 1}.get(yrel or "", 0)
+        if g["d2"] is None:
+            if not explicit_year and (y, m) > (ref.year, ref.month):
+                y -= 1
+            return _Resolved(None, (y, m), None, False)
+        d = _cn_int(g["d2"])
+        day = _valid_date(y, m, d) if explicit_year else _infer_year(m, d, ref)
+        return None if day is None else _Resolved(day, None, None, False)
+    if g["wd"] is not None:
+        wd = _WEEKDAYS.get(g["wd"], int(g["wd"]) - 1 if g["wd"].isdigit() else 0)
+        rel = g["wkrel"]
+        if rel in ("上", "上上", "下"):
+            monday = ref - timedelta(days=ref.weekday())
+            weeks = {"上": -1, "上上": -2, "下": 1}[rel]
+            return _Resolved(monday + timedelta(days=7 * weeks + wd), None, None, False)
+        return _Resolved(ref - timedelta(days=(ref.weekday() - wd) % 7), None, None, False)
+    if g["rel"] is not None:
+        anchor, offset, pod = _REL[g["rel"]]
+        base_day = ctx.last_date if anchor == "ctx" and ctx.last_date is not None else ref
+        return _Resolved(base_day + timedelta(days=offset), None, pod, False)
+    if g["d3"] is not None:
+        d = _cn_int(g["d3"])
+        if not 1 <= d <= 31:
+            return None
+        day = None
+        if ctx.last_date is not None:
+            day = _valid_date(ctx.last_date.year, ctx.last_date.month, d)
+            if day is not None and day > ref + timedelta(days=1):
+                day = None
+        day = day or _infer_month(d, ref)
+        return None if day is None else _Resolved(day, None, None, False)
+    return _Resolved(None, None, None, True)
+
+
+def _local(day: date, hour: int, minute: int, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=zone) + timedelta(hours=hour, minutes=minute)
+
+
+def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tuple[int, int], bool] | None:
+    """Resolve one phrase match → (event, core span, has explicit day)."""
+    g = m.groupdict()
+    zone: tzinfo = tz
+    if g["tz"] == "北京时间":
+        zone = BEIJING_TIME
+    elif g["tz"] in ("新疆时间", "乌鲁木齐时间"):
+        zone = XINJIANG_TIME
+    ref_local = ctx.reference.astimezone(zone)
+    ref = ref_local.date()
+    resolved = _resolve_date(g, ctx, ref)
+    if resolved is None:
+        return None
+    pod = g["pod"] or resolved.pod
+    if g["pod"] and resolved.pod and g["pod"] != resolved.pod:
+        pod = g["pod"]
+    hour: int | None = None
+    minute = 0
+    granularity = Granularity.HOUR
+    if g["h"] is not None:
+        hour = _cn_int(g["h"])
+        if g["mi"] is not None or g["mi2"] is not None:
+            minute = _cn_int(g["mi"] or g["mi2"] or "")
+            granularity = Granularity.MINUTE
+        elif g["half"]:
+            minute, granularity = 30, Granularity.MINUTE
+        elif g["zheng"]:
+            granularity = Granularity.MINUTE
+    elif g["hh"] is not None:
+        hour, minute, granularity = int(g["hh"]), int(g["mm"] or 0), Granularity.MINUTE
+    if hour is not None and not (0 <= hour <= 24 and 0 <= minute <= 59):
+        return None
+    if (
+        hour is not None
+        and g["h"] is not None
+        and not (g["h"].isascii())
+        and g["h"] == "一"
+        and not (pod or g["approx"] or granularity is Granularity.MINUTE or not resolved.anchor_free)
+    ):
+        return None  # "一点" alone is rarely a clock time
+    day_offset = 0
+    if hour is not None and pod is not None:
+        if pod in _NIGHT_PODS and hour < 6:
+            day_offset = 1
+        elif (pod in _PM_PODS and 1 <= hour < 12) or (pod in ("中午", "午间") and 1 <= hour <= 2):
+            hour += 12
+    if resolved.month is not None and hour is None and pod is None:
+        y, mo = resolved.month
+        start = datetime(y, mo, 1, tzinfo=zone)
+        ny, nm = _shift_month(y, mo, 1)
+        end = datetime(ny, nm, 1, tzinfo=zone)
+        granularity = Granularity.MONTH
+    else:
+        day = resolved.day
+        if resolved.month is not None:
+            return None  # a month with a time of day but no day: not a usable instant
+        if day is None:
+            # clock or part of day alone: the date mentioned before, else the reference's
+            if ctx.last_date is not None:
+                day = ctx.last_date
+            else:
+                day = ref
+                probe_h = hour if hour is not None else _POD_SPANS[pod or "凌晨"][0]
+                if _local(day, probe_h + 24 * day_offset, minute, zone) > ref_local:
+                    day = ref - timedelta(days=1)
+        if hour is not None:
+            start = _local(day, hour + 24 * day_offset, minute, zone)
+            end = start + (timedelta(minutes=1) if granularity is Granularity.MINUTE else timedelta(hours=1))
+        elif pod is not None:
+            lo, hi = _POD_SPANS[pod]
+            start, end = _local(day, lo, 0, zone), _local(day, hi, 0, zone)
+            granularity = Granularity.PART_OF_DAY
+        else:
+            start, end = _local(day, 0, 0, zone), _local(day, 24, 0, zone)
+            granularity = Granularity.DAY
+    core_end = m.start("range") if g["range"] else m.end()
+    core_start = m.start()
+    text = m.string
+    while core_start < core_end and text[core_start].isspace():
+        core_start += 1
+    has_day = resolved.day is not None and not resolved.anchor_free
+    return EventTime(start, end, "", granularity), (core_start, core_end), has_day
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _clause_after(text: str, pos: int, limit: int = 40) -> str:
+    chunk = text[pos : pos + limit]
+    cut = _CLAUSE_END_RE.search(chunk)
+    return chunk[: cut.start()] if cut else chunk
+
+
+def _clause_before(text: str, pos: int, limit: int = 30) -> str:
+    chunk = text[max(0, pos - limit) : pos]
+    cuts = list(_CLAUSE_END_RE.finditer(chunk))
+    return chunk[cuts[-1].end() :] if cuts else chunk
+
+
+def _score(
+    text: str, span: tuple[int, int], event: EventTime, reference: datetime, rank: int
+) -> tuple[float, tuple[str, ...]]:
+    start, end = span
+    reasons: list[str] = []
+    base = _GRANULARITY_SCORE[event.granularity]
+    score = base
+    reasons.append(f"{event.granularity.value}:+{base}")
+    after = _clause_after(text, end)
+    before = _clause_before(text, start)
+    sentence_before = _clause_before(text, start, 60)
+    sentence_after = _clause_after(text, end, 60)
+
+    def add(name: str, value: float) -> None:
+        nonlocal score
+        score += value
+        reasons.append(f"{name}:{value:+}")
+
+    word = _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
+    if word:
+        add(f"event_word:{word.group()}", 1.5)
+    if _YU_BEFORE_RE.search(before):
+        add("yu_before", 0.5)
+    if rank == 0:
+        add("first_phrase", 1.0)
+    elif rank == 1:
+        add("second_phrase", 0.4)
+    if _DEADLINE_AFTER_RE.match(text, end) or _DEADLINE_BEFORE_RE.search(before):
+        add("deadline", -5.0)
+    if "截至" in before or "截止" in before:
+        add("cumulative_until", -4.0)
+    if _SINCE_AFTER_RE.match(text, end):
+        add("since", -2.0)
+    if _FUTURE_RE.search(sentence_before) or _FUTURE_RE.match(sentence_after):
+        add("future_plan", -4.0)
+    if _BIRTH_AFTER_RE.match(text, end):
+        add("birth_or_founding", -4.0)
+    window = text[max(0, start - 80) : start]
+    if window.rfind("《") > window.rfind("》"):
+        add("in_title", -5.0)
+    if event.start > reference + timedelta(days=1):
+        add("after_reference", -3.0)
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if line.strip() == text[start:end].strip() and event.granularity in (Granularity.DAY, Granularity.MONTH):
+        add("date_line", -2.5)
+    return score, tuple(reasons)
+
+
+# ---------------------------------------------------------------------------------------------
+# API
+
+
+def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Candidate]:
+    """Every time phrase in ``text``, resolved against ``reference`` (aware) in ``tz``, in text order.
+
+    Each candidate's ``score`` says how likely it is the reported event's time: finer phrases score
+    higher, event language around it (发生, 接到报警, 召开, 检查…), ``于`` before it and being the first
+    phrase add; deadlines (…前上报, 请于), 截至 statistics, 以来, future plans (将于, 拟于, 下一步),
+    founding/birth dates, titles in 《》, times after the reference and lone date lines (signatures)
+    subtract.
+    """
+    if reference.tzinfo is None:
+        raise ValueError("reference must be timezone-aware")
+    norm = text.translate(_FULLWIDTH)
+    ctx = _Context(reference)
+    found: list[tuple[EventTime, tuple[int, int], bool]] = []
+    for m in _PHRASE_RE.finditer(norm):
+        if not any(m.group(k) for k in ("y", "iy", "m2", "mrel", "wd", "rel", "d3", "pod", "h", "hh")):
+            continue
+        built = _build(m, ctx, tz)
+        if built is None:
+            continue
+        event, span, has_day = built
+        event = EventTime(event.start, event.end, text[span[0] : span[1]], event.granularity)
+        found.append((event, span, has_day))
+        if has_day or event.granularity is Granularity.DAY:
+            ctx.last_date = event.start.date()
+    result = []
+    for rank, (event, span, _) in enumerate(found):
+        score, reasons = _score(norm, span, event, reference, rank)
+        result.append(Candidate(event.text, span, rank, event, round(score, 3), reasons))
+    return result
+
+
+def extract_event_time(text: str, reference: datetime, tz: ZoneInfo) -> EventTime | None:
+    """When the reported event happened: the best-scoring phrase, or None when none scores above 0."""
+    best: Candidate | None = None
+    for cand in find_time_phrases(text, reference, tz):
+        if cand.score > 0 and (best is None or cand.score > best.score):
+            best = cand
+    return best.event if best else None
