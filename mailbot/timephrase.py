@@ -65,7 +65,7 @@ _N2 = rf"(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})"
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
 
 _POD_WORDS = "凌晨|清晨|早上|早晨|早间|上午|中午|午间|下午|午后|傍晚|晚上|晚间|夜间|夜里|深夜|半夜"
-_POD = rf"(?P<pod>{_POD_WORDS}|(?:晚|早|夜)(?=\s*{_N2}\s*[时点:：]))"
+_POD = rf"(?P<pod>{_POD_WORDS}|(?:晚|早|夜)(?=\s*{_N2}\s*[时点:：])|(?<=[日号])(?:晚|夜)(?=[，,。、；\s]))"
 _POD_PLAIN = rf"(?:{_POD_WORDS})"
 
 _REL_WORDS = (
@@ -178,13 +178,15 @@ _EVENT_WORDS_RE = re.compile(
 _CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
 _FUTURE_RE = re.compile("将于|将在|拟于|拟在|计划于|计划在|定于|预计于|预计在|准备于|下一步|即将|将要")
 _DEADLINE_BEFORE_RE = re.compile(
-    "请于|请在|务必于|务必在|须于|需于|必须于|应于|应在|截止|最迟|不迟于|限于|要求于|并于|于.{0,3}$"
+    "请于|请在|务必于|务必在|须于|需于|必须于|应于|应在|截止|最迟|不迟于|限于|要求于|并于"
 )
 _DEADLINE_AFTER_RE = re.compile(r"\s*(?:前(?!后)|之前|以前|为止|止(?!血)|截止|内(?!容))")
 _SINCE_AFTER_RE = re.compile(r"\s*(?:以来|至今|起(?!火|重|步))")
 _BIRTH_AFTER_RE = re.compile(
-    r"\s*(?:出生|生人|生，|成立|建成|始建|注册|颁布|印发|施行|起施行|起实施|投产|竣工|发布的)"
+    r"\s*(?:出生|生人|生，|成立|建成|始建|注册|颁布|印发|施行|起施行|起实施|投产|竣工|发布的|通过|修订|修正|公布)"
 )
+_VAGUE_MONTH_AFTER_RE = re.compile(r"\s*(?:上旬|中旬|下旬|中下旬|初|底|末|中|以来|至今)")
+_OLD_DAYS = 90
 _YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并])于\s*$")
 _HOLIDAY_ANNOT_RE = re.compile(r"^\s*(?:到|至)")
 
@@ -396,6 +398,8 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
         elif (pod in _PM_PODS and 1 <= hour < 12) or (pod in ("中午", "午间") and 1 <= hour <= 2):
             hour += 12
     if resolved.month is not None and hour is None and pod is None:
+        if _VAGUE_MONTH_AFTER_RE.match(m.string, m.end()):
+            return None  # 11月上旬, 11月底, 10月以来: a period, not an event time
         y, mo = resolved.month
         start = datetime(y, mo, 1, tzinfo=zone)
         ny, nm = _shift_month(y, mo, 1)
@@ -479,7 +483,7 @@ def _score(
     if _DEADLINE_AFTER_RE.match(text, end) or _DEADLINE_BEFORE_RE.search(before):
         add("deadline", -5.0)
     if "截至" in before or "截止" in before:
-        add("cumulative_until", -4.0)
+        add("cumulative_until", -5.0)
     if _SINCE_AFTER_RE.match(text, end):
         add("since", -2.0)
     if _FUTURE_RE.search(sentence_before) or _FUTURE_RE.match(sentence_after):
@@ -491,6 +495,8 @@ def _score(
         add("in_title", -5.0)
     if event.start > reference + timedelta(days=1):
         add("after_reference", -3.0)
+    elif event.end < reference - timedelta(days=_OLD_DAYS):
+        add("long_before_reference", -2.5)
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
