@@ -1,0 +1,913 @@
+"""Classify an incoming mail: a table of small named rules, then a chain that decides.
+
+Each rule answers one question about the mail and returns :class:`Hit` values (a stable rule name,
+the text it matched and a weight).  The chain is data (:data:`CHAIN`): non-report kinds are decided
+first (bounce, auto-reply, document request, registration, publicity request, empty/test/thanks), then
+report kinds (follow-up, research) and finally the urgency score: the sum of the weights of the fired
+urgency rules against ``urgent_threshold``.  Every fired rule is kept in
+:attr:`~mailbot.model.Classification.reasons` as ``"name:matched text"`` so the office can see why.
+
+Urgency follows 新质监办发〔2012〕24号 三: 突发事件、重大事故、重要工作动态 *that have happened* are
+紧急信息 (2-hour rule).  Words such as 事故 or 突发事件 are not enough: the rules look at the sentence
+around them and cancel a hit in a drill, training, plan, statistics, prevention or hypothetical
+context, or when the accident happened elsewhere (警示教育).
+
+Pure: no I/O, no clock.  Patterns are compiled once per :class:`ClassifyRules` value (cached).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mailbot.errors import ConfigError
+from mailbot.model import Category, Classification, ParsedMail
+
+__all__ = ["CHAIN", "DEFAULT_RULES", "ClassifyRules", "Hit", "classify", "classify_text"]
+
+_CN_NUM = "〇零一二三四五六七八九十两百几数多"
+
+
+@dataclass(frozen=True)
+class ClassifyRules:
+    """Every keyword list and weight the rules use; override from the ``[classify]`` config table."""
+
+    # -- non-report kinds -------------------------------------------------------------------------
+    bounce_subjects: tuple[str, ...] = (
+        "退信", "系统退信", "Undeliverable", "Undelivered Mail", "Delivery Status Notification",
+        "Mail delivery failed", "Delivery Failure", "Returned mail", "failure notice",
+        "投递失败", "发送失败", "无法投递", "邮件被退回",
+    )  # fmt: skip
+    bounce_senders: tuple[str, ...] = ("mailer-daemon", "postmaster")
+    auto_reply_subjects: tuple[str, ...] = (
+        "自动回复", "自动答复", "Auto Reply", "Auto-Reply", "Autoreply", "Automatic reply",
+        "Out of Office", "Out of the Office", "不在办公室", "休假",
+    )  # fmt: skip
+    registration_markers: tuple[str, ...] = (
+        "信息宣传联络员登记表", "联络员登记表", "联络员登记", "联络员变更", "变更联络员", "更换联络员",
+        "联络员调整", "调整联络员",
+    )  # fmt: skip
+    publicity_markers: tuple[str, ...] = (
+        "宣传报道申报单", "申请宣传申报单", "宣传申报单", "申请宣传", "协助宣传采访", "协助宣传报道",
+        "宣传报道通知单", "申请媒体采访", "申请采访报道",
+    )  # fmt: skip
+    test_markers: tuple[str, ...] = ("测试", "test", "试发", "试一下", "试试")
+    thanks_markers: tuple[str, ...] = ("谢谢", "感谢", "收到", "已收到", "收悉", "好的", "thanks", "thank you")  # fmt: skip
+    request_verbs: tuple[str, ...] = (
+        "请发", "请再发", "请重发", "请提供", "请转发", "请传", "麻烦", "能否", "可否", "能不能", "是否可以",
+        "索要", "索取",
+    )  # fmt: skip
+    request_objects: tuple[str, ...] = (
+        "文件", "通知", "附件", "表格", "登记表", "申报单", "电子版", "模板", "样表", "原文", "word版",
+    )  # fmt: skip
+    attachment_problems: tuple[str, ...] = ("附件打不开", "附件无法打开", "附件损坏", "没有收到附件", "未收到附件")  # fmt: skip
+    # -- report kinds -----------------------------------------------------------------------------
+    followup_markers: tuple[str, ...] = ("续报", "终报", "结报", "补报")
+    followup_weak_markers: tuple[str, ...] = (
+        "进展情况", "最新进展", "处置进展", "事态进展", "处置情况", "处理情况", "后续情况", "后续处置",
+        "善后情况", "调查处理情况",
+    )  # fmt: skip
+    final_markers: tuple[str, ...] = (
+        "终报", "结报", "处置完毕", "处置工作结束", "处置工作已结束", "处置工作全部结束", "已恢复正常",
+        "恢复正常运行", "恢复运行", "恢复生产", "善后工作已完成", "善后工作已经完成", "善后工作全部完成",
+        "善后处理完毕", "善后工作已结束", "事故调查已结束", "事故调查工作已结束", "调查处理工作已结束",
+        "已结案",
+    )  # fmt: skip
+    research_markers: tuple[str, ...] = (
+        "调研信息", "调研报告", "调查与思考", "调研与思考", "调查报告", "调研文章", "调研分析",
+        "的思考", "的调研", "几点思考", "对策建议", "的探讨", "浅谈", "浅析",
+    )  # fmt: skip
+    # -- urgency: positive signals ----------------------------------------------------------------
+    urgent_markers: tuple[str, ...] = (
+        "【紧急】", "【特急】", "【急】", "【突发】", "【加急】", "【急件】", "[紧急]", "[特急]", "[急]",
+        "[突发]", "[加急]", "(紧急)", "(特急)", "(急)", "(突发)", "<紧急>", "紧急信息", "突发事件报告",
+        "紧急报告", "特急", "加急", "急件", "紧急情况",
+    )  # fmt: skip
+    incident_nouns: tuple[str, ...] = (
+        "事故", "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "火灾", "起火", "着火", "失火", "燃烧", "坍塌",
+        "倒塌", "垮塌", "困人", "坠落", "坠亡", "倾覆", "翻倒", "中毒", "窒息", "伤亡", "死亡", "受伤",
+        "遇难", "失联", "被困", "烧伤", "烫伤", "冲顶", "蹲底", "断裂", "脱轨", "险情", "事件", "舆情",
+        "群体性",
+    )  # fmt: skip
+    equipment_words: tuple[str, ...] = (
+        "电梯", "扶梯", "锅炉", "压力容器", "压力管道", "气瓶", "液化气罐", "钢瓶", "储罐", "罐车", "槽车",
+        "起重机", "塔吊", "吊车", "叉车", "游乐设施", "索道", "管道", "反应釜", "高压锅", "燃气",
+        "天然气", "液氨", "液氯", "氨气", "氯气", "煤气", "热水器",
+    )  # fmt: skip
+    event_verbs: tuple[str, ...] = (
+        "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "起火", "着火", "坍塌", "倒塌", "坠落", "倾覆", "伤人",
+        "困人", "冲顶", "蹲底", "断裂", "失控", "破裂",
+    )  # fmt: skip
+    casualty_words: tuple[str, ...] = (
+        "死亡", "受伤", "伤亡", "遇难", "被困", "中毒", "失联", "重伤", "轻伤", "烧伤", "烫伤", "身亡",
+        "丧生", "窒息",
+    )  # fmt: skip
+    response_phrases: tuple[str, ...] = (
+        "接到报警", "接报", "报警称", "接到群众举报后", "赶赴现场", "赶赴事故现场", "赶到现场", "到达现场",
+        "抵达现场", "立即赶赴", "迅速赶赴", "连夜赶赴", "第一时间赶", "紧急处置", "现场处置", "组织救援",
+        "救援", "抢险", "抢救", "救治", "送往医院", "送医", "送至医院", "原因正在调查", "正在调查中",
+        "原因正在进一步调查", "正在进一步调查", "事故调查组", "调查组", "应急响应", "封存", "查封",
+        "停止使用", "疏散", "警戒",
+    )  # fmt: skip
+    public_opinion_phrases: tuple[str, ...] = (
+        "媒体曝光", "被曝光", "曝光", "群体性事件", "聚集上访", "集体上访", "围堵", "网络热议", "网上热议",
+        "网帖", "引发舆情", "舆情事件", "负面报道", "记者暗访",
+    )  # fmt: skip
+    major_event_phrases: tuple[str, ...] = (
+        "重大质量安全事件", "重大质量事件", "重大安全事件", "重大事故", "重特大事故", "较大事故",
+        "突发事件", "突发公共事件", "紧急事件", "严重后果",
+    )  # fmt: skip
+    leader_words: tuple[str, ...] = (
+        "国家质检总局局长", "质检总局局长", "国家质检总局副局长", "质检总局副局长", "国家质检总局领导",
+        "质检总局领导", "总局领导", "国务院领导", "国务院副总理", "国务委员", "中央领导", "国家领导人",
+        "总书记", "副总理", "总理",
+    )  # fmt: skip
+    regional_leader_words: tuple[str, ...] = (
+        "自治区党委书记", "自治区主席", "自治区政府主席", "自治区党委副书记", "自治区副主席",
+        "自治区政府副主席", "自治区领导",
+    )  # fmt: skip
+    visit_words: tuple[str, ...] = (
+        "视察", "检查指导", "考察", "莅临", "到我区", "到我局", "来疆", "到新疆", "赴疆", "调研", "看望",
+        "慰问",
+    )  # fmt: skip
+    # -- urgency: context that makes incident words routine ---------------------------------------
+    drill_words: tuple[str, ...] = ("演练", "演习", "模拟", "推演", "预演", "假设", "假定", "设定")
+    training_words: tuple[str, ...] = (
+        "培训", "讲座", "授课", "课程", "宣讲", "知识竞赛", "考试", "学习贯彻", "组织学习", "集中学习",
+    )  # fmt: skip
+    meeting_words: tuple[str, ...] = (
+        "会议", "会上", "座谈会", "部署会", "推进会", "通报会", "视频会", "电视电话会", "工作会", "现场会",
+        "联席会",
+    )  # fmt: skip
+    plan_words: tuple[str, ...] = (
+        "制定", "制订", "修订", "编制", "完善", "印发", "修改", "出台", "建立健全", "健全",
+    )  # fmt: skip
+    statistics_words: tuple[str, ...] = (
+        "起数", "同比", "环比", "累计", "全年", "上半年", "下半年", "季度", "年度", "今年以来", "近年来",
+        "历年", "共发生", "发生率", "死亡率", "万台", "百分点", "统计", "下降", "总数",
+    )  # fmt: skip
+    hypothetical_words: tuple[str, ...] = (
+        "一旦", "如果", "假如", "倘若", "万一", "如发生", "若发生", "如遇", "遇有", "凡是", "凡发生",
+        "应当", "务必", "必须", "要在", "须在", "防患",
+    )  # fmt: skip
+    elsewhere_words: tuple[str, ...] = (
+        "外省", "省外", "外地", "其他省", "兄弟省", "全国各地", "全国", "国内", "国外", "境外", "某省",
+        "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+        "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
+        "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "香港", "澳门",
+    )  # fmt: skip
+    warning_words: tuple[str, ...] = (
+        "警示教育", "警示", "教训", "为鉴", "为戒", "以案", "案例", "反思",
+    )  # fmt: skip
+    inspection_words: tuple[str, ...] = (
+        "专项检查", "安全检查", "监督检查", "大检查", "排查", "专项整治", "整治", "督查", "抽查", "巡查",
+        "隐患", "专项行动", "执法检查",
+    )  # fmt: skip
+    summary_words: tuple[str, ...] = (
+        "总结", "统计", "同比", "未发生", "全年", "上半年", "下半年", "季度", "工作情况", "汇报", "通报",
+        "安全形势", "分析",
+    )  # fmt: skip
+    publicity_words: tuple[str, ...] = (
+        "宣传", "质量月", "安全生产月", "安全月", "宣传周", "3·15", "3.15", "世界标准日", "计量日",
+        "开放日", "咨询日", "科普",
+    )  # fmt: skip
+    routine_topic_verbs: tuple[str, ...] = (
+        "召开", "举办", "开展", "组织", "部署", "举行", "参加", "推进", "落实", "做好", "加强", "完成",
+        "启动", "深入", "扎实", "积极", "圆满",
+    )  # fmt: skip
+    negation_words: tuple[str, ...] = (
+        "未", "没有", "无", "不", "杜绝", "防止", "预防", "避免", "防范", "遏制", "严防", "减少", "降低",
+        "消除", "确保", "防控", "以防", "谨防", "保障",
+    )  # fmt: skip
+    negation_exceptions: tuple[str, ...] = ("不慎", "不幸", "不明", "不久", "不到", "无证", "无法", "无关")
+    no_casualty_phrases: tuple[str, ...] = (
+        "无人员伤亡", "未造成人员伤亡", "没有造成人员伤亡", "无人员受伤", "未造成人员受伤", "未造成伤亡",
+        "无伤亡",
+    )  # fmt: skip
+    extra_urgent_patterns: tuple[str, ...] = ()  # regular expressions, each adds weight_extra_urgent
+    extra_routine_patterns: tuple[str, ...] = ()  # regular expressions, each adds weight_extra_routine
+    # -- weights ----------------------------------------------------------------------------------
+    weight_subject_marker: float = 2.0
+    weight_header: float = 0.5  # each priority header; weak, never decisive alone
+    weight_header_max: float = 1.0
+    weight_incident_subject: float = 3.0  # incident language in the subject or document title
+    weight_incident_lead: float = 3.0  # ... in the first sentences of the body
+    weight_incident_body: float = 2.0  # ... later in the body
+    weight_incident_extra: float = 0.5  # each further distinct incident phrase
+    weight_incident_extra_max: float = 1.0
+    weight_incident_time: float = 1.0  # a concrete time in the incident sentence
+    weight_casualty: float = 1.5
+    weight_response: float = 1.0  # each distinct response phrase
+    weight_response_max: float = 2.0
+    weight_public_opinion: float = 2.0
+    weight_major_event: float = 1.0
+    weight_important_work: float = 4.0  # national leaders' visit, in subject or lead
+    weight_important_work_body: float = 2.0
+    weight_regional_leader: float = 1.5
+    weight_no_casualty: float = -0.5  # 无人员伤亡 lowers, but an accident still happened
+    weight_drill: float = -3.0
+    weight_training: float = -1.5
+    weight_meeting: float = -1.5
+    weight_plan: float = -1.5
+    weight_inspection: float = -1.0
+    weight_summary: float = -1.5
+    weight_publicity: float = -1.0
+    weight_warning: float = -1.5
+    weight_routine_topic: float = -1.0
+    weight_extra_urgent: float = 3.0
+    weight_extra_routine: float = -3.0
+    urgent_threshold: float = 3.0
+    lead_chars: int = 160  # how much of the body counts as its lead
+
+    @classmethod
+    def from_mapping(cls, d: Mapping[str, Any], *, section: str = "classify") -> ClassifyRules:
+        """Override defaults from a config table; a wrong key or value raises :class:`ConfigError`."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        changes: dict[str, Any] = {}
+        for key, value in d.items():
+            where = f"{section}.{key}"
+            if key not in fields:
+                raise ConfigError(f"{where}: unknown key (known keys: {', '.join(sorted(fields))})")
+            default = getattr(DEFAULT_RULES, key)
+            if isinstance(default, tuple):
+                if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+                    raise ConfigError(f"{where}: expected a list of strings")
+                if not all(isinstance(v, str) and v for v in value):
+                    raise ConfigError(f"{where}: expected a list of strings (non-empty)")
+                if key.endswith("_patterns"):
+                    for v in value:
+                        try:
+                            re.compile(v)
+                        except re.error as exc:
+                            raise ConfigError(f"{where}: bad regular expression {v!r}: {exc}") from exc
+                changes[key] = tuple(value)
+            elif key == "lead_chars":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ConfigError(f"{where}: expected a non-negative integer")
+                changes[key] = value
+            else:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ConfigError(f"{where}: expected a number")
+                changes[key] = float(value)
+        return dataclasses.replace(DEFAULT_RULES, **changes) if changes else DEFAULT_RULES
+
+
+DEFAULT_RULES = ClassifyRules()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One fired rule: its stable name, what it matched, and its weight in the urgency score."""
+
+    rule: str
+    text: str
+    weight: float = 0.0
+
+    @property
+    def reason(self) -> str:
+        return f"{self.rule}:{self.text}"
+
+
+# --------------------------------------------------------------------------------------------------
+# compiled patterns
+
+
+def _alt(words: Iterable[str]) -> str:
+    unique = sorted({unicodedata.normalize("NFKC", w) for w in words if w}, key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(re.escape(w) for w in unique) + ")" if unique else "(?!)"
+
+
+_GAP = r"[^，,。；;！!？?\n]"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rules: ClassifyRules
+    bounce_subject: re.Pattern[str]
+    bounce_sender: re.Pattern[str]
+    auto_reply_subject: re.Pattern[str]
+    registration: re.Pattern[str]
+    publicity: re.Pattern[str]
+    test: re.Pattern[str]
+    thanks: re.Pattern[str]
+    request: re.Pattern[str]
+    attachment_problem: re.Pattern[str]
+    followup: re.Pattern[str]
+    followup_body: re.Pattern[str]
+    followup_weak: re.Pattern[str]
+    final: re.Pattern[str]
+    research: re.Pattern[str]
+    marker: re.Pattern[str]
+    incident: re.Pattern[str]
+    casualty: re.Pattern[str]
+    response: re.Pattern[str]
+    public_opinion: re.Pattern[str]
+    major_event: re.Pattern[str]
+    leader: re.Pattern[str]
+    regional_leader: re.Pattern[str]
+    time: re.Pattern[str]
+    sentence_context: re.Pattern[str]
+    negation: re.Pattern[str]
+    no_casualty: re.Pattern[str]
+    drill: re.Pattern[str]
+    training: re.Pattern[str]
+    meeting: re.Pattern[str]
+    plan: re.Pattern[str]
+    inspection: re.Pattern[str]
+    summary: re.Pattern[str]
+    publicity_ctx: re.Pattern[str]
+    warning: re.Pattern[str]
+    routine_topic: re.Pattern[str]
+    extra_urgent: tuple[re.Pattern[str], ...]
+    extra_routine: tuple[re.Pattern[str], ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _compile(r: ClassifyRules) -> _Compiled:
+    def rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+        return re.compile(pattern, flags)
+
+    n = rf"(?:\d+|[{_CN_NUM}]+)"
+    nouns, cas = _alt(r.incident_nouns), _alt(r.casualty_words)
+    incident = "|".join(
+        (
+            rf"(?P<fs>发生|突发|引发|导致|酿成|出现){_GAP}{{0,14}}?(?P<fn>{nouns})",
+            rf"(?P<en>{_alt(r.equipment_words)}){_GAP}{{0,10}}?(?P<ev>{_alt(r.event_verbs)})",
+            rf"(?P<pn>{_alt(r.event_verbs)}|火灾|中毒|质量安全)(?:事故|事件)",
+            r"(?:事故|事件|险情|火灾)(?:发生后|发生时)",
+        )
+    )
+    casualty = "|".join(
+        (
+            rf"(?:造成|致使|导致|致){_GAP}{{0,20}}?{cas}",
+            rf"{n}(?:人|名{_GAP}{{0,8}}?)(?:当场)?{cas}",
+            rf"{cas}{n}(?:人|名)",
+        )
+    )
+    d = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+    time = (
+        rf"(?:{d}月)?{d}日{_GAP}{{0,6}}?(?:{d}(?:时|点|:\d\d)|凌晨|上午|中午|下午|傍晚|晚上|晚|夜间|夜里|许)"
+        rf"|{d}(?:时|点){d}?分?许|今天|今日|昨天|昨日|当日|当天|今晨|今早|昨晚|昨夜"
+    )
+    leader = rf"(?:{_alt(r.leader_words)}){_GAP}{{0,30}}?(?:{_alt(r.visit_words)})"
+    regional = rf"(?:{_alt(r.regional_leader_words)}){_GAP}{{0,30}}?(?:{_alt(r.visit_words)})"
+    neg = rf"(?!{_alt(r.negation_exceptions)}){_alt(r.negation_words)}"
+    context_words = (
+        *r.drill_words, *r.training_words, *r.meeting_words, *r.statistics_words,
+        *r.hypothetical_words, *r.elsewhere_words, *r.warning_words,
+    )  # fmt: skip
+    plan = rf"(?:{_alt(r.plan_words)}){_GAP}{{0,12}}?预案|预案(?:的)?(?:{_alt(r.plan_words)})"
+    return _Compiled(
+        rules=r,
+        bounce_subject=rx(_alt(r.bounce_subjects), re.I),
+        bounce_sender=rx(rf"(?<![\w.-]){_alt(r.bounce_senders)}@", re.I),
+        auto_reply_subject=rx(_alt(r.auto_reply_subjects), re.I),
+        registration=rx(_alt(r.registration_markers)),
+        publicity=rx(_alt(r.publicity_markers)),
+        test=rx(rf"^\W*(?:{_alt(r.test_markers)})", re.I),
+        thanks=rx(_alt(r.thanks_markers), re.I),
+        request=rx(rf"{_alt(r.request_verbs)}.{{0,20}}?{_alt(r.request_objects)}", re.I),
+        attachment_problem=rx(_alt(r.attachment_problems)),
+        followup=rx(
+            rf"{_alt(r.followup_markers)}|第(?:[二三四五六七八九十]|[2-9]|\d\d)次(?:报告|报送)|第{n}次续报"
+        ),
+        followup_body=rx(
+            rf"(?<![将及随另再待继会予以后需])续报如下|现(?:将|就)?{_GAP}{{0,20}}?续报|特此续报|进行续报|"
+            rf"第(?:[二三四五六七八九十]|[2-9]|\d\d)次(?:报告|报送)|第{n}次续报|(?:终报|结报)如下"
+        ),
+        followup_weak=rx(_alt(r.followup_weak_markers)),
+        final=rx(_alt(r.final_markers)),
+        research=rx(_alt(r.research_markers)),
+        marker=rx(_alt(r.urgent_markers)),
+        incident=rx(incident),
+        casualty=rx(casualty),
+        response=rx(
+            rf"{_alt(r.response_phrases)}|启动{_GAP}{{0,15}}?应急(?:预案|响应)|(?:立即|迅速|连夜|紧急){_GAP}{{0,4}}?"
+            r"(?:派员|派出|赶赴|组织|部署|调集|召开|成立|开展|对)"
+        ),
+        public_opinion=rx(
+            rf"{_alt(r.public_opinion_phrases)}|(?:引发|引起|出现|形成|造成){_GAP}{{0,8}}?舆情"
+        ),
+        major_event=rx(_alt(r.major_event_phrases)),
+        leader=rx(leader),
+        regional_leader=rx(regional),
+        time=rx(time),
+        sentence_context=rx(rf"{_alt(context_words)}|{plan}"),
+        negation=rx(neg),
+        no_casualty=rx(_alt(r.no_casualty_phrases)),
+        drill=rx(_alt(r.drill_words)),
+        training=rx(_alt(r.training_words)),
+        meeting=rx(_alt(r.meeting_words)),
+        plan=rx(plan),
+        inspection=rx(_alt(r.inspection_words)),
+        summary=rx(_alt(r.summary_words)),
+        publicity_ctx=rx(_alt(r.publicity_words)),
+        warning=rx(_alt(r.warning_words)),
+        routine_topic=rx(_alt(r.routine_topic_verbs)),
+        extra_urgent=tuple(rx(p) for p in r.extra_urgent_patterns),
+        extra_routine=tuple(rx(p) for p in r.extra_routine_patterns),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# the mail as the rules see it
+
+_QUOTE_START = re.compile(
+    r"^(?:-{2,}\s*(?:原始邮件|Original Message|转发邮件|Forwarded message)|>|在\s?.{0,60}写道[:：]|On .{0,80}wrote:"
+    r"|发件人[:：]|From:\s)",
+    re.I | re.M,
+)
+_WRAP = re.compile(r"(?<=[\u4e00-\u9fff，、])[ \t]*\r?\n[ \t]*(?=[\u4e00-\u9fff，、])")
+_SENTENCE = re.compile(r"[^。！!？?；;\n]+")
+_MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_SALUTATION = re.compile(r"^.{0,20}[:：]$|^(?:您好|你好|各位领导|领导好)")
+
+
+@dataclass(frozen=True)
+class _Doc:
+    subject: str
+    title: str  # subject plus the attachment's title line when the body only points to it
+    own: str  # the sender's own body text, without quoted text
+    body: str  # ``own``, then attachment text
+    lead: str  # the first sentences of the report
+    sentences: tuple[str, ...]  # the report's sentences (body, attachments); the title is index 0
+    lead_count: int  # how many of ``sentences`` (after the title) form the lead
+    body_size: int  # meaningful characters of the own body (not quoted, no attachments)
+    headers: Mapping[str, str]
+    attachment_names: tuple[str, ...]
+    attachment_types: tuple[str, ...]
+    attachments_text: str
+    dsn_recipients: tuple[str, ...]
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\u3000", " ")
+    return _WRAP.sub("", text)
+
+
+def _meaningful(text: str) -> int:
+    return len(_MEANINGFUL.findall(text))
+
+
+def _prepare(
+    subject: str,
+    body: str,
+    headers: Mapping[str, str] | None,
+    attachments_text: str,
+    attachment_names: Sequence[str],
+    attachment_types: Sequence[str],
+    dsn_recipients: Sequence[str],
+    lead_chars: int,
+) -> _Doc:
+    subject = " ".join(_norm(subject).split())
+    own = _norm(body)
+    quoted = _QUOTE_START.search(own)
+    if quoted:
+        own = own[: quoted.start()]
+    att = _norm(attachments_text)
+    body_size = _meaningful(own)
+    title = subject
+    if body_size < 40 and att.strip():
+        first = att.strip().split("\n", 1)[0].strip()
+        if len(first) <= 60 and "。" not in first:
+            title = f"{subject} {first}".strip()
+    sentences = [s.strip() for s in _SENTENCE.findall(own)]
+    sentences = [s for s in sentences if _meaningful(s) and not _SALUTATION.search(s)]
+    att_sentences = [s.strip() for s in _SENTENCE.findall(att) if _meaningful(s)]
+    report = sentences if body_size >= 40 or not att_sentences else att_sentences
+    lead_count, size = 0, 0
+    for s in report:
+        if size >= lead_chars:
+            break
+        lead_count += 1
+        size += len(s)
+    all_sentences = att_sentences + sentences if report is att_sentences else sentences + att_sentences
+    return _Doc(
+        subject=subject,
+        title=title,
+        own=own,
+        body="\n".join((own, att)),
+        lead="。".join(report[:lead_count]),
+        sentences=(title, *all_sentences),
+        lead_count=lead_count,
+        body_size=body_size,
+        headers={k.lower(): unicodedata.normalize("NFKC", v) for k, v in (headers or {}).items()},
+        attachment_names=tuple(unicodedata.normalize("NFKC", a) for a in attachment_names),
+        attachment_types=tuple(t.lower() for t in attachment_types),
+        attachments_text=att,
+        dsn_recipients=tuple(dsn_recipients),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# rules: each answers one question and returns its hits
+
+Rule = Callable[[_Doc, _Compiled], list[Hit]]
+
+
+def _first(rule: str, pattern: re.Pattern[str], *texts: str, weight: float = 0.0) -> list[Hit]:
+    for text in texts:
+        m = pattern.search(text)
+        if m:
+            return [Hit(rule, m.group(0), weight)]
+    return []
+
+
+def _bounce_header(doc: _Doc, c: _Compiled) -> list[Hit]:
+    ctype = doc.headers.get("content-type", "").lower()
+    if "multipart/report" in ctype and "delivery-status" in ctype:
+        return [Hit("bounce_header", "Content-Type=multipart/report; report-type=delivery-status")]
+    if any(t in ("message/delivery-status", "message/global-delivery-status") for t in doc.attachment_types):
+        return [Hit("bounce_header", "message/delivery-status part")]
+    if doc.dsn_recipients:
+        return [Hit("bounce_header", "dsn_recipients=" + ",".join(doc.dsn_recipients[:3]))]
+    return []
+
+
+def _bounce_sender(doc: _Doc, c: _Compiled) -> list[Hit]:
+    return _first("bounce_sender", c.bounce_sender, doc.headers.get("from", ""))
+
+
+def _bounce_subject(doc: _Doc, c: _Compiled) -> list[Hit]:
+    return _first("bounce_subject", c.bounce_subject, doc.subject)
+
+
+def _auto_reply_header(doc: _Doc, c: _Compiled) -> list[Hit]:
+    h = doc.headers
+    hits: list[Hit] = []
+    auto = h.get("auto-submitted", "").strip().lower()
+    if auto and not auto.startswith("no"):
+        hits.append(Hit("auto_reply_header", f"Auto-Submitted={auto}"))
+    for name in ("x-autoreply", "x-autorespond", "x-autoresponse"):
+        if h.get(name, "").strip() and h[name].strip().lower() not in ("no", "false", "0"):
+            hits.append(Hit("auto_reply_header", f"{name}={h[name].strip()}"))
+    suppress = h.get("x-auto-response-suppress", "").lower()
+    if re.search(r"\b(?:oof|all)\b", suppress):
+        hits.append(Hit("auto_reply_header", f"X-Auto-Response-Suppress={suppress}"))
+    if h.get("precedence", "").strip().lower() == "auto_reply":
+        hits.append(Hit("auto_reply_header", "Precedence=auto_reply"))
+    return hits
+
+
+def _auto_reply_subject(doc: _Doc, c: _Compiled) -> list[Hit]:
+    return _first("auto_reply_subject", c.auto_reply_subject, doc.subject)
+
+
+def _short(doc: _Doc, limit: int) -> bool:
+    return doc.body_size <= limit and not doc.attachments_text.strip()
+
+
+def _document_request(doc: _Doc, c: _Compiled) -> list[Hit]:
+    if not _short(doc, 120) or doc.attachment_names:
+        return []
+    return _first("document_request", c.attachment_problem, doc.subject, doc.own) or _first(
+        "document_request", c.request, doc.own, doc.subject
+    )
+
+
+def _marked(rule: str, pattern: re.Pattern[str], doc: _Doc, lead_only: int = 300) -> list[Hit]:
+    for name in doc.attachment_names:
+        m = pattern.search(name)
+        if m:
+            return [Hit(f"{rule}_attachment", name)]
+    body = doc.body if doc.body_size <= 500 else doc.body[:lead_only]
+    return _first(rule, pattern, doc.subject, body, doc.attachments_text)
+
+
+def _registration(doc: _Doc, c: _Compiled) -> list[Hit]:
+    return _marked("registration", c.registration, doc)
+
+
+def _publicity_request(doc: _Doc, c: _Compiled) -> list[Hit]:
+    return _marked("publicity_request", c.publicity, doc)
+
+
+def _empty(doc: _Doc, c: _Compiled) -> list[Hit]:
+    if doc.body_size == 0 and not doc.attachment_names and _meaningful(doc.subject) <= 4:
+        return [Hit("no_content", "empty")]
+    return []
+
+
+def _test_mail(doc: _Doc, c: _Compiled) -> list[Hit]:
+    if not _short(doc, 30):
+        return []
+    return _first("test_mail", c.test, doc.subject, doc.own.strip())
+
+
+def _thanks(doc: _Doc, c: _Compiled) -> list[Hit]:
+    if not _short(doc, 30) or doc.attachment_names:
+        return []
+    return _first("thanks", c.thanks, doc.own.strip(), doc.subject)
+
+
+def _followup_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
+    hits = _first("followup_marker", c.followup, doc.title)
+    if not hits:
+        hits = _first("followup_marker", c.followup_body, doc.lead, doc.body[:400])
+    return hits
+
+
+def _research_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
+    if c.leader.search(doc.title) or c.regional_leader.search(doc.title):
+        return []  # 领导到我区调研 is a work development, not a 调研信息
+    names = " ".join(doc.attachment_names)
+    return _first("research_marker", c.research, doc.title, names)
+
+
+def _subject_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
+    return _first("subject_marker", c.marker, doc.subject, weight=c.rules.weight_subject_marker)
+
+
+def _priority_headers(doc: _Doc, c: _Compiled) -> list[Hit]:
+    h, w = doc.headers, c.rules.weight_header
+    hits: list[Hit] = []
+    prio = h.get("x-priority", "").strip()
+    if prio[:1] in ("1", "2"):
+        hits.append(Hit("header", f"X-Priority={prio[:1]}", w))
+    for name, values in (
+        ("importance", ("high",)),
+        ("priority", ("urgent",)),
+        ("x-msmail-priority", ("high",)),
+    ):
+        value = h.get(name, "").strip().lower()
+        if value in values:
+            hits.append(Hit("header", f"{name.title()}={value}", w))
+    total = 0.0
+    capped: list[Hit] = []
+    for hit in hits:
+        weight = max(0.0, min(hit.weight, c.rules.weight_header_max - total))
+        total += weight
+        capped.append(Hit(hit.rule, hit.text, weight))
+    return capped
+
+
+def _where(doc: _Doc, index: int) -> str:
+    return "title" if index == 0 else ("lead" if index <= doc.lead_count else "body")
+
+
+def _live_matches(
+    doc: _Doc, c: _Compiled, pattern: re.Pattern[str]
+) -> tuple[list[tuple[int, re.Match[str]]], list[Hit]]:
+    """Matches of ``pattern`` per sentence that no context cancels, and the contexts that cancelled."""
+    live: list[tuple[int, re.Match[str]]] = []
+    cancels: list[Hit] = []
+    for i, sentence in enumerate(doc.sentences):
+        for m in pattern.finditer(sentence):
+            before = re.split(r"[，,、]", sentence[max(0, m.start() - 8) : m.start()])[-1]
+            negated = c.negation.search(before)
+            if negated:
+                cancels.append(Hit("negation", negated.group(0) + m.group(0)))
+                continue
+            context = c.sentence_context.search(sentence)
+            if context:
+                cancels.append(Hit("routine_context", context.group(0)))
+                continue
+            live.append((i, m))
+    return live, cancels
+
+
+def _show(m: re.Match[str]) -> str:
+    groups = m.groupdict()
+    for start, end in (("fs", "fn"), ("en", "ev")):
+        if groups.get(start) and groups.get(end):
+            return f"{groups[start]}…{groups[end]}"
+    return m.group(0)[:24]
+
+
+def _incident_language(doc: _Doc, c: _Compiled) -> list[Hit]:
+    r = c.rules
+    live, cancels = _live_matches(doc, c, c.incident)
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    extra = 0.0
+    for i, m in live:
+        text = _show(m)
+        if text in seen:
+            continue
+        seen.add(text)
+        if not hits:
+            where = _where(doc, i)
+            weight = {"title": r.weight_incident_subject, "lead": r.weight_incident_lead}.get(
+                where, r.weight_incident_body
+            )
+            hits.append(Hit("incident_language", text, weight))
+        else:
+            w = max(0.0, min(r.weight_incident_extra, r.weight_incident_extra_max - extra))
+            extra += w
+            hits.append(Hit("incident_language", text, w))
+    return hits + _dedupe(cancels)
+
+
+def _incident_time(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A concrete time (5月3日14时, 今日上午 …) in a sentence of the body that tells of an incident."""
+    for pattern in (c.incident, c.casualty):
+        live, _ = _live_matches(doc, c, pattern)
+        for i, _m in live:
+            t = c.time.search(doc.sentences[i]) if i > 0 else None
+            if t:
+                return [Hit("incident_time", t.group(0), c.rules.weight_incident_time)]
+    return []
+
+
+def _casualty(doc: _Doc, c: _Compiled) -> list[Hit]:
+    live, _ = _live_matches(doc, c, c.casualty)
+    return [Hit("casualty", live[0][1].group(0), c.rules.weight_casualty)] if live else []
+
+
+def _response(doc: _Doc, c: _Compiled) -> list[Hit]:
+    live, _ = _live_matches(doc, c, c.response)
+    hits: list[Hit] = []
+    total = 0.0
+    for _, m in live:
+        if any(h.text == m.group(0) for h in hits):
+            continue
+        w = max(0.0, min(c.rules.weight_response, c.rules.weight_response_max - total))
+        total += w
+        hits.append(Hit("response", m.group(0), w))
+    return hits
+
+
+def _public_opinion(doc: _Doc, c: _Compiled) -> list[Hit]:
+    live, _ = _live_matches(doc, c, c.public_opinion)
+    return [Hit("public_opinion", live[0][1].group(0), c.rules.weight_public_opinion)] if live else []
+
+
+def _major_event(doc: _Doc, c: _Compiled) -> list[Hit]:
+    live, _ = _live_matches(doc, c, c.major_event)
+    return [Hit("major_event", live[0][1].group(0), c.rules.weight_major_event)] if live else []
+
+
+def _important_work(doc: _Doc, c: _Compiled) -> list[Hit]:
+    r = c.rules
+    top = f"{doc.title}\n{doc.lead}"
+    m = c.leader.search(top)
+    if m:
+        return [Hit("important_work", m.group(0)[:30], r.weight_important_work)]
+    m = c.leader.search(doc.body)
+    if m:
+        return [Hit("important_work", m.group(0)[:30], r.weight_important_work_body)]
+    return _first("important_work", c.regional_leader, top, weight=r.weight_regional_leader)
+
+
+def _no_casualty(doc: _Doc, c: _Compiled) -> list[Hit]:
+    return _first("negation", c.no_casualty, doc.body, weight=c.rules.weight_no_casualty)
+
+
+def _topic_context(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """Routine work as the topic of the report: the title and the lead say what the mail is about."""
+    r = c.rules
+    topic = f"{doc.title}\n{doc.lead}"
+    hits: list[Hit] = []
+    for pattern, weight in (
+        (c.drill, r.weight_drill),
+        (c.training, r.weight_training),
+        (c.meeting, r.weight_meeting),
+        (c.plan, r.weight_plan),
+        (c.inspection, r.weight_inspection),
+        (c.summary, r.weight_summary),
+        (c.publicity_ctx, r.weight_publicity),
+    ):
+        hits += _first("routine_context", pattern, topic, weight=weight)
+    hits += _first("routine_context", c.warning, doc.body, weight=r.weight_warning)
+    hits += _first("routine_topic", c.routine_topic, doc.subject, weight=r.weight_routine_topic)
+    return hits
+
+
+def _extra_patterns(doc: _Doc, c: _Compiled) -> list[Hit]:
+    text = f"{doc.subject}\n{doc.body}"
+    hits: list[Hit] = []
+    for patterns, rule, weight in (
+        (c.extra_urgent, "extra_urgent", c.rules.weight_extra_urgent),
+        (c.extra_routine, "extra_routine", c.rules.weight_extra_routine),
+    ):
+        for p in patterns:
+            hits += _first(rule, p, text, weight=weight)
+    return hits
+
+
+def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
+    """One hit per reason, in first-seen order, keeping the strongest weight."""
+    out: dict[str, Hit] = {}
+    for h in hits:
+        prev = out.get(h.reason)
+        if prev is None or abs(h.weight) > abs(prev.weight):
+            out[h.reason] = h
+    return list(out.values())
+
+
+# --------------------------------------------------------------------------------------------------
+# the chain: data, in order
+
+CHAIN: tuple[tuple[Category, tuple[Rule, ...]], ...] = (
+    (Category.BOUNCE, (_bounce_header, _bounce_sender, _bounce_subject)),
+    (Category.AUTO_REPLY, (_auto_reply_header, _auto_reply_subject)),
+    (Category.OTHER, (_document_request,)),
+    (Category.REGISTRATION, (_registration,)),
+    (Category.PUBLICITY_REQUEST, (_publicity_request,)),
+    (Category.OTHER, (_empty, _test_mail, _thanks)),
+    (Category.FOLLOWUP, (_followup_marker,)),
+    (Category.RESEARCH, (_research_marker,)),
+)
+"""Gates tried in order: the first whose rules fire decides the category."""
+
+URGENCY_RULES: tuple[Rule, ...] = (
+    _subject_marker,
+    _priority_headers,
+    _incident_language,
+    _incident_time,
+    _casualty,
+    _response,
+    _public_opinion,
+    _major_event,
+    _important_work,
+    _no_casualty,
+    _topic_context,
+    _extra_patterns,
+)
+"""Scored rules: their weights add up to the urgency score."""
+
+_INCIDENT_EVIDENCE = frozenset({"incident_language", "casualty", "public_opinion", "major_event"})
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _decide(doc: _Doc, c: _Compiled) -> Classification:
+    for category, rules in CHAIN:
+        for rule in rules:
+            hits = rule(doc, c)
+            if hits:
+                final = category is Category.FOLLOWUP and bool(c.final.search(f"{doc.title}\n{doc.body}"))
+                reasons = [h.reason for h in _dedupe(hits)]
+                if final:
+                    reasons.append("final_report:" + c.final.findall(f"{doc.title}\n{doc.body}")[0])
+                return Classification(category, tuple(reasons), 0.0, final)
+    scored = _dedupe(h for rule in URGENCY_RULES for h in rule(doc, c))
+    score = round(sum(h.weight for h in scored), 3)
+    reasons = [h.reason for h in scored]
+    evidence = any(h.rule in _INCIDENT_EVIDENCE and h.weight > 0 for h in scored)
+    weak = c.followup_weak.search(doc.title)
+    if weak and evidence:
+        final_m = c.final.search(f"{doc.title}\n{doc.body}")
+        reasons.insert(0, f"followup_marker:{weak.group(0)}")
+        if final_m:
+            reasons.append(f"final_report:{final_m.group(0)}")
+        return Classification(Category.FOLLOWUP, tuple(reasons), score, final_m is not None)
+    threshold = c.rules.urgent_threshold
+    if score >= threshold:
+        final_m = c.final.search(doc.body)
+        reasons.append(f"threshold:{_fmt(score)}>={_fmt(threshold)}")
+        if final_m:
+            reasons.append(f"final_report:{final_m.group(0)}")
+        return Classification(Category.URGENT, tuple(reasons), score, final_m is not None)
+    reasons.append(f"threshold:{_fmt(score)}<{_fmt(threshold)}")
+    return Classification(Category.ROUTINE, tuple(reasons), score, False)
+
+
+def classify_text(
+    subject: str,
+    body: str,
+    headers: Mapping[str, str] | None = None,
+    attachments_text: str = "",
+    rules: ClassifyRules = DEFAULT_RULES,
+    *,
+    attachment_names: Sequence[str] = (),
+    attachment_types: Sequence[str] = (),
+    dsn_recipients: Sequence[str] = (),
+) -> Classification:
+    """Classify plain texts (subject, body, optional headers and attachment text)."""
+    c = _compile(rules)
+    doc = _prepare(
+        subject,
+        body,
+        headers,
+        attachments_text,
+        attachment_names,
+        attachment_types,
+        dsn_recipients,
+        rules.lead_chars,
+    )
+    return _decide(doc, c)
+
+
+def classify(mail: ParsedMail, rules: ClassifyRules = DEFAULT_RULES) -> Classification:
+    """Classify a parsed mail: subject, body, headers, sender and attachments (names and text)."""
+    headers = {k.lower(): v for k, v in mail.headers.items()}
+    if mail.from_addr and "from" not in headers:
+        headers["from"] = mail.from_addr
+    return classify_text(
+        mail.subject,
+        mail.text,
+        headers,
+        "\n".join(a.text for a in mail.attachments if a.text),
+        rules,
+        attachment_names=[a.filename for a in mail.attachments],
+        attachment_types=[a.content_type for a in mail.attachments],
+        dsn_recipients=mail.dsn_recipients,
+    )
