@@ -256,6 +256,7 @@ def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInf
         poll_interval=table.positive("poll_interval", 60.0),
         batch_size=table.count("batch_size", 100),
         archive_before=_instant(table, "archive_before", tz),
+        archive_backlog=table.get("archive_backlog", bool, False),
     )
     table.get("folder", str, "")
     if any(c in settings.done_keyword for c in " ()[]{}%*\"\\") :
@@ -337,7 +338,8 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         if mpath is None:
             raise mt.fail("path", "missing: the Maildir folder")
         md = MaildirSettings(name=mt.get("name", str, f"maildir{i + 1}"), path=mpath,
-                             batch_size=mt.count("batch_size", 100), archive_before=_instant(mt, "archive_before", tz))
+                             batch_size=mt.count("batch_size", 100), archive_before=_instant(mt, "archive_before", tz),
+                             archive_backlog=mt.get("archive_backlog", bool, False))
         if md.name in names:
             raise mt.fail("name", f"account name {md.name!r} is used twice")
         names.add(md.name)

@@ -30,6 +30,7 @@ class ImapSettings:
     poll_interval: float = 60.0  # seconds, when IDLE is not available or disabled
     batch_size: int = 100  # messages per FETCH and per DB transaction
     archive_before: datetime | None = None  # backlog before this instant is archived without replies
+    archive_backlog: bool = False  # archive what the folder held when first seen (when archive_before is None)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class MaildirSettings:
     path: Path
     batch_size: int = 100
     archive_before: datetime | None = None
+    archive_backlog: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,43 @@
+"""The application context: configuration, database, renderer and rule objects, built once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .assess import domain_policy
+from .config import Config, classify_rules, deadline_policy
+from .olddomain import DomainPolicy
+from .replies.render import Renderer
+from .store.db import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    config: Config
+    db: Database
+    renderer: Renderer
+    rules: Any
+    policy: Any
+    domains: DomainPolicy
+    clock: Callable[[], datetime] = field(default=utc_now)
+    drain_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, config: Config, *, clock: Callable[[], datetime] = utc_now, migrate: bool = True) -> App:
+        return cls(config=config, db=Database(config.database_url, migrate_schema=migrate),
+                   renderer=Renderer(config.templates_dir, config.timezone), rules=classify_rules(config),
+                   policy=deadline_policy(config), domains=domain_policy(config), clock=clock)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def close(self) -> None:
+        self.db.dispose()

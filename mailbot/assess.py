@@ -1,0 +1,55 @@
+"""The pure core in one call: parsed mail → classification, event time, judgement, old-domain hit.
+
+Used by the pipeline (before storing) and by ``mailbot inspect`` (nothing stored or sent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from .classify import ClassifyRules, classify
+from .deadlines import DeadlinePolicy, judge
+from .model import Category, Classification, EventTime, Judgement, ParsedMail
+from .olddomain import DomainPolicy, OldDomainHit, find_old_domain
+from .timephrase import extract_event_time
+
+
+@dataclass(frozen=True)
+class Assessment:
+    classification: Classification
+    event: EventTime | None
+    judgement: Judgement
+    old_domain: OldDomainHit | None
+
+    @property
+    def category(self) -> Category:
+        return self.judgement.category
+
+    def with_category(self, category: Category, reason: str, policy: DeadlinePolicy,
+                      internaldate: datetime | None, date_header: datetime | None) -> Assessment:
+        """The same assessment judged again as ``category`` (e.g. a reply that joins an urgent case)."""
+        classification = replace(self.classification, category=category,
+                                 reasons=(*self.classification.reasons, reason))
+        judgement = judge(category, self.event, internaldate=internaldate, date_header=date_header, policy=policy)
+        return replace(self, classification=classification, judgement=judgement)
+
+
+def assess(mail: ParsedMail, *, internaldate: datetime | None, rules: ClassifyRules, policy: DeadlinePolicy,
+           domains: DomainPolicy) -> Assessment:
+    classification = classify(mail, rules)
+    reference = mail.date or internaldate
+    event: EventTime | None = None
+    if reference is not None and classification.category.is_report:
+        # Resolve relative phrases against the sending time; a Date header far from the arrival
+        # time is not trusted as the reference.
+        if internaldate is not None and mail.date is not None and abs((mail.date - internaldate).total_seconds()) > 86400:
+            reference = internaldate
+        event = extract_event_time(mail.all_text(), reference, policy.tz)
+    judgement = judge(classification.category, event, internaldate=internaldate, date_header=mail.date, policy=policy)
+    return Assessment(classification, event, judgement, find_old_domain(mail, domains))
+
+
+def domain_policy(config: Any) -> DomainPolicy:
+    return DomainPolicy(old_domains=tuple(config.domains.old_domains), new_domain=config.domains.new_domain)

@@ -1,0 +1,164 @@
+"""Jinja2 templates → :class:`mailbot.model.Reply` (pure: no clock, no network).
+
+Text templates are ``NAME.txt.j2``; an optional ``NAME.html.j2`` becomes the HTML alternative
+(autoescaped). ``StrictUndefined`` makes a missing variable an error rather than a blank.
+A configured templates folder is searched before the built-in one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from ..model import Reply
+
+CATEGORY_LABELS = {
+    "urgent": "紧急信息",
+    "routine": "一般性信息",
+    "followup": "续报",
+    "research": "调研信息",
+    "auto_reply": "自动回复",
+    "bounce": "退信",
+    "registration": "联络员登记",
+    "publicity_request": "宣传报道申报",
+    "other": "其他来信",
+}
+VERDICT_LABELS = {"on_time": "按时报送", "late": "报送超时", "unknown": "无法判断（未找到事件时间）"}
+GRANULARITY_LABELS = {"minute": "精确到分钟", "hour": "精确到小时", "part_of_day": "时段", "day": "日期", "month": "月份"}
+
+
+def builtin_templates_dir() -> Path:
+    """``templates/`` of the source tree, or of the installed data files."""
+    here = Path(__file__).resolve().parent.parent.parent / "templates"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "mailbot" / "templates"
+
+
+def one_line(value: object) -> str:
+    """Collapse CR/LF and other control characters: nothing from a mail can add a header line."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", str(value)).strip()
+
+
+def format_minutes(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    days, rest = divmod(int(minutes), 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{mins}分钟" if mins else ""]
+    return "".join(parts) or "0分钟"
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path | None, tz: ZoneInfo) -> None:
+        paths = [str(p) for p in (templates_dir, builtin_templates_dir()) if p is not None]
+        loader = jinja2.FileSystemLoader(paths)
+        common: dict[str, Any] = {"loader": loader, "undefined": jinja2.StrictUndefined,
+                                  "keep_trailing_newline": True, "trim_blocks": True, "lstrip_blocks": True}
+        self.text_env = jinja2.Environment(autoescape=False, **common)  # noqa: S701 - plain text mail
+        self.html_env = jinja2.Environment(autoescape=True, **common)
+        self.tz = tz
+        for env in (self.text_env, self.html_env):
+            env.filters["local"] = self.local
+            env.filters["category_label"] = lambda c: CATEGORY_LABELS.get(str(c), str(c))
+            env.filters["verdict_label"] = lambda v: VERDICT_LABELS.get(str(v), str(v))
+            env.filters["granularity_label"] = lambda g: GRANULARITY_LABELS.get(str(g), str(g))
+            env.filters["duration"] = format_minutes
+            env.filters["one_line"] = one_line
+            env.filters["filesize"] = _filesize
+
+    def local(self, value: datetime | None, fmt: str = "%Y年%m月%d日 %H:%M") -> str:
+        if value is None:
+            return "—"
+        return value.astimezone(self.tz).strftime(fmt)
+
+    def has_template(self, name: str) -> bool:
+        try:
+            self.text_env.get_template(name)
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
+    def render_text(self, name: str, context: Mapping[str, Any]) -> str:
+        return self.text_env.get_template(name).render(context)
+
+    def render_mail(
+        self,
+        kind: str,
+        *,
+        template: str,
+        context: Mapping[str, Any],
+        from_addr: str,
+        from_name: str,
+        to: Sequence[str],
+        cc: Sequence[str] = (),
+        subject: str,
+        message_id: str,
+        date: datetime,
+        in_reply_to: str | None = None,
+        references: Iterable[str] = (),
+    ) -> Reply:
+        """Render ``template``.txt.j2 (and .html.j2 when present) into a complete message."""
+        ctx = dict(context)
+        ctx.setdefault("subject", subject)
+        text = self.render_text(f"{template}.txt.j2", ctx)
+        html: str | None = None
+        if self.has_template(f"{template}.html.j2"):
+            html = self.html_env.get_template(f"{template}.html.j2").render(ctx)
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = Address(display_name=one_line(from_name), addr_spec=from_addr)
+        msg["To"] = ", ".join(to)
+        if cc:
+            msg["Cc"] = ", ".join(cc)
+        msg["Subject"] = one_line(subject)[:500]
+        msg["Date"] = format_datetime(date.astimezone(self.tz))
+        msg["Message-ID"] = f"<{message_id}>"
+        refs = [r for r in dict.fromkeys(references) if r and _is_msgid(r)]
+        if in_reply_to and _is_msgid(in_reply_to):
+            msg["In-Reply-To"] = f"<{in_reply_to}>"
+            if in_reply_to not in refs:
+                refs.append(in_reply_to)
+        if refs:
+            msg["References"] = " ".join(f"<{r}>" for r in refs[-20:])
+        msg["Auto-Submitted"] = "auto-replied" if in_reply_to else "auto-generated"
+        msg["X-Auto-Response-Suppress"] = "All"
+        msg["X-Mailbot-Kind"] = kind
+        msg.set_content(text, charset="utf-8", cte="base64")
+        if html is not None:
+            msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+        return Reply(kind=kind, to=tuple(to), cc=tuple(cc), subject=one_line(subject)[:500],
+                     message_id=message_id, raw=msg.as_bytes())
+
+
+_MSGID = re.compile(r"^[^\s<>\x00-\x1f]+$")
+
+
+def _is_msgid(value: str) -> bool:
+    return bool(_MSGID.match(value)) and len(value) < 900
+
+
+def _filesize(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} B"
+
+
+def reply_message_id(kind: str, key: str, domain: str) -> str:
+    """A deterministic Message-ID (without <>) for a reply: the same reply always gets the same id."""
+    digest = hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:16]
+    safe = re.sub(r"[^A-Za-z0-9.-]", "-", key)[:60]
+    return f"{kind}.{safe}.{digest}@{domain}"

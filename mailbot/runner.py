@@ -1,0 +1,241 @@
+"""Polling: sources → pipeline → flag on the server; the watcher loop with reconnect backoff.
+
+Order per batch: fetch → process_one (each message committed) → only then mark done / quarantine on
+the server. A crash anywhere leaves unflagged messages that the next run stores once (dedupe by
+origin, Message-ID and content hash) and flags.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from .app import App
+from .config import Config
+from .errors import SourceError, StoreError
+from .model import FetchedMail, Outcome
+from .pipeline import process_one
+from .replies import compose
+from .replies.outbox import DrainReport, drain
+from .settings import ImapSettings
+from .sources import Source
+from .sources.maildir import MaildirSource
+from .store import queries
+
+log = logging.getLogger(__name__)
+WAIT_SECONDS = 29 * 60.0  # sources cap this by their IDLE renewal or poll interval
+
+
+@dataclass
+class PollStats:
+    fetched: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    already_stored: int = 0
+    errors: list[str] = field(default_factory=list)
+    results: list[tuple[str, object]] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
+
+    def merge(self, other: PollStats) -> None:
+        self.fetched += other.fetched
+        self.already_stored += other.already_stored
+        for k, v in other.outcomes.items():
+            self.outcomes[k] = self.outcomes.get(k, 0) + v
+        self.errors.extend(other.errors)
+        self.results.extend(other.results)
+
+
+class ImapAdapter:
+    """The IMAP source seen through the key-based :class:`Source` protocol (keys are UIDs as text)."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        from .sources.imap import ImapSource
+
+        self.settings = settings
+        self.imap = ImapSource(settings)
+        self.name = settings.name
+        self.batch_size = settings.batch_size
+        self.archive_before = settings.archive_before
+        self.archive_backlog = settings.archive_backlog
+        self.stop_event = self.imap.stop_event
+
+    @property
+    def mailbox(self) -> str:
+        return self.settings.folder
+
+    @property
+    def uidvalidity(self) -> int | None:
+        return int(self.imap.uidvalidity)
+
+    def open(self) -> None:
+        self.imap.open()
+
+    def close(self) -> None:
+        self.imap.close()
+
+    def pending_keys(self) -> list[str]:
+        return [str(u) for u in self.imap.pending_uids()]
+
+    def fetch(self, keys: Sequence[str]) -> list[FetchedMail]:
+        return list(self.imap.fetch([int(k) for k in keys]))
+
+    def mark_done(self, keys: Sequence[str]) -> None:
+        if keys:
+            self.imap.mark_done([int(k) for k in keys])
+
+    def quarantine(self, keys: Sequence[str]) -> None:
+        if keys:
+            self.imap.quarantine([int(k) for k in keys])
+
+    def wait(self, timeout: float) -> bool:
+        return bool(self.imap.wait(timeout))
+
+
+def build_sources(config: Config) -> list[Source]:
+    sources: list[Source] = [ImapAdapter(s) for s in config.imap]
+    sources.extend(MaildirSource(m) for m in config.maildirs)
+    return sources
+
+
+def poll_source(app: App, source: Source, stop: threading.Event | None = None) -> PollStats:
+    """Process everything pending in one open source. Raises SourceError / StoreError for the caller."""
+    stats = PollStats()
+    now = app.now()
+    with app.db.session() as session:
+        state = queries.mailbox_state(session, source.name, source.mailbox, now, source.archive_before)
+        if source.uidvalidity is not None and state.uidvalidity != source.uidvalidity:
+            if state.uidvalidity is not None:
+                log.warning("[%s/%s] UIDVALIDITY changed %s → %s: messages will be matched by Message-ID and "
+                            "content hash", source.name, source.mailbox, state.uidvalidity, source.uidvalidity)
+            state.uidvalidity = source.uidvalidity
+            state.last_uid = 0
+        archive_before = source.archive_before or (state.archive_before if source.archive_backlog else None)
+        last_uid = state.last_uid
+    pending = source.pending_keys()
+    if not pending:
+        return stats
+    with app.db.session() as session:
+        known = queries.known_keys(session, source.name, source.mailbox, source.uidvalidity, pending)
+    if known:
+        # stored by an earlier run that stopped before flagging them on the server
+        done = [k for k in pending if k in known]
+        source.mark_done(done)
+        stats.already_stored += len(done)
+        log.info("[%s/%s] %d already stored, now flagged: %s", source.name, source.mailbox, len(done),
+                 ",".join(done[:20]))
+    todo = [k for k in pending if k not in known]
+    for i in range(0, len(todo), source.batch_size):
+        if stop is not None and stop.is_set():
+            break
+        batch = todo[i:i + source.batch_size]
+        fetched = source.fetch(batch)
+        stats.fetched += len(fetched)
+        done, failed = [], []
+        try:
+            for mail in fetched:
+                archive = (archive_before is not None and mail.internaldate is not None
+                           and mail.internaldate < archive_before)
+                result = process_one(app, mail, archive=archive)
+                stats.count(result.outcome)
+                stats.results.append((mail.key, result))
+                (failed if result.outcome == Outcome.QUARANTINED else done).append(mail.key)
+                if mail.uid is not None:
+                    last_uid = max(last_uid, mail.uid)
+                if stop is not None and stop.is_set():
+                    break
+        finally:
+            # flag what was committed, even when the batch stopped half-way
+            source.mark_done(done)
+            source.quarantine(failed)
+        if source.uidvalidity is not None:
+            with app.db.session() as session:
+                state = queries.mailbox_state(session, source.name, source.mailbox, app.now(), None)
+                state.last_uid = max(state.last_uid, last_uid)
+    return stats
+
+
+def remind_overdue_cases(app: App) -> int:
+    """Queue follow-up reminders for open urgent cases that have gone quiet."""
+    now = app.now()
+    cutoff = now - timedelta(hours=app.config.cases.followup_interval_hours)
+    queued = 0
+    with app.db.session() as session:
+        for case in queries.overdue_cases(session, cutoff):
+            if compose.queue_case_reminder(app, session, case, now):
+                queued += 1
+                log.info("case %s: follow-up reminder %d queued for %s", case.number, case.reminders_sent,
+                         case.sender)
+    return queued
+
+
+def poll_once(app: App, sources: Sequence[Source] | None = None) -> PollStats:
+    """Every source once, then reminders and the outbox. Source errors are collected, not raised."""
+    total = PollStats()
+    for source in sources if sources is not None else build_sources(app.config):
+        try:
+            source.open()
+            try:
+                total.merge(poll_source(app, source))
+            finally:
+                source.close()
+        except SourceError as exc:
+            log.error("[%s] %s", source.name, exc)
+            total.errors.append(f"{source.name}: {exc}")
+    remind_overdue_cases(app)
+    return total
+
+
+def flush_outbox(app: App) -> DrainReport:
+    with app.drain_lock:
+        return drain(app)
+
+
+class Watcher:
+    """One source, watched forever: poll, IDLE (or sleep), poll again; reconnect with backoff."""
+
+    def __init__(self, app: App, source: Source, stop: threading.Event, *, on_stored: object = None,
+                 backoff_base: float = 1.0, backoff_max: float = 300.0) -> None:
+        self.app, self.source, self.stop = app, source, stop
+        self.on_stored = on_stored
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        self.failures = 0
+
+    def delay(self) -> float:
+        raw = min(self.backoff_max, self.backoff_base * 2 ** min(self.failures, 20))
+        return raw * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not cryptography
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.source.open()
+                if self.failures:
+                    log.info("[%s] reconnected after %d failure(s)", self.source.name, self.failures)
+                self.failures = 0
+                while not self.stop.is_set():
+                    stats = poll_source(self.app, self.source, self.stop)
+                    if stats.outcomes and callable(self.on_stored):
+                        self.on_stored()
+                    if self.stop.is_set():
+                        break
+                    self.source.wait(WAIT_SECONDS)
+            except (SourceError, StoreError) as exc:
+                self.failures += 1
+                delay = self.delay()
+                if self.failures == 1 or self.failures % 10 == 0:
+                    log.error("[%s] %s; retrying in %.1f s (failure %d)", self.source.name, exc, delay,
+                              self.failures)
+                self.stop.wait(delay)
+            except Exception:
+                self.failures += 1
+                log.exception("[%s] unexpected error in the watcher; restarting it", self.source.name)
+                self.stop.wait(self.delay())
+            finally:
+                try:
+                    self.source.close()
+                except Exception:  # noqa: BLE001 - closing a broken connection must not stop the loop
+                    log.debug("[%s] close failed", self.source.name, exc_info=True)

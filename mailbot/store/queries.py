@@ -1,0 +1,161 @@
+"""Database queries the pipeline and the CLI share (no business rules here)."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .models import Case, MailboxState, OutboxItem, RawMessage, Submission, TrackingCounter, Undeliverable
+
+COMPRESS_ABOVE = 512
+
+
+def pack_raw(raw: bytes) -> tuple[str, bytes]:
+    if len(raw) < COMPRESS_ABOVE:
+        return "none", raw
+    return "zlib", zlib.compress(raw, 6)
+
+
+def unpack_raw(row: RawMessage) -> bytes:
+    return zlib.decompress(row.data) if row.compression == "zlib" else row.data
+
+
+def raw_bytes(session: Session, submission_id: int) -> bytes | None:
+    row = session.get(RawMessage, submission_id)
+    return unpack_raw(row) if row is not None else None
+
+
+def known_keys(session: Session, source: str, mailbox: str, uidvalidity: int | None, keys: Sequence[str]) -> set[str]:
+    """Which of these source keys are already stored for this folder and UIDVALIDITY."""
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = list(keys[i:i + 500])
+        q = select(Submission.source_key).where(Submission.source == source, Submission.mailbox == mailbox,
+                                                Submission.source_key.in_(chunk))
+        q = q.where(Submission.uidvalidity.is_(None) if uidvalidity is None else Submission.uidvalidity == uidvalidity)
+        found.update(session.scalars(q))
+    return found
+
+
+def find_duplicate(session: Session, *, source: str, mailbox: str, uidvalidity: int | None, key: str,
+                   message_id: str | None, sha256: str) -> Submission | None:
+    """The stored submission this message repeats: same origin, or same Message-ID and content hash."""
+    q = select(Submission).where(Submission.source == source, Submission.mailbox == mailbox,
+                                 Submission.source_key == key)
+    q = q.where(Submission.uidvalidity.is_(None) if uidvalidity is None else Submission.uidvalidity == uidvalidity)
+    hit = session.scalars(q.limit(1)).first()
+    if hit is not None:
+        return hit
+    q2 = select(Submission).where(Submission.sha256 == sha256)
+    if message_id:
+        q2 = q2.where(Submission.message_id == message_id)
+    return session.scalars(q2.limit(1)).first()
+
+
+def next_tracking_no(session: Session, prefix: str, year: int) -> str:
+    """``PREFIX-YEAR-000123``: unique and sequential per year (row lock on PostgreSQL)."""
+    for _ in range(5):
+        counter = session.scalars(
+            select(TrackingCounter).where(TrackingCounter.prefix == prefix, TrackingCounter.year == year)
+            .with_for_update()).first()
+        if counter is None:
+            try:
+                with session.begin_nested():
+                    session.add(TrackingCounter(prefix=prefix, year=year, last_seq=0))
+            except IntegrityError:
+                continue
+            continue
+        counter.last_seq += 1
+        session.flush()
+        return f"{prefix}-{year}-{counter.last_seq:06d}"
+    raise RuntimeError("could not allocate a tracking number")
+
+
+def mailbox_state(session: Session, source: str, mailbox: str, now: datetime,
+                  archive_before: datetime | None) -> MailboxState:
+    """The folder's remembered state; created on first sight (its archive cut-off defaults to now)."""
+    state = session.scalars(select(MailboxState).where(MailboxState.source == source,
+                                                       MailboxState.mailbox == mailbox)).first()
+    if state is None:
+        state = MailboxState(source=source, mailbox=mailbox, uidvalidity=None, last_uid=0, first_seen_at=now,
+                             archive_before=archive_before or now)
+        try:
+            with session.begin_nested():
+                session.add(state)
+        except IntegrityError:
+            return mailbox_state(session, source, mailbox, now, archive_before)
+    elif archive_before is not None and state.archive_before != archive_before:
+        state.archive_before = archive_before
+    return state
+
+
+def submissions_by_message_ids(session: Session, ids: Iterable[str]) -> list[Submission]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return []
+    return list(session.scalars(select(Submission).where(Submission.message_id.in_(ids))))
+
+
+def outbox_by_message_ids(session: Session, ids: Iterable[str]) -> list[OutboxItem]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return []
+    return list(session.scalars(select(OutboxItem).where(OutboxItem.message_id.in_(ids))))
+
+
+def replies_to_since(session: Session, recipient: str, since: datetime, kinds: Sequence[str]) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxItem).where(
+        OutboxItem.recipient == recipient, OutboxItem.created_at >= since, OutboxItem.kind.in_(kinds))) or 0
+
+
+def is_undeliverable(session: Session, address: str) -> bool:
+    return session.get(Undeliverable, address.lower()) is not None
+
+
+def mark_undeliverable(session: Session, address: str, reason: str, now: datetime, bounce_id: int | None) -> None:
+    row = session.get(Undeliverable, address.lower())
+    if row is None:
+        session.add(Undeliverable(address=address.lower(), reason=reason, since=now, bounce_submission_id=bounce_id))
+
+
+def open_cases_from(session: Session, senders: Sequence[str], unit_name: str | None, since: datetime) -> list[Case]:
+    conds = [Case.sender.in_(list(senders))]
+    if unit_name:
+        conds.append(Case.unit_name == unit_name)
+    return list(session.scalars(select(Case).where(Case.status == "open", Case.opened_at >= since, or_(*conds))
+                                .order_by(Case.last_report_at.desc())))
+
+
+def case_by_number(session: Session, number: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.number == number)).first()
+
+
+def due_outbox(session: Session, now: datetime, limit: int, *, lock: bool) -> list[OutboxItem]:
+    q = (select(OutboxItem).where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
+         .order_by(OutboxItem.id).limit(limit))
+    if lock:
+        q = q.with_for_update(skip_locked=True)
+    return list(session.scalars(q))
+
+
+def overdue_cases(session: Session, cutoff: datetime) -> list[Case]:
+    """Open cases whose last report and last reminder are both older than ``cutoff``."""
+    return list(session.scalars(select(Case).where(
+        Case.status == "open", Case.last_report_at <= cutoff,
+        or_(Case.last_reminder_at.is_(None), Case.last_reminder_at <= cutoff))))
+
+
+def close_case(session: Session, case: Case, now: datetime, by: str) -> None:
+    case.status = "closed"
+    case.closed_at = now
+    case.closed_by = by
+
+
+def reset_submission(session: Session, submission_id: int) -> None:
+    session.execute(update(Submission).where(Submission.id == submission_id).values(status="reprocessing"))
+
