@@ -31,7 +31,16 @@ from tests.rig.smtpsink import SmtpSink
 __all__ = ["free_port"]
 
 RIG_FIXTURES = frozenset(
-    {"dovecot", "imap_user", "dovecot_plain", "dovecot_factory", "smtp_sink", "smtp_sink_factory", "pg", "db_url"}
+    {
+        "dovecot",
+        "imap_user",
+        "dovecot_plain",
+        "dovecot_factory",
+        "smtp_sink",
+        "smtp_sink_factory",
+        "pg",
+        "db_url",
+    }
 )
 
 

@@ -226,7 +226,9 @@ class Dovecot:
             resp = c.append(folder, raw, flags=tuple(flags), msg_time=internaldate)
         return _appenduid(resp)
 
-    def multiappend(self, user: str | None, raws: Sequence[bytes], folder: str = "INBOX", batch: int = 200) -> None:
+    def multiappend(
+        self, user: str | None, raws: Sequence[bytes], folder: str = "INBOX", batch: int = 200
+    ) -> None:
         """Seed many messages fast with IMAP MULTIAPPEND (RFC 3502), ``batch`` per command."""
         with self.client(user) as c:
             if not c.folder_exists(folder):

@@ -36,7 +36,9 @@ def find_bindir() -> Path:
 
 
 class Postgres:
-    def __init__(self, *, user: str = "mailbot", password: str | None = None, database: str = "mailbot") -> None:
+    def __init__(
+        self, *, user: str = "mailbot", password: str | None = None, database: str = "mailbot"
+    ) -> None:
         self.bindir = find_bindir()
         self.user = user
         self.password = password or f"pg-{uuid.uuid4().hex[:16]}"
@@ -184,4 +186,3 @@ class Postgres:
         if check and res.returncode != 0:
             raise RigError(f"{tool} {' '.join(args)[:200]} failed ({res.returncode}): {res.stderr.strip()}")
         return res
-
