@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Score mailbot's classifier and event-time extractor against the labelled set.
+
+    python scripts/evaluate.py [--set tests/eval/reports.jsonl] [--json] [--errors]
+
+Category: exact match of ``classify_text(subject, body).category`` with the label.
+Event time: ``extract_event_time(subject + "\\n" + body, sent_at, Asia/Shanghai)``; a prediction
+is correct when its ``start``, truncated to the *labelled* granularity, equals the labelled
+``event_time`` truncated the same way (compared in the label's UTC offset). A null label is
+correct only when the prediction is ``None``.
+
+Exit status: 0 after printing, 2 when the system under test cannot be imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SET = ROOT / "tests" / "eval" / "reports.jsonl"
+TZ = ZoneInfo("Asia/Shanghai")
+
+CATEGORIES = ("urgent", "routine", "followup", "research", "registration", "publicity_request", "other")
+REPORT_CATEGORIES = frozenset({"urgent", "routine", "followup", "research"})
+GRANULARITIES = ("minute", "hour", "part_of_day", "day", "month")
+
+
+def load_rows(path: str | Path = DEFAULT_SET) -> list[dict[str, Any]]:
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:  # pragma: no cover - reported to the user
+                raise ValueError(f"{path}:{lineno}: {exc}") from exc
+    return rows
+
+
+def load_system() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Import the two APIs under test; raises ImportError when they do not exist yet."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from mailbot.classify import classify_text
+    from mailbot.timephrase import extract_event_time
+
+    return classify_text, extract_event_time
+
+
+def _truncate(dt: datetime, granularity: str) -> tuple[int, ...]:
+    if granularity == "minute":
+        return (dt.year, dt.month, dt.day, dt.hour, dt.minute)
+    if granularity in ("hour", "part_of_day"):
+        return (dt.year, dt.month, dt.day, dt.hour)
+    if granularity == "day":
+        return (dt.year, dt.month, dt.day)
+    if granularity == "month":
+        return (dt.year, dt.month)
+    raise ValueError(f"unknown granularity {granularity!r}")
+
+
+def time_correct(label: str | None, granularity: str | None, predicted: datetime | None) -> bool:
+    if label is None:
+        return predicted is None
+    if predicted is None or granularity is None:
+        return False
+    gold = datetime.fromisoformat(label)
+    if predicted.tzinfo is None:  # the API promises aware datetimes; a naive one counts as wrong
+        return False
+    return _truncate(predicted.astimezone(gold.tzinfo), granularity) == _truncate(gold, granularity)
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(results)
+    cat_ok = sum(r["category_ok"] for r in results)
+    time_ok = sum(r["time_ok"] for r in results)
+    per_cat: dict[str, dict[str, Any]] = {}
+    for c in CATEGORIES:
+        tp = sum(1 for r in results if r["gold_category"] == c and r["pred_category"] == c)
+        gold = sum(1 for r in results if r["gold_category"] == c)
+        pred = sum(1 for r in results if r["pred_category"] == c)
+        t_ok = sum(1 for r in results if r["gold_category"] == c and r["time_ok"])
+        if gold or pred:
+            per_cat[c] = {
+                "support": gold,
+                "predicted": pred,
+                "precision": _ratio(tp, pred),
+                "recall": _ratio(tp, gold),
+                "event_time_accuracy": _ratio(t_ok, gold),
+            }
+    per_gran: dict[str, dict[str, Any]] = {}
+    for g in (*GRANULARITIES, None):
+        sub = [r for r in results if r["gold_granularity"] == g]
+        if sub:
+            per_gran[g or "null"] = {"n": len(sub), "accuracy": _ratio(sum(r["time_ok"] for r in sub), len(sub))}
+    confusion = Counter(
+        (r["gold_category"], r["pred_category"]) for r in results if not r["category_ok"]
+    )
+    return {
+        "n": n,
+        "category_accuracy": _ratio(cat_ok, n),
+        "event_time_accuracy": _ratio(time_ok, n),
+        "per_category": per_cat,
+        "event_time_by_granularity": per_gran,
+        "confusion": [
+            {"gold": g, "predicted": p, "count": k} for (g, p), k in confusion.most_common()
+        ],
+    }
+
+
+def evaluate(
+    rows: Iterable[dict[str, Any]],
+    classify_text: Callable[..., Any] | None = None,
+    extract_event_time: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
+    """Run the system over ``rows``; return accuracies, breakdowns and the list of mistakes.
+
+    Keys: n, category_accuracy, event_time_accuracy, per_category, event_time_by_granularity,
+    confusion, reports (the same summary over urgent/routine/followup/research rows), errors.
+    The callables default to the real APIs (ImportError propagates when they are missing).
+    """
+    rows = list(rows)
+    if classify_text is None or extract_event_time is None:
+        real_classify, real_extract = load_system()
+        classify_text = classify_text or real_classify
+        extract_event_time = extract_event_time or real_extract
+
+    results: list[dict[str, Any]] = []
+    for row in rows:
+        sent_at = datetime.fromisoformat(row["sent_at"])
+        pred_cat: str | None
+        exc_cat = exc_time = None
+        try:
+            cls = classify_text(row["subject"], row["body"], None)
+            pred_cat = str(cls.category)
+        except Exception as exc:  # a crash is a mistake, not the end of the run
+            pred_cat, exc_cat = None, f"{type(exc).__name__}: {exc}"
+        pred_start: datetime | None = None
+        pred_text = pred_gran = None
+        try:
+            et = extract_event_time(row["subject"] + "\n" + row["body"], sent_at, TZ)
+            if et is not None:
+                pred_start, pred_text, pred_gran = et.start, et.text, str(et.granularity)
+        except Exception as exc:
+            exc_time = f"{type(exc).__name__}: {exc}"
+        t_ok = exc_time is None and time_correct(row["event_time"], row["granularity"], pred_start)
+        results.append(
+            {
+                "id": row["id"],
+                "subject": row["subject"],
+                "gold_category": row["category"],
+                "pred_category": pred_cat,
+                "category_ok": pred_cat == row["category"],
+                "category_exception": exc_cat,
+                "gold_event_time": row["event_time"],
+                "gold_granularity": row["granularity"],
+                "gold_text": row["event_time_text"],
+                "pred_event_time": pred_start.isoformat() if pred_start else None,
+                "pred_granularity": pred_gran,
+                "pred_text": pred_text,
+                "time_ok": t_ok,
+                "time_exception": exc_time,
+            }
+        )
+
+    out = _summary(results)
+    out["reports"] = _summary([r for r in results if r["gold_category"] in REPORT_CATEGORIES])
+    out["errors"] = [r for r in results if not (r["category_ok"] and r["time_ok"])]
+    return out
+
+
+def _print_summary(title: str, s: dict[str, Any]) -> None:
+    print(f"== {title} (n={s['n']})")
+    print(f"category accuracy:   {s['category_accuracy']:.3f}")
+    print(f"event-time accuracy: {s['event_time_accuracy']:.3f}")
+    print(f"  {'category':<18} {'supp':>5} {'pred':>5} {'prec':>6} {'rec':>6} {'time':>6}")
+    for c, m in s["per_category"].items():
+        print(
+            f"  {c:<18} {m['support']:>5} {m['predicted']:>5} {m['precision']:>6.3f} "
+            f"{m['recall']:>6.3f} {m['event_time_accuracy']:>6.3f}"
+        )
+    print("  event time by labelled granularity: " + ", ".join(
+        f"{g} {m['accuracy']:.3f} (n={m['n']})" for g, m in s["event_time_by_granularity"].items()
+    ))
+    if s["confusion"]:
+        print("  confusions (gold -> predicted):")
+        for c in s["confusion"]:
+            print(f"    {c['gold']:<18} -> {c['predicted']!s:<18} {c['count']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", default=str(DEFAULT_SET), help="labelled JSONL set")
+    ap.add_argument("--json", action="store_true", help="print the result as JSON")
+    ap.add_argument("--errors", action="store_true", help="list every mistake")
+    args = ap.parse_args(argv)
+
+    rows = load_rows(args.set)
+    try:
+        classify_text, extract_event_time = load_system()
+    except ImportError as exc:
+        print(
+            f"cannot import the system under test ({exc}); need mailbot.classify.classify_text "
+            "and mailbot.timephrase.extract_event_time",
+            file=sys.stderr,
+        )
+        return 2
+    result = evaluate(rows, classify_text, extract_event_time)
+
+    if args.json:
+        if not args.errors:
+            result = {k: v for k, v in result.items() if k != "errors"}
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+
+    _print_summary("all rows", result)
+    _print_summary("reports only (urgent/routine/followup/research)", result["reports"])
+    if args.errors:
+        print(f"== mistakes ({len(result['errors'])})")
+        for e in result["errors"]:
+            print(f"- {e['id']} {e['subject']}")
+            if not e["category_ok"]:
+                extra = f" [{e['category_exception']}]" if e["category_exception"] else ""
+                print(f"    category: gold={e['gold_category']} predicted={e['pred_category']}{extra}")
+            if not e["time_ok"]:
+                extra = f" [{e['time_exception']}]" if e["time_exception"] else ""
+                print(
+                    f"    time: gold={e['gold_event_time']} ({e['gold_granularity']}, {e['gold_text']!r}) "
+                    f"predicted={e['pred_event_time']} ({e['pred_granularity']}, {e['pred_text']!r}){extra}"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
