@@ -43,6 +43,7 @@ from mailbot.model import Attachment, ParsedMail
 
 log = logging.getLogger(__name__)
 
+NUL = b"\x00"
 MAX_DEPTH = 32  # real mail nests 3-5 levels; the stdlib recurses per level
 MAX_HEADER_CHARS = 16_384  # decode at most this much of one header value
 MAX_ADDRESSES = 500
@@ -604,7 +605,7 @@ def _empty(defects: list[str], text: str = "") -> ParsedMail:
 
 def _parse(raw: bytes, limit: int, max_parts: int, defects: list[str]) -> ParsedMail:
     if b"\x00" in raw:
-        defects.append("nul_bytes:%d" % raw.count(b"\x00"))
+        defects.append(f"nul_bytes:{raw.count(NUL)}")
         raw = raw.replace(b"\x00", b"")
     head = raw[:4096].lstrip()
     if head.startswith(b"From ") and b"\n" in head:  # mbox "From " line
