@@ -42,6 +42,9 @@ from mailbot.extract import extract_text
 from mailbot.model import Attachment, ParsedMail
 
 log = logging.getLogger(__name__)
+# mail-parser logs raw header and part contents at WARNING/ERROR; we record those problems as
+# defects instead, and mail content must not reach the logs.
+logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 
 NUL = b"\x00"
 MAX_DEPTH = 32  # real mail nests 3-5 levels; the stdlib recurses per level
@@ -397,7 +400,7 @@ def _walk(root: email.message.Message, max_parts: int, defects: list[str]) -> It
         yield part
         payload = part.get_payload()
         if part.is_multipart() and isinstance(payload, list) and part.get_content_maintype() == "multipart":
-            stack.extend(reversed(payload))
+            stack.extend(p for p in reversed(payload) if isinstance(p, email.message.Message))
 
 
 def _filename(part: email.message.Message, defects: list[str]) -> str:
@@ -426,7 +429,9 @@ def _filename(part: email.message.Message, defects: list[str]) -> str:
         name = decode_bytes(data, charset or "utf-8", defects, "filename")
     else:
         name = decode_words(
-            _header_str(email.utils.collapse_rfc2231_value(raw), defects, "filename"), defects, "filename"
+            _header_str(email.utils.collapse_rfc2231_value(str(raw)), defects, "filename"),
+            defects,
+            "filename",
         )
     name = _clean(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name[:255]
@@ -452,7 +457,8 @@ def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes:
 def _message_attachment(part: email.message.Message, filename: str) -> Attachment:
     inner = part.get_payload()
     try:
-        size = len(inner[0].as_bytes()) if isinstance(inner, list) and inner else len(part.as_bytes())
+        first = inner[0] if isinstance(inner, list) and inner else part
+        size = len(first.as_bytes()) if isinstance(first, email.message.Message) else len(str(first))
     except Exception:
         size = 0
     return Attachment(filename=filename or "message.eml", content_type=part.get_content_type(), size=size)
@@ -519,7 +525,8 @@ def _dsn(
                 headers = email.parser.HeaderParser().parsestr(text)
             else:
                 inner = part.get_payload()
-                headers = inner[0] if isinstance(inner, list) and inner else email.message.Message()
+                first = inner[0] if isinstance(inner, list) and inner else None
+                headers = first if isinstance(first, email.message.Message) else email.message.Message()
             original_id = original_id or _msgid(
                 _header_str(headers.get("message-id", ""), defects, "message-id") or None
             )
@@ -682,7 +689,7 @@ def _parse(raw: bytes, limit: int, max_parts: int, defects: list[str]) -> Parsed
             body = decode_bytes(data, part.get_content_charset(), defects, "body").replace("\x00", "")
             (html if ctype == "text/html" else plain).append(body)
 
-    if len(parts) <= max_parts:
+    if not any(d.startswith(("too_many_parts", "mime_too_deep")) for d in defects):
         attachments.extend(_mailparser_view(msg, attachments, defects, limit))
 
     for part in parts:

@@ -40,8 +40,15 @@ def test_golden(name: str) -> None:
     assert time.perf_counter() - started < 1.0, "every message, however hostile, parses in < 1 s"
     assert isinstance(mail, ParsedMail)
 
-    for key in ("subject", "from_addr", "from_name", "message_id", "in_reply_to", "return_path",
-                "dsn_original_message_id"):
+    for key in (
+        "subject",
+        "from_addr",
+        "from_name",
+        "message_id",
+        "in_reply_to",
+        "return_path",
+        "dsn_original_message_id",
+    ):
         if key in exp:
             assert getattr(mail, key) == exp[key], key
     for key in ("to", "cc", "delivered_to", "reply_to", "references", "dsn_recipients"):
@@ -49,7 +56,9 @@ def test_golden(name: str) -> None:
             assert list(getattr(mail, key)) == exp[key], key
     if "date" in exp:
         assert mail.date == datetime.fromisoformat(exp["date"])
-        assert mail.date is not None and mail.date.utcoffset() == datetime.fromisoformat(exp["date"]).utcoffset()
+        assert (
+            mail.date is not None and mail.date.utcoffset() == datetime.fromisoformat(exp["date"]).utcoffset()
+        )
     for snippet in exp.get("text_contains", []):
         assert snippet in mail.text, snippet
     for snippet in exp.get("text_excludes", []):
@@ -74,7 +83,13 @@ def test_golden(name: str) -> None:
 
 def assert_no_line_breaks(mail: ParsedMail) -> None:
     """Header injection defence: nothing that may be copied into a reply header holds CR/LF."""
-    single_line = [mail.subject, mail.from_name, mail.from_addr, mail.message_id or "", mail.in_reply_to or ""]
+    single_line = [
+        mail.subject,
+        mail.from_name,
+        mail.from_addr,
+        mail.message_id or "",
+        mail.in_reply_to or "",
+    ]
     single_line += [a.filename for a in mail.attachments]
     single_line += list(mail.to + mail.cc + mail.reply_to + mail.references)
     single_line += list(mail.headers.values())
