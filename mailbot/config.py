@@ -240,8 +240,7 @@ def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInf
     if not parsed.user:
         raise ConfigError(f"{where_url}: the URL names no user (imaps://USER@host/…)")
     if password is None:
-        raise ConfigError(f"{where_url}: no password: put it in the URL, in {table.key('password')}, "
-                          "or in MAILBOT_IMAP_PASSWORD")
+        password = ""  # reported by check-config and at login: "no password configured"
     settings = ImapSettings(
         name=name, host=parsed.host, port=parsed.port, user=parsed.user, password=password,
         folder=parsed.path or table.get("folder", str, "INBOX"), tls=parsed.tls,
@@ -357,10 +356,7 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         su = parse_server_url(smtp_url, "smtp", where=smtp_where)
         pw = su.password
         if pw is None and su.user:
-            pw = env.get("MAILBOT_SMTP_PASSWORD") or smtp_password_file or None
-            if pw is None:
-                raise ConfigError(f"{smtp_where}: user {su.user!r} but no password: put it in the URL, "
-                                  "in smtp.password, or in MAILBOT_SMTP_PASSWORD")
+            pw = env.get("MAILBOT_SMTP_PASSWORD") or smtp_password_file or None  # None: reported at login
         smtp = SmtpSettings(host=su.host, port=su.port, user=su.user, password=pw, tls=su.tls,
                             ca_file=smtp_t.path("ca_file", base), timeout=smtp_t.positive("timeout", 30.0),
                             helo=smtp_t.get("helo", str, "") or None)

@@ -8,20 +8,19 @@ origin, Message-ID and content hash) and flags.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from .app import App
+from .backoff import Backoff
 from .config import Config
 from .errors import SourceError, StoreError
-from .model import FetchedMail, Outcome
+from .model import Outcome
 from .pipeline import process_one
 from .replies import compose
 from .replies.outbox import DrainReport, drain
-from .settings import ImapSettings
 from .sources import Source
 from .sources.maildir import MaildirSource
 from .store import queries
@@ -50,54 +49,10 @@ class PollStats:
         self.results.extend(other.results)
 
 
-class ImapAdapter:
-    """The IMAP source seen through the key-based :class:`Source` protocol (keys are UIDs as text)."""
-
-    def __init__(self, settings: ImapSettings) -> None:
-        from .sources.imap import ImapSource
-
-        self.settings = settings
-        self.imap = ImapSource(settings)
-        self.name = settings.name
-        self.batch_size = settings.batch_size
-        self.archive_before = settings.archive_before
-        self.archive_backlog = settings.archive_backlog
-        self.stop_event = self.imap.stop_event
-
-    @property
-    def mailbox(self) -> str:
-        return self.settings.folder
-
-    @property
-    def uidvalidity(self) -> int | None:
-        return int(self.imap.uidvalidity)
-
-    def open(self) -> None:
-        self.imap.open()
-
-    def close(self) -> None:
-        self.imap.close()
-
-    def pending_keys(self) -> list[str]:
-        return [str(u) for u in self.imap.pending_uids()]
-
-    def fetch(self, keys: Sequence[str]) -> list[FetchedMail]:
-        return list(self.imap.fetch([int(k) for k in keys]))
-
-    def mark_done(self, keys: Sequence[str]) -> None:
-        if keys:
-            self.imap.mark_done([int(k) for k in keys])
-
-    def quarantine(self, keys: Sequence[str]) -> None:
-        if keys:
-            self.imap.quarantine([int(k) for k in keys])
-
-    def wait(self, timeout: float) -> bool:
-        return bool(self.imap.wait(timeout))
-
-
 def build_sources(config: Config) -> list[Source]:
-    sources: list[Source] = [ImapAdapter(s) for s in config.imap]
+    from .sources.imap import ImapSource
+
+    sources: list[Source] = [ImapSource(s) for s in config.imap]
     sources.extend(MaildirSource(m) for m in config.maildirs)
     return sources
 
@@ -202,20 +157,15 @@ class Watcher:
                  backoff_base: float = 1.0, backoff_max: float = 300.0) -> None:
         self.app, self.source, self.stop = app, source, stop
         self.on_stored = on_stored
-        self.backoff_base, self.backoff_max = backoff_base, backoff_max
-        self.failures = 0
-
-    def delay(self) -> float:
-        raw = min(self.backoff_max, self.backoff_base * 2 ** min(self.failures, 20))
-        return raw * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not cryptography
+        self.backoff = Backoff(initial=backoff_base, maximum=backoff_max)
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
                 self.source.open()
-                if self.failures:
-                    log.info("[%s] reconnected after %d failure(s)", self.source.name, self.failures)
-                self.failures = 0
+                if self.backoff.attempts:
+                    log.info("[%s] reconnected after %d failure(s)", self.source.name, self.backoff.attempts)
+                self.backoff.reset()
                 while not self.stop.is_set():
                     stats = poll_source(self.app, self.source, self.stop)
                     if stats.outcomes and callable(self.on_stored):
@@ -224,16 +174,14 @@ class Watcher:
                         break
                     self.source.wait(WAIT_SECONDS)
             except (SourceError, StoreError) as exc:
-                self.failures += 1
-                delay = self.delay()
-                if self.failures == 1 or self.failures % 10 == 0:
+                delay = self.backoff.next_delay()
+                if self.backoff.attempts == 1 or self.backoff.attempts % 10 == 0:
                     log.error("[%s] %s; retrying in %.1f s (failure %d)", self.source.name, exc, delay,
-                              self.failures)
+                              self.backoff.attempts)
                 self.stop.wait(delay)
             except Exception:
-                self.failures += 1
                 log.exception("[%s] unexpected error in the watcher; restarting it", self.source.name)
-                self.stop.wait(self.delay())
+                self.stop.wait(self.backoff.next_delay())
             finally:
                 try:
                     self.source.close()

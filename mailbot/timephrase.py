@@ -32,6 +32,7 @@ reasons) and :func:`extract_event_time` (the best candidate with a positive scor
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
@@ -64,8 +65,8 @@ _NB = rf"(?<![\d{_CN_DIGITS}.．])"  # a number starts here, not inside another 
 _N2 = rf"(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})"
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
 
-_POD_WORDS = "凌晨|清晨|早上|早晨|早间|上午|中午|午间|下午|午后|傍晚|晚上|晚间|夜间|夜里|深夜|半夜"
-_POD = rf"(?P<pod>{_POD_WORDS}|(?:晚|早|夜)(?=\s*{_N2}\s*[时点:：])|(?<=[日号])(?:晚|夜)(?=[，,。、；\s]))"
+_POD_WORDS = "凌晨|清晨|早上|早晨|早间|一早|上午|中午|午间|下午|午后|傍晚|晚上|晚间|夜间|夜里|深夜|半夜"
+_POD = rf"(?P<pod>{_POD_WORDS}|(?:晚|早|夜)(?=\s*{_N2}\s*[时点:：])|(?<=[日号])(?:晚|夜)(?=[，,。、； \t\u3000\n]))"
 _POD_PLAIN = rf"(?:{_POD_WORDS})"
 
 _REL_WORDS = (
@@ -79,14 +80,17 @@ _CLOCK_NOT = (
 _DATE = (
     rf"(?:{_NB}(?P<y>{_YEAR})\s*年\s*(?P<m>{_N2})\s*月(?:份)?\s*(?:(?P<d>{_N2})\s*[日号])?"
     rf"|(?<![\d.\-/])(?P<iy>\d{{4}})(?P<sep>[-./])(?P<im>\d{{1,2}})(?P=sep)(?P<id>\d{{1,2}})(?![\d.])"
-    rf"|(?P<yrel>今年|去年|上年|明年)?(?:(?P<mrel>本|上|下|这|当|同)个?月|{_NB}(?P<m2>{_N2})\s*月(?:份)?)"
+    rf"|(?P<yrel>今年|去年|上年|明年)?(?:(?P<mrel>本|上|下|这|当|同)个?月|{_NB}(?P<m2>{_N2})\s*(?P<mr>(?:至|到|—|-|~|～)\s*{_N2}\s*)?月(?:份)?)"
     rf"\s*(?:(?P<d2>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元]))?"
     rf"|(?<!每)(?P<wkrel>上上|上|本|这|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
     rf"|(?P<rel>{_REL_WORDS})"
     rf"|(?<![\d{_CN_DIGITS}.．第〕\]）)a-zA-Z])(?P<d3>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元常均])"
     r")"
 )
-_WEEK_NOTE = r"(?:\s*[（(]?\s*(?:周|星期|礼拜)[一二三四五六日天]\s*[）)]?)?"
+_WEEK_NOTE = (
+    r"(?:\s*[（(]\s*(?:(?:\d{4}年)?\d{1,2}月\d{1,2}日|(?:周|星期|礼拜)[一二三四五六日天])\s*[）)]"
+    r"|(?:周|星期|礼拜)[一二三四五六日天])?"
+)
 _CLOCK = (
     rf"(?:{_NB}(?P<h>{_N2})\s*[时点](?!{_CLOCK_NOT})(?:钟)?"
     rf"(?:\s*(?:(?P<mi>{_N2})\s*分(?:钟)?|(?P<half>半)|(?P<mi2>\d{{2}})(?![\d分万元%％.])|(?P<zheng>整)))?"
@@ -97,13 +101,25 @@ _RANGE_TAIL = (
     rf"(?:(?:{_N2}\s*月\s*)?{_N2}\s*[日号](?:\s*{_POD_PLAIN})?(?:\s*{_N2}\s*[时点](?:{_N2}分|半)?)?"
     rf"|(?:{_POD_PLAIN}\s*)?{_N2}\s*[时点](?:\s*{_N2}\s*分|半)?|\d{{1,2}}[:：]\d{{2}}))?"
 )
-_FIRST_CHARS = rf"[\d{_CN_DIGITS}北新乌今去上本下这当同昨前大次翌第周星礼凌清早中午傍晚夜深半]"
+_FIRST_CHARS = (
+    rf"(?:(?<![\d.．])\d|[{_CN_DIGITS}周星礼凌清]|北京时|新疆时|乌鲁木齐时|今[天日晨早晚夜年]|去年|明年|昨|前[天日晚夜]|大前天"
+    r"|[上本这下][上个月周星礼午]|[当同][天日晚夜月]|次日|翌日|第二天|早[上晨间]?|中午|午[间后]|傍晚|晚|夜|深夜|半夜)"
+)
 _PHRASE_RE = re.compile(
-    rf"(?={_FIRST_CHARS})(?P<tz>北京时间|新疆时间|乌鲁木齐时间)?\s*(?:{_DATE}{_WEEK_NOTE})?\s*(?:{_POD})?"
-    rf"\s*(?:{_CLOCK})?(?P<approx>许|左右|前后|多)?{_RANGE_TAIL}"
+    (
+        rf"(?=[\d{_CN_DIGITS}周星礼凌清北新乌今去明昨前大上本这下当同次翌第早中午傍晚夜深半一])(?={_FIRST_CHARS})(?P<tz>北京时间|新疆时间|乌鲁木齐时间)?\s*(?:{_DATE}{_WEEK_NOTE})?\s*(?:{_POD})?"
+        rf"\s*(?:{_CLOCK})?(?P<approx>许|左右|前后|多)?{_RANGE_TAIL}"
+    ).replace(r"\s", r"[ \t\u3000]")
 )
 
+_CORE_GROUPS = ("y", "iy", "m2", "mrel", "wd", "rel", "d3", "pod", "h", "hh")
+_FULLWIDTH_RE = re.compile("[０-９：．－]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：．－", "0123456789:.-")
+
+
+def _halfwidth(m: re.Match[str]) -> str:
+    return m.group().translate(_FULLWIDTH)
+
 
 # Part-of-day spans: (start hour, end hour), end may exceed 24 (next day).
 _POD_SPANS: dict[str, tuple[int, int]] = {
@@ -112,6 +128,7 @@ _POD_SPANS: dict[str, tuple[int, int]] = {
     "早上": (6, 9),
     "早晨": (6, 9),
     "早间": (6, 9),
+    "一早": (6, 9),
     "早": (6, 9),
     "上午": (8, 12),
     "中午": (11, 13),
@@ -168,13 +185,28 @@ _GRANULARITY_SCORE = {
     Granularity.HOUR: 2.8,
     Granularity.PART_OF_DAY: 2.3,
     Granularity.DAY: 2.0,
-    Granularity.MONTH: 0.5,
+    Granularity.MONTH: 0.0,
 }
 _EVENT_WORDS_RE = re.compile(
-    "发生|接到|接报|报警|报告称|突发|起火|着火|失火|火灾|爆炸|爆燃|泄漏|泄露|困人|被困|倒塌|坍塌|坠落|"
-    "出现|事故|伤亡|死亡|受伤|召开|举办|开展|组织|检查|抽查|举行|督查|查处|查获|约谈|调研|启动|"
-    "赶赴|到达|进行|参加|联合|部署|处置|停运|故障|冒顶|断裂|侧翻|追尾"
+    "发生|接到|接报|报警|报告称|突发|起火|着火|失火|火灾|爆炸|爆燃|泄漏|泄露|困人|倒塌|坍塌|坠落|"
+    "出现|事故|伤亡|死亡|受伤|中毒|召开|举办|开展|组织|检查|抽查|举行|督查|查处|查获|约谈|调研|启动|"
+    "停运|故障|冒顶|断裂|侧翻|追尾|曝光|播出|聚集|反映|冲顶|逆行|滞留|坠梯|失控"
 )
+# Follow-up actions: a time in such a clause is the response, not the event.
+_RESPONSE_BEFORE_RE = re.compile("接报后|接到.{0,10}后|发生后|事发后|随后|之后|立即|迅速|随即|连夜|第一时间")
+_RESPONSE_AFTER_RE = re.compile("到达|赶到|赶赴|抵达|到场|救出|扑灭|解救|恢复|撤离|送医|处置完毕|结束")
+# A date that only qualifies a noun (…发生的事故, …召开的会议) or sets the background (针对, 按照).
+_ATTRIBUTIVE_AFTER_RE = re.compile(
+    r"[^，,。；;、]{0,20}?(?:发生|召开|印发|下发|举办|部署|发布|开展|举行|出台)的"
+)
+_BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|吸取|对照|贯彻|落实")
+# A follow-up (续报) narrates what happened since the first report: the original event is background.
+_FOLLOWUP_RE = re.compile(
+    r"续报|进展|第[二三四五六七八九十\d]{1,2}次报告|结报|终报|处置结束|处置完毕|处置情况"
+)
+_ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
+_COMMA_RE = re.compile(r"[，,。；;！？\n]")
+_OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*$")
 _CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
 _FUTURE_RE = re.compile("将于|将在|拟于|拟在|计划于|计划在|定于|预计于|预计在|准备于|下一步|即将|将要")
 _DEADLINE_BEFORE_RE = re.compile(
@@ -183,11 +215,11 @@ _DEADLINE_BEFORE_RE = re.compile(
 _DEADLINE_AFTER_RE = re.compile(r"\s*(?:前(?!后)|之前|以前|为止|止(?!血)|截止|内(?!容))")
 _SINCE_AFTER_RE = re.compile(r"\s*(?:以来|至今|起(?!火|重|步))")
 _BIRTH_AFTER_RE = re.compile(
-    r"\s*(?:出生|生人|生，|成立|建成|始建|注册|颁布|印发|施行|起施行|起实施|投产|竣工|发布的|通过|修订|修正|公布)"
+    r"\s*(?:出生|生人|生，|建成|始建|注册|颁布|印发|施行|起施行|起实施|投产|竣工|发布的|通过(?=[）)，,。的])|修订|修正|公布)"
 )
 _VAGUE_MONTH_AFTER_RE = re.compile(r"\s*(?:上旬|中旬|下旬|中下旬|初|底|末|中|以来|至今)")
 _OLD_DAYS = 90
-_YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并])于\s*$")
+_YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并源由属对关基等])于\s*$")
 _HOLIDAY_ANNOT_RE = re.compile(r"^\s*(?:到|至)")
 
 
@@ -314,7 +346,7 @@ def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolv
             yrel = g["yrel"]
             explicit_year = yrel is not None
             y = ref.year + {"去年": -1, "上年": -1, "明年": 1}.get(yrel or "", 0)
-        if g["d2"] is None:
+        if g["d2"] is None or g["mr"] is not None:
             if not explicit_year and (y, m) > (ref.year, ref.month):
                 y -= 1
             return _Resolved(None, (y, m), None, False)
@@ -428,7 +460,7 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
         else:
             start, end = _local(day, 0, 0, zone), _local(day, 24, 0, zone)
             granularity = Granularity.DAY
-    core_end = m.start("range") if g["range"] else m.end()
+    core_end = m.end()
     core_start = m.start()
     text = m.string
     while core_start < core_end and text[core_start].isspace():
@@ -441,30 +473,32 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
 # Scoring
 
 
-def _clause_after(text: str, pos: int, limit: int = 40) -> str:
-    chunk = text[pos : pos + limit]
-    cut = _CLAUSE_END_RE.search(chunk)
-    return chunk[: cut.start()] if cut else chunk
-
-
-def _clause_before(text: str, pos: int, limit: int = 30) -> str:
-    chunk = text[max(0, pos - limit) : pos]
-    cuts = list(_CLAUSE_END_RE.finditer(chunk))
-    return chunk[cuts[-1].end() :] if cuts else chunk
-
-
 def _score(
-    text: str, span: tuple[int, int], event: EventTime, reference: datetime, rank: int
-) -> tuple[float, tuple[str, ...]]:
+    text: str,
+    clause_ends: list[int],
+    span: tuple[int, int],
+    event: EventTime,
+    reference: datetime,
+    rank: int,
+    followup: bool,
+) -> tuple[float, list[str], bool]:
+    """Score one phrase → (score, reasons, opens a paragraph).
+
+    ``clause_ends`` are the offsets of 。；！？ and newlines in ``text``.
+    """
     start, end = span
+    i = bisect_left(clause_ends, start)
+    clause_start = clause_ends[i - 1] + 1 if i else 0
+    j = bisect_left(clause_ends, end)
+    clause_end = clause_ends[j] if j < len(clause_ends) else len(text)
+    before = text[max(clause_start, start - 30) : start]
+    sentence_before = text[max(clause_start, start - 60) : start]
+    after = text[end : min(clause_end, end + 40)]
+    sentence_after = text[end : min(clause_end, end + 60)]
     reasons: list[str] = []
     base = _GRANULARITY_SCORE[event.granularity]
     score = base
     reasons.append(f"{event.granularity.value}:+{base}")
-    after = _clause_after(text, end)
-    before = _clause_before(text, start)
-    sentence_before = _clause_before(text, start, 60)
-    sentence_after = _clause_after(text, end, 60)
 
     def add(name: str, value: float) -> None:
         nonlocal score
@@ -480,29 +514,99 @@ def _score(
         add("first_phrase", 1.0)
     elif rank == 1:
         add("second_phrase", 0.4)
+    opening = bool(
+        _OPENING_BEFORE_RE.search(text, max(0, start - 12), start)
+        and text[end : end + 1] in ("，", ",", " ", "")
+    )
+    if opening:
+        add("opens_paragraph", 2.0)
+    if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(after):
+        add("response", 0.5 if followup else -2.0)
+    if followup:
+        comma = _COMMA_RE.search(text, end, end + 60)
+        if _ORIGINAL_EVENT_RE.search(text[end : comma.start() if comma else end + 60]):
+            add("followup_original_event", -3.0)
+    if _ATTRIBUTIVE_AFTER_RE.match(after):
+        add("attributive", -2.0)
+    if _BACKGROUND_BEFORE_RE.search(before):
+        add("background", -1.5)
+    if start > 0 and text[start - 1] in "（(":
+        add("parenthetical", -1.5)
     if _DEADLINE_AFTER_RE.match(text, end) or _DEADLINE_BEFORE_RE.search(before):
         add("deadline", -5.0)
-    if "截至" in before or "截止" in before:
-        add("cumulative_until", -5.0)
+    if not followup and ("截至" in before or "截止" in before):
+        add("cumulative_until", -2.5)
     if _SINCE_AFTER_RE.match(text, end):
         add("since", -2.0)
     if _FUTURE_RE.search(sentence_before) or _FUTURE_RE.match(sentence_after):
         add("future_plan", -4.0)
-    if _BIRTH_AFTER_RE.match(text, end):
+    if _BIRTH_AFTER_RE.match(text, end) or before.endswith("成立于"):
         add("birth_or_founding", -4.0)
-    window = text[max(0, start - 80) : start]
-    if window.rfind("《") > window.rfind("》"):
+    if text.rfind("《", max(0, start - 80), start) > text.rfind("》", max(0, start - 80), start):
         add("in_title", -5.0)
+    age = reference - event.end
     if event.start > reference + timedelta(days=1):
         add("after_reference", -3.0)
-    elif event.end < reference - timedelta(days=_OLD_DAYS):
+    elif age > timedelta(days=_OLD_DAYS):
         add("long_before_reference", -2.5)
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    if line.strip() == text[start:end].strip() and event.granularity in (Granularity.DAY, Granularity.MONTH):
-        add("date_line", -2.5)
-    return score, tuple(reasons)
+    elif age > timedelta(days=30):
+        add("month_before_reference", -1.5)
+    elif age > timedelta(days=7):
+        add("week_before_reference", -0.8)
+    if event.granularity in (Granularity.DAY, Granularity.MONTH):
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        if line.strip() == text[start:end]:
+            add("date_line", -2.5)
+    return score, reasons, opening
+
+
+_FINENESS = {
+    Granularity.MINUTE: 0,
+    Granularity.HOUR: 1,
+    Granularity.PART_OF_DAY: 2,
+    Granularity.DAY: 3,
+    Granularity.MONTH: 4,
+}
+
+
+def _narrative(
+    events: list[EventTime],
+    scores: list[float],
+    reasons: list[list[str]],
+    openings: list[bool],
+    followup: bool,
+) -> None:
+    """Rules between phrases, in place.
+
+    * A report opens with the event: a phrase later in the text whose time is after the
+      paragraph-opening phrase's is a follow-up (-1).
+    * A finer phrase inside a coarser, positively scored one refines it (subject "11月22日…",
+      body "当日17时许…"): the first such phrase scores at least the coarse one + 0.3.
+    """
+    first_open = None if followup else next((k for k, o in enumerate(openings) if o and scores[k] > 0), None)
+    if first_open is not None:
+        lead = events[first_open]
+        for k in range(first_open + 1, len(events)):
+            ev = events[k]
+            if ev.start >= lead.end and not (lead.start <= ev.start and ev.end <= lead.end):
+                scores[k] -= 1.0
+                reasons[k].append("after_opening_event:-1.0")
+    for a, coarse in enumerate(events):
+        if scores[a] <= 0:
+            continue
+        for b in range(a + 1, len(events)):
+            fine = events[b]
+            if (
+                _FINENESS[fine.granularity] < _FINENESS[coarse.granularity]
+                and coarse.start <= fine.start
+                and fine.end <= coarse.end
+            ):
+                if scores[a] + 0.3 > scores[b]:
+                    scores[b] = scores[a] + 0.3
+                    reasons[b].append(f"refines:{coarse.text}")
+                break
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,11 +624,11 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     """
     if reference.tzinfo is None:
         raise ValueError("reference must be timezone-aware")
-    norm = text.translate(_FULLWIDTH)
+    norm = _FULLWIDTH_RE.sub(_halfwidth, text)  # same length: offsets stay valid
     ctx = _Context(reference)
     found: list[tuple[EventTime, tuple[int, int], bool]] = []
     for m in _PHRASE_RE.finditer(norm):
-        if not any(m.group(k) for k in ("y", "iy", "m2", "mrel", "wd", "rel", "d3", "pod", "h", "hh")):
+        if m.end() == m.start() or not any(m.group(*_CORE_GROUPS)):
             continue
         built = _build(m, ctx, tz)
         if built is None:
@@ -534,11 +638,22 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         found.append((event, span, has_day))
         if has_day or event.granularity is Granularity.DAY:
             ctx.last_date = event.start.date()
-    result = []
+    clause_ends = [c.start() for c in _CLAUSE_END_RE.finditer(norm)] if found else []
+    scores: list[float] = []
+    reasons: list[list[str]] = []
+    openings: list[bool] = []
+    followup = bool(_FOLLOWUP_RE.search(norm, 0, 300))
     for rank, (event, span, _) in enumerate(found):
-        score, reasons = _score(norm, span, event, reference, rank)
-        result.append(Candidate(event.text, span, rank, event, round(score, 3), reasons))
-    return result
+        score, why, opening = _score(norm, clause_ends, span, event, reference, rank, followup)
+        scores.append(score)
+        reasons.append(why)
+        openings.append(opening)
+    events = [f[0] for f in found]
+    _narrative(events, scores, reasons, openings, followup)
+    return [
+        Candidate(ev.text, span, rank, ev, round(scores[rank], 3), tuple(reasons[rank]))
+        for rank, (ev, span, _) in enumerate(found)
+    ]
 
 
 def extract_event_time(text: str, reference: datetime, tz: ZoneInfo) -> EventTime | None:

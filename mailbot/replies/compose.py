@@ -45,7 +45,7 @@ def office_context(app: App) -> dict[str, Any]:
 
 
 def greeting(name: str | None, addr: str) -> str:
-    return f"{name}同志" if name else (addr or "您好")
+    return name or addr or "您好"
 
 
 def enqueue(app: App, session: Session, reply: Reply, *, dedupe_key: str, submission_id: int | None = None,

@@ -67,7 +67,11 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
                 client.starttls(context=tls_context(settings.ca_file))
                 client.ehlo()
         if settings.user:
-            client.login(settings.user, settings.password or "")
+            if not settings.password:
+                client.close()
+                raise SendError(f"SMTP {where}: no password configured for {settings.user!r} "
+                                "(put it in MAILBOT_SMTP_URL, smtp.password or MAILBOT_SMTP_PASSWORD)", permanent=True)
+            client.login(settings.user, settings.password)
         return client
     except smtplib.SMTPAuthenticationError as exc:
         raise SendError(f"SMTP {where} refused the login of {settings.user!r} ({exc.smtp_code})",

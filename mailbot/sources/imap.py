@@ -227,6 +227,9 @@ class ImapSource:
         """
         client = self._require()
         with self._guard("SEARCH"):
+            # NOOP first: a server shows mail that arrived during this session only after a sync, and
+            # SEARCH alone does not sync on Dovecot.
+            client.noop()
             uids = client.search(["NOT", "KEYWORD", self.settings.done_keyword])
         result = sorted(int(u) for u in uids)
         log.debug("IMAP %s: %d pending UIDs %s", self._who, len(result), uid_ranges(result))

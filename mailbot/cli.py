@@ -1,0 +1,243 @@
+"""The commands; the only place that prints or exits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Config, load_config
+from .errors import ConfigError, MailbotError
+
+log = logging.getLogger("mailbot")
+
+
+def _setup_logging(level: str, verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("imapclient", "apscheduler.executors", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _app(config: Config) -> Any:
+    from .app import App
+
+    return App.create(config)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+def cmd_init_db(config: Config, args: argparse.Namespace) -> int:
+    app = _app(config)
+    print(f"database ready: {config.redacted_database_url()}")
+    app.close()
+    return 0
+
+
+def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
+    from .errors import MailbotError
+    from .replies.outbox import check_login as smtp_check
+    from .sources.imap import check_login as imap_check
+
+    print(f"configuration OK: {config.where}")
+    print(f"  time zone {config.timezone.key}; database {config.redacted_database_url()}")
+    ok = True
+    try:
+        from .store.db import make_engine
+
+        engine = make_engine(config.database_url)
+        with engine.connect():
+            pass
+        engine.dispose()
+        print("  database: OK (connected)")
+    except Exception as exc:  # noqa: BLE001 - reported plainly
+        ok = False
+        print(f"  database: FAILED: {exc}")
+    if not config.imap and not config.maildirs:
+        print("  sources: none configured (add [[imap]] or set MAILBOT_IMAP_URL)")
+        ok = False
+    for acct in config.imap:
+        try:
+            print(f"  imap[{acct.name}]: {imap_check(acct)}")
+        except MailbotError as exc:
+            ok = False
+            print(f"  imap[{acct.name}]: FAILED: {exc}")
+    for md in config.maildirs:
+        exists = (md.path / "new").is_dir()
+        ok = ok and exists
+        print(f"  maildir[{md.name}]: {'OK' if exists else 'FAILED: not a Maildir'}: {md.path}")
+    if config.smtp is None:
+        print("  smtp: not configured (replies stay queued; set MAILBOT_SMTP_URL)")
+        ok = ok and config.replies.write_dir is not None
+    else:
+        try:
+            print(f"  {smtp_check(config.smtp)}")
+        except MailbotError as exc:
+            ok = False
+            print(f"  smtp: FAILED: {exc}")
+    return 0 if ok else 1
+
+
+def cmd_poll(config: Config, args: argparse.Namespace) -> int:
+    from .runner import flush_outbox, poll_once
+
+    app = _app(config)
+    try:
+        stats = poll_once(app)
+        report = flush_outbox(app)
+    finally:
+        app.close()
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items())) or "nothing new"
+    print(f"polled: {outcomes}; already stored {stats.already_stored}; "
+          f"replies sent {report.sent}, written {report.written}, deferred {report.deferred}, failed {report.failed}")
+    for err in stats.errors:
+        print(f"error: {err}", file=sys.stderr)
+    return 1 if stats.errors else 0
+
+
+def cmd_run(config: Config, args: argparse.Namespace) -> int:
+    from .jobs import Daemon
+
+    app = _app(config)
+    try:
+        Daemon(app).run()
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_jobs(config: Config, args: argparse.Namespace) -> int:
+    from .jobs import Daemon
+
+    app = _app(config)
+    daemon = Daemon(app)
+    daemon.scheduler.start(paused=True)
+    for job in daemon.jobs():
+        nxt = job.next_run.isoformat(timespec="seconds") if job.next_run else "—"
+        print(f"{job.id:<24} {job.trigger:<40} next {nxt}  {job.name}")
+    daemon.scheduler.shutdown(wait=False)
+    app.close()
+    return 0
+
+
+def cmd_reprocess(config: Config, args: argparse.Namespace) -> int:
+    from .reprocess import reprocess
+
+    app = _app(config)
+    try:
+        result = reprocess(app, args.id)
+    finally:
+        app.close()
+    print(f"submission {args.id}: {result.outcome.value} {result.tracking_no or ''} {result.detail}".rstrip())
+    return 0 if result.outcome.value != "quarantined" else 1
+
+
+def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
+    from .inspect import inspect_bytes, render_table
+
+    rows = []
+    for name in args.files:
+        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        rows.append(inspect_bytes(raw, name, config))
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        print(render_table(rows))
+    return 0
+
+
+def cmd_case(config: Config, args: argparse.Namespace) -> int:
+    from .casecmd import close_case, list_cases
+
+    app = _app(config)
+    try:
+        if args.case_command == "close":
+            print(close_case(app, args.number))
+        else:
+            print(list_cases(app, include_closed=args.all))
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_demo(config: Config, args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.out), examples=Path(args.maildir) if args.maildir else None)
+
+
+def cmd_export_maildir(config: Config, args: argparse.Namespace) -> int:
+    from .archive import export_maildir
+
+    app = _app(config)
+    try:
+        n = export_maildir(app, Path(args.directory))
+    finally:
+        app.close()
+    print(f"exported {n} raw message(s) to {args.directory}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mailbot", description="区局办公室政务信息报送邮件机器人")
+    p.add_argument("--config", "-c", help="TOML configuration file (default: $MAILBOT_CONFIG, else built-in defaults)")
+    p.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    p.add_argument("--version", action="version", version=f"mailbot {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init-db", help="create or migrate the database schema").set_defaults(fn=cmd_init_db)
+    sub.add_parser("check-config", help="validate the configuration and try every login").set_defaults(
+        fn=cmd_check_config)
+    s = sub.add_parser("poll", help="process every new message, send replies, exit")
+    s.add_argument("--once", action="store_true", help="(the default) one pass over every source")
+    s.set_defaults(fn=cmd_poll)
+    sub.add_parser("run", help="the daemon: watch mailboxes (IDLE), send replies, remind").set_defaults(fn=cmd_run)
+    sub.add_parser("jobs", help="list the daemon's scheduled jobs").set_defaults(fn=cmd_jobs)
+    s = sub.add_parser("reprocess", help="process a stored (e.g. quarantined) submission again")
+    s.add_argument("id", type=int)
+    s.set_defaults(fn=cmd_reprocess)
+    s = sub.add_parser("inspect", help="judge .eml files without storing or sending anything")
+    s.add_argument("files", nargs="+", help=".eml files, or - for standard input")
+    s.add_argument("--json", action="store_true", help="one JSON object per message, one per line")
+    s.set_defaults(fn=cmd_inspect)
+    s = sub.add_parser("case", help="urgent cases (紧急信息) and their follow-ups")
+    cs = s.add_subparsers(dest="case_command", required=True)
+    c = cs.add_parser("list", help="open cases (with --all, closed ones too)")
+    c.add_argument("--all", action="store_true")
+    c = cs.add_parser("close", help="close a case by its number")
+    c.add_argument("number")
+    s.set_defaults(fn=cmd_case)
+    s = sub.add_parser("demo", help="run the whole pipeline on the bundled sample Maildir, no servers")
+    s.add_argument("--out", default="demo-out", help="folder for the SQLite file and the rendered replies")
+    s.add_argument("--maildir", help=argparse.SUPPRESS)
+    s.set_defaults(fn=cmd_demo)
+    s = sub.add_parser("export-maildir", help="write every stored raw message into a Maildir")
+    s.add_argument("directory")
+    s.set_defaults(fn=cmd_export_maildir)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        _setup_logging(config.log_level, args.verbose)
+        return int(args.fn(config, args))
+    except ConfigError as exc:
+        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except MailbotError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""APScheduler wiring of the daemon: one watcher per source, the outbox, follow-up reminders.
+
+Jobs have fixed ids and ``replace_existing=True`` (APScheduler 3.x habit). SIGTERM/SIGINT set one
+stop event: watchers finish the message in hand, commit, flag it and return; then the scheduler
+shuts down waiting for running jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from .app import App
+from .runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
+
+log = logging.getLogger(__name__)
+REMINDER_INTERVAL_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: str
+    name: str
+    trigger: str
+    next_run: datetime | None
+
+
+class Daemon:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.stop = threading.Event()
+        self.sources = build_sources(app.config)
+        for source in self.sources:
+            source.stop_event = self.stop  # type: ignore[attr-defined]
+        self.outbox_kick = threading.Event()
+        workers = len(self.sources) + 4
+        self.scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)},
+                                             job_defaults={"coalesce": True, "max_instances": 1,
+                                                           "misfire_grace_time": 300},
+                                             timezone=app.config.timezone)
+        for source in self.sources:
+            watcher = Watcher(app, source, self.stop, on_stored=self.outbox_kick.set)
+            self.scheduler.add_job(watcher.run, id=f"watch:{source.name}", name=f"watch mailbox {source.name}",
+                                   replace_existing=True)
+        self.scheduler.add_job(self._outbox_loop, id="outbox", name="send queued replies", replace_existing=True)
+        self.scheduler.add_job(self._reminders, "interval", seconds=REMINDER_INTERVAL_SECONDS, id="reminders",
+                               name="follow-up reminders for overdue urgent cases", replace_existing=True,
+                               next_run_time=app.now())
+
+    def _outbox_loop(self) -> None:
+        """Drain now whenever a watcher stored something, else every outbox.interval_seconds."""
+        while not self.stop.is_set():
+            try:
+                report = flush_outbox(self.app)
+                if report.server_down:
+                    log.warning("SMTP unreachable; queued replies wait for the next attempt")
+            except Exception:
+                log.exception("outbox run failed; retrying")
+            self.outbox_kick.wait(self.app.config.outbox.interval_seconds)
+            self.outbox_kick.clear()
+
+    def _reminders(self) -> None:
+        try:
+            remind_overdue_cases(self.app)
+            self.outbox_kick.set()
+        except Exception:
+            log.exception("reminder run failed")
+
+    def jobs(self) -> list[JobInfo]:
+        return [JobInfo(j.id, j.name, str(j.trigger), getattr(j, "next_run_time", None))
+                for j in self.scheduler.get_jobs()]
+
+    def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
+        if not self.stop.is_set():
+            log.info("stopping (signal %s): finishing the message in hand", signum)
+        self.stop.set()
+        self.outbox_kick.set()
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+        log.info("mailbot daemon starting: %d source(s), database %s", len(self.sources),
+                 self.app.config.redacted_database_url())
+        self.scheduler.start()
+        try:
+            while not self.stop.wait(1.0):
+                pass
+        finally:
+            self.scheduler.shutdown(wait=True)
+            log.info("mailbot daemon stopped")

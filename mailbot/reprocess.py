@@ -1,0 +1,30 @@
+"""``mailbot reprocess ID``: run a stored submission (typically a quarantined one) through the pipeline again."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from .app import App
+from .errors import MailbotError
+from .model import FetchedMail
+from .pipeline import Result, process_one
+from .store import queries
+from .store.models import RawMessage, Submission
+
+
+def reprocess(app: App, submission_id: int) -> Result:
+    with app.db.session() as session:
+        sub = session.get(Submission, submission_id)
+        if sub is None:
+            raise MailbotError(f"no submission with id {submission_id}")
+        if sub.status not in ("quarantined",):
+            raise MailbotError(f"submission {submission_id} is {sub.status}, not quarantined; nothing to retry")
+        raw = queries.raw_bytes(session, submission_id)
+        if raw is None:
+            raise MailbotError(f"submission {submission_id} has no raw bytes stored")
+        fetched = FetchedMail(source=sub.source, mailbox=sub.mailbox, uidvalidity=sub.uidvalidity, uid=sub.uid,
+                              key=sub.source_key, raw=raw, internaldate=sub.internaldate)
+        # Remove the quarantine row; if processing fails again it is quarantined anew with its bytes.
+        session.execute(delete(RawMessage).where(RawMessage.submission_id == submission_id))
+        session.execute(delete(Submission).where(Submission.id == submission_id))
+    return process_one(app, fetched)
