@@ -17,6 +17,7 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 from tests.rig import RigError, free_port, register_cleanup
 
@@ -53,6 +54,7 @@ class Postgres:
         self._started = False
         self._initialised = False
         self._lock = threading.Lock()
+        self._admin: Any = None  # psycopg connection as the superuser, opened on first use
         self._unregister = register_cleanup(self, self.close)
 
     # ------------------------------------------------------------------ lifecycle
@@ -98,6 +100,7 @@ class Postgres:
 
     def stop(self) -> None:
         """Stop the cluster (fast shutdown); data is kept for :meth:`start`."""
+        self._close_admin()
         if self._started:
             self._started = False
             self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "-t", "30", "stop", check=False)
@@ -137,13 +140,12 @@ class Postgres:
         name = name or f"t_{uuid.uuid4().hex[:12]}"
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
             raise RigError(f"database name {name!r}: use lower-case letters, digits and _")
-        with self._lock:
-            self._psql(f"CREATE DATABASE {name} OWNER {self.user}")
+        strategy = " STRATEGY = FILE_COPY" if self.major >= 15 else ""  # faster with fsync off
+        self._admin_execute(f"CREATE DATABASE {name} OWNER {self.user}{strategy}")
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:
-        with self._lock:
-            self._psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self._admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the superuser over the cluster's Unix socket; return psql's unaligned output."""
@@ -162,6 +164,32 @@ class Postgres:
         self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--auth-local=trust",
                   "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")  # fmt: skip
         self._initialised = True
+
+    @property
+    def major(self) -> int:
+        name = self.bindir.parent.name
+        return int(name) if name.isdigit() else 0
+
+    def _admin_execute(self, sql: str) -> None:
+        """Run one statement as the superuser over the Unix socket, on a kept connection (fast)."""
+        import psycopg
+
+        with self._lock:
+            if self._admin is None or self._admin.closed:
+                self._admin = psycopg.connect(
+                    host=str(self.sockdir),
+                    port=self.port,
+                    user="postgres",
+                    dbname="postgres",
+                    autocommit=True,
+                )
+            self._admin.execute(sql.encode())
+
+    def _close_admin(self) -> None:
+        with self._lock:
+            if self._admin is not None:
+                self._admin.close()
+                self._admin = None
 
     def _has_role(self) -> bool:
         return self._psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{self.user}'").strip() == "1"
