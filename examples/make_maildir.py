@@ -9,6 +9,8 @@ Byte-level helpers are shared with the test corpus generator (tests/fixtures/mak
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -380,6 +382,17 @@ def build() -> None:
     )
 
 
+def with_received(raw: bytes) -> bytes:
+    """Prepend the delivering MTA's ``Received:`` stamp (30 s after the Date header): the arrival time
+    mailbot reads for Maildir messages, so the demo's verdicts do not depend on file times."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    date_line = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"date:"))
+    sent = parsedate_to_datetime(date_line.split(b":", 1)[1].strip().decode())
+    stamp = format_datetime(sent + timedelta(seconds=30))
+    received = f"Received: from smtp.xjzj.gov.cn (smtp.xjzj.gov.cn [10.65.1.20])\r\n\tby mx.xjzj.gov.cn (Postfix) with ESMTP; {stamp}\r\n"
+    return received.encode() + raw
+
+
 def main() -> None:
     build()
     for sub in ("cur", "new", "tmp"):
@@ -394,6 +407,7 @@ def main() -> None:
         keep.mkdir(exist_ok=True)
         (keep / "README").write_text("placeholder so that git keeps this Maildir folder\n", encoding="utf-8")
     for n, (key, _intended, raw) in enumerate(MESSAGES, start=1):
+        raw = with_received(raw)
         # Maildir key: <time>.M<n>P<n>.<host> — fixed, so reruns reproduce identical files
         (MAILDIR / "new" / f"1763251200.M{n:02d}P{n}.mailbot-demo.{key}").write_bytes(raw)
     listing = "\n".join(f"{key}\t{intended}" for key, intended, _ in MESSAGES)

@@ -71,6 +71,7 @@ class ClassifyRules:
     request_objects: tuple[str, ...] = (
         "文件", "通知", "附件", "表格", "登记表", "申报单", "电子版", "模板", "样表", "原文", "word版",
     )  # fmt: skip
+    mailbox_words: tuple[str, ...] = ("邮箱", "邮件地址", "电子邮件", "邮件系统", "联系方式变更", "电话变更")
     conversational_markers: tuple[str, ...] = (
         "老师", "您", "请问", "麻烦", "谢谢", "感谢", "祝工作顺利", "是否方便", "能否", "可否", "吗?", "呢?",
         "请核实", "请更新", "请知悉", "请予", "不知道", "打扰",
@@ -84,7 +85,7 @@ class ClassifyRules:
     followup_markers: tuple[str, ...] = ("续报", "终报", "结报", "补报")
     followup_weak_markers: tuple[str, ...] = (
         "进展情况", "最新进展", "处置进展", "事态进展", "处置情况", "处理情况", "后续情况", "后续处置",
-        "善后情况", "调查处理情况",
+        "善后情况", "调查处理情况", "调查进展", "进展",
     )  # fmt: skip
     final_markers: tuple[str, ...] = (
         "终报", "结报", "处置完毕", "处置工作结束", "处置工作已结束", "处置工作全部结束", "已恢复正常",
@@ -173,10 +174,10 @@ class ClassifyRules:
     )  # fmt: skip
     hypothetical_words: tuple[str, ...] = (
         "一旦", "如果", "假如", "倘若", "万一", "如发生", "若发生", "如遇", "遇有", "凡是", "凡发生",
-        "应当", "务必", "必须", "要在", "须在", "防患", "将在", "届时", "以便", "一经",
+        "应当", "务必", "必须", "要在", "须在", "防患", "将在", "届时", "以便", "一经", "下一步", "今后",
     )  # fmt: skip
     capacity_words: tuple[str, ...] = (
-        "能力", "水平", "意识", "机制", "体系", "标准", "规范", "规程", "细则", "条例",
+        "能力", "水平", "意识", "机制", "体系", "规程", "细则", "条例", "规定了", "该标准", "本标准",
     )  # fmt: skip
     elsewhere_words: tuple[str, ...] = (
         "外省", "省外", "外地", "其他省", "兄弟省", "全国各地", "全国", "国内", "国外", "境外", "某省",
@@ -194,6 +195,10 @@ class ClassifyRules:
     summary_words: tuple[str, ...] = (
         "总结", "统计", "同比", "未发生", "全年", "上半年", "下半年", "季度", "工作情况", "安全形势",
     )  # fmt: skip
+    publish_verbs: tuple[str, ...] = (
+        "发布", "印发", "出台", "颁布", "制定", "制订", "修订", "起草", "宣贯", "解读", "批准发布",
+    )  # fmt: skip
+    document_kinds: tuple[str, ...] = ("地方标准", "标准", "规范", "办法", "规定", "条例", "实施方案", "制度")
     publicity_words: tuple[str, ...] = (
         "宣传", "质量月", "安全生产月", "安全月", "宣传周", "3·15", "3.15", "世界标准日", "计量日",
         "开放日", "咨询日", "科普",
@@ -239,7 +244,7 @@ class ClassifyRules:
     weight_important_work_body: float = 2.0
     weight_regional_leader: float = 2.5  # regional top leaders' visit, in subject or lead
     weight_major_case: float = 1.0  # each distinct sign of a major case (窝点, 犯罪嫌疑人 …)
-    weight_major_case_max: float = 2.0
+    weight_major_case_max: float = 3.0
     weight_spread: float = 1.0  # a problem product already on the market
     weight_spread_max: float = 2.0
     weight_no_casualty: float = -0.5  # 无人员伤亡 lowers, but an accident still happened
@@ -249,6 +254,7 @@ class ClassifyRules:
     weight_plan: float = -1.5
     weight_inspection: float = -1.0
     weight_summary: float = -1.5
+    weight_document: float = -1.5  # the mail is about publishing a standard, rule or plan
     weight_publicity: float = -1.0
     weight_warning: float = -1.5
     weight_routine_topic: float = -1.0
@@ -367,9 +373,11 @@ class _Compiled:
     inspection: re.Pattern[str]
     summary: re.Pattern[str]
     publicity_ctx: re.Pattern[str]
+    document: re.Pattern[str]
     warning: re.Pattern[str]
     routine_topic: re.Pattern[str]
     conversational: re.Pattern[str]
+    mailbox: re.Pattern[str]
     submission: re.Pattern[str]
     incident_title: re.Pattern[str]
     major_case: re.Pattern[str]
@@ -485,9 +493,11 @@ def _compile(r: ClassifyRules) -> _Compiled:
         inspection=rx(_alt(r.inspection_words)),
         summary=rx(_alt(r.summary_words)),
         publicity_ctx=rx(_alt(r.publicity_words)),
+        document=rx(rf"(?:{_alt(r.publish_verbs)}){_GAP}{{0,12}}?(?:《|{_alt(r.document_kinds)})"),
         warning=rx(_alt(r.warning_words)),
         routine_topic=rx(_alt(r.routine_topic_verbs)),
         conversational=rx(_alt(r.conversational_markers), re.I),
+        mailbox=rx(_alt(r.mailbox_words)),
         submission=rx(_alt(r.submission_markers)),
         incident_title=rx(_alt(r.incident_title_words)),
         major_case=rx(_alt(r.major_case_phrases)),
@@ -702,6 +712,13 @@ def _test_mail(doc: _Doc, c: _Compiled) -> list[Hit]:
         return []
     hits = _first("test_mail", c.test, doc.subject, doc.own.strip())
     return hits or _first("test_mail", _MAIL_TEST, doc.subject, doc.own)
+
+
+def _mailbox_notice(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A short note about the unit's mailbox or contact details (e.g. the move to xjzj.gov.cn)."""
+    if doc.body_size > 200 or doc.attachment_names:
+        return []
+    return _first("mailbox_notice", c.mailbox, doc.subject)
 
 
 def _correspondence(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -929,6 +946,7 @@ def _topic_context(doc: _Doc, c: _Compiled) -> list[Hit]:
         (c.inspection, r.weight_inspection),
         (c.summary, r.weight_summary),
         (c.publicity_ctx, r.weight_publicity),
+        (c.document, r.weight_document),
     ):
         hits += _first("routine_context", pattern, topic, weight=weight)
     hits += _first("routine_context", c.warning, f"{doc.title}\n{doc.lead}", weight=r.weight_warning)
@@ -967,7 +985,7 @@ CHAIN: tuple[tuple[Category, tuple[Rule, ...]], ...] = (
     (Category.OTHER, (_document_request,)),
     (Category.REGISTRATION, (_registration,)),
     (Category.PUBLICITY_REQUEST, (_publicity_request,)),
-    (Category.OTHER, (_empty, _test_mail, _thanks, _correspondence)),
+    (Category.OTHER, (_empty, _test_mail, _thanks, _mailbox_notice, _correspondence)),
     (Category.FOLLOWUP, (_followup_marker,)),
     (Category.RESEARCH, (_research_marker,)),
 )
@@ -991,8 +1009,6 @@ URGENCY_RULES: tuple[Rule, ...] = (
 )
 """Scored rules: their weights add up to the urgency score."""
 
-_INCIDENT_EVIDENCE = frozenset({"incident_language", "casualty", "public_opinion", "major_event"})
-
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
@@ -1012,8 +1028,10 @@ def _decide(doc: _Doc, c: _Compiled) -> Classification:
     score = round(sum(h.weight for h in scored), 3)
     reasons = [h.reason for h in scored]
     weak = c.followup_weak.search(doc.title)
-    about_incident = bool(c.incident_title.search(doc.title)) and not c.sentence_context.search(doc.title)
-    evidence = about_incident or any(h.rule in _INCIDENT_EVIDENCE and h.weight > 0 for h in scored)
+    evidence = bool(c.incident_title.search(doc.title)) or any(
+        i == 0 for i, _ in _live_matches(doc, c, c.incident)[0]
+    )
+    evidence = evidence and not c.sentence_context.search(doc.title)
     if weak and evidence:
         final_m = c.final.search(f"{doc.title}\n{doc.body}")
         reasons.insert(0, f"followup_marker:{weak.group(0)}")

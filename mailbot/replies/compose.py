@@ -88,7 +88,8 @@ def judgement_context(app: App, sub: Submission, parsed: ParsedMail, a: Assessme
         "event": {"start": event.start, "text": event.text, "granularity": event.granularity.value} if event else None,
         "deadline": sub.deadline, "verdict": sub.verdict, "lateness_minutes": sub.lateness_minutes,
         "approximate": sub.approximate, "rule_text": rule_text(sub.category or "", app.policy),
-        "case_number": case.number if case is not None else None, "old_domain": old,
+        "case_number": case.number if case is not None else None,
+        "case_closed": case is not None and case.status == "closed", "old_domain": old,
         "sender": f"{parsed.from_name} <{parsed.from_addr}>" if parsed.from_name else parsed.from_addr,
         "excerpt": parsed.text.strip()[:600],
     }

@@ -36,6 +36,19 @@ CATEGORY_LABELS = {
     "other": "其他来信",
 }
 VERDICT_LABELS = {"on_time": "按时报送", "late": "报送超时", "unknown": "无法判断（未找到事件时间）"}
+REASON_LABELS = {
+    "subject_marker": "主题标记", "header": "邮件优先级", "priority_header": "邮件优先级",
+    "incident_language": "事故/事件用语", "incident_time": "事件发生时间表述", "casualty": "人员伤亡",
+    "response": "应急处置用语", "public_opinion": "舆情/群体性事件", "major_event": "重大事件",
+    "important_work": "重要工作动态", "major_case": "重大案件", "spread": "事态扩散",
+    "negation": "否定表述", "no_casualty": "无人员伤亡", "routine_context": "日常工作语境", "routine_topic": "日常工作",
+    "followup_marker": "续报标记", "final_report": "终报", "research_marker": "调研信息标记",
+    "registration": "联络员登记", "publicity_request": "宣传报道申报", "auto_reply_header": "自动回复标记",
+    "auto_reply_subject": "自动回复主题", "bounce_header": "退信", "bounce_sender": "退信发件人",
+    "bounce_subject": "退信主题", "test_mail": "测试邮件", "thanks": "致谢", "empty": "无正文",
+    "document_request": "索取文件", "correspondence": "一般来信", "mailbox_notice": "邮箱通知",
+    "case_link": "关联紧急事件", "threshold": "综合评分",
+}
 GRANULARITY_LABELS = {"minute": "精确到分钟", "hour": "精确到小时", "part_of_day": "时段", "day": "日期", "month": "月份"}
 
 
@@ -50,6 +63,17 @@ def builtin_templates_dir() -> Path:
 def one_line(value: object) -> str:
     """Collapse CR/LF and other control characters: nothing from a mail can add a header line."""
     return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", str(value)).strip()
+
+
+def reason_text(reason: str) -> str:
+    """A rule hit such as ``subject_marker:【紧急】`` in the office's words: ``主题标记“【紧急】”``."""
+    name, _, detail = str(reason).partition(":")
+    label = REASON_LABELS.get(name)
+    if label is None:
+        return one_line(reason)
+    if name == "threshold":
+        return f"{label} {detail.replace('>=', '≥').replace('<', '＜')}"
+    return f"{label}“{one_line(detail)}”" if detail else label
 
 
 def format_minutes(minutes: int | None) -> str:
@@ -77,6 +101,7 @@ class Renderer:
             env.filters["granularity_label"] = lambda g: GRANULARITY_LABELS.get(str(g), str(g))
             env.filters["duration"] = format_minutes
             env.filters["one_line"] = one_line
+            env.filters["reason_text"] = lambda reasons: [reason_text(r) for r in reasons]
             env.filters["filesize"] = _filesize
 
     def local(self, value: datetime | None, fmt: str = "%Y年%m月%d日 %H:%M") -> str:
