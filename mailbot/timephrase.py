@@ -202,7 +202,7 @@ _ATTRIBUTIVE_AFTER_RE = re.compile(
 _BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|吸取|对照|贯彻|落实")
 # A follow-up (续报) narrates what happened since the first report: the original event is background.
 _FOLLOWUP_RE = re.compile(
-    r"续报|进展|第[二三四五六七八九十\d]{1,2}次报告|结报|终报|处置结束|处置完毕|处置情况"
+    r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)续报|进展|第[二三四五六七八九十\d]{1,2}次报告|结报|终报|处置结束|处置完毕|处置情况"
 )
 _ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
 _COMMA_RE = re.compile(r"[，,。；;！？\n]")
@@ -620,7 +620,11 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     higher, event language around it (发生, 接到报警, 召开, 检查…), ``于`` before it and being the first
     phrase add; deadlines (…前上报, 请于), 截至 statistics, 以来, future plans (将于, 拟于, 下一步),
     founding/birth dates, titles in 《》, times after the reference and lone date lines (signatures)
-    subtract.
+    subtract. Narrative rules: the phrase opening a paragraph ("11月25日14时30分许，…") is the event and
+    later, later-in-time phrases are the response (赶到, 救出, 扑灭 … subtract too); a finer phrase inside
+    a coarser one refines it (subject "今日下午", body "今日下午3时"). In a follow-up (续报/进展/第二次报告/
+    结报 near the start) the original event ("…事故发生后，", "…查获的…案件，") is background and the
+    first new development is the event.
     """
     if reference.tzinfo is None:
         raise ValueError("reference must be timezone-aware")
@@ -642,7 +646,7 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     scores: list[float] = []
     reasons: list[list[str]] = []
     openings: list[bool] = []
-    followup = bool(_FOLLOWUP_RE.search(norm, 0, 300))
+    followup = bool(_FOLLOWUP_RE.search(norm, 0, 120))
     for rank, (event, span, _) in enumerate(found):
         score, why, opening = _score(norm, clause_ends, span, event, reference, rank, followup)
         scores.append(score)
