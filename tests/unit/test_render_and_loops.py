@@ -1,0 +1,149 @@
+"""Rendering replies (pure) and loop protection rules."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.cases import core_subject, matter_similarity, tracking_numbers_in
+from mailbot.loops import auth_failed, no_reply_reason
+from mailbot.parse import parse_mail
+from mailbot.replies.render import Renderer, format_minutes, reason_text, reply_message_id
+from tests import mailgen
+
+CST = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 20, 10, 30, tzinfo=CST)
+
+
+def _render(subject: str, name: str = "区局办公室", context: dict | None = None) -> email.message.EmailMessage:  # type: ignore[type-arg]
+    r = Renderer(None, CST)
+    ctx = {"what": "测试", "details": "<b>x</b>", "submission_id": 3, **(context or {})}
+    reply = r.render_mail("notice_office", template="notice_office", context=ctx, from_addr="jbgs@xjzj.gov.cn",
+                          from_name=name, to=["a@xjzj.gov.cn"], subject=subject, message_id="n.1@mailbot.test",
+                          date=NOW, in_reply_to="orig@x", references=["first@x", "orig@x"])
+    msg = email.message_from_bytes(reply.raw, policy=email.policy.default)
+    assert isinstance(msg, email.message.EmailMessage)
+    return msg
+
+
+def test_subject_with_crlf_cannot_add_headers() -> None:
+    msg = _render("回执\r\nBcc: victim@example.org\r\nX-Evil: 1", name="办公室\r\nBcc: x@y")
+    assert msg["Bcc"] is None and msg["X-Evil"] is None
+    assert "Bcc: victim@example.org" in msg["Subject"]  # kept as text on one line
+    assert "\n" not in msg["Subject"]
+
+
+def test_threading_and_rfc3834_headers() -> None:
+    msg = _render("主题")
+    assert msg["In-Reply-To"] == "<orig@x>"
+    assert msg["References"] == "<first@x> <orig@x>"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["Message-ID"] == "<n.1@mailbot.test>"
+    assert msg["Date"].datetime == NOW
+
+
+def test_message_ids_are_deterministic() -> None:
+    a = reply_message_id("receipt", "12", "mailbot.xjzj.gov.cn")
+    assert a == reply_message_id("receipt", "12", "mailbot.xjzj.gov.cn")
+    assert a != reply_message_id("receipt", "13", "mailbot.xjzj.gov.cn")
+    assert a.endswith("@mailbot.xjzj.gov.cn") and " " not in a
+
+
+def test_html_alternative_is_escaped() -> None:
+    r = Renderer(None, CST)
+    ctx = {"greeting": "<script>alert(1)</script>", "tracking_no": "JB-2026-000001", "received_at": NOW,
+           "subject": "<img src=x onerror=alert(1)>", "attachments": [], "category": "routine",
+           "reasons": ["subject_marker:<b>"], "event": None, "deadline": None, "verdict": "unknown",
+           "lateness_minutes": None, "approximate": False, "rule_text": "", "case_number": None,
+           "case_closed": False, "old_domain": None,
+           "office": {"name": "办公室", "address": "jbgs@xjzj.gov.cn", "contact": "0991"}}
+    reply = r.render_mail("receipt", template="receipt", context=ctx, from_addr="jbgs@xjzj.gov.cn",
+                          from_name="办公室", to=["a@b.cn"], subject="s", message_id="r@x", date=NOW)
+    msg = email.message_from_bytes(reply.raw, policy=email.policy.default)
+    html = msg.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<img" not in html
+    text = msg.get_body(("plain",)).get_content()
+    assert "<script>alert(1)</script>" in text  # plain text is not HTML: shown as is
+    assert "无法判断" in text and "事件发生的时间" in text
+
+
+def test_missing_template_variable_is_an_error() -> None:
+    import jinja2
+
+    with pytest.raises(jinja2.UndefinedError):
+        Renderer(None, CST).render_text("notice_office.txt.j2", {"what": "x"})
+
+
+@pytest.mark.parametrize(("minutes", "text"), [(5, "5分钟"), (60, "1小时"), (1441, "1天1分钟"), (0, "0分钟")])
+def test_duration_in_chinese(minutes: int, text: str) -> None:
+    assert format_minutes(minutes) == text
+
+
+def test_reason_text() -> None:
+    assert reason_text("subject_marker:【紧急】") == "主题标记“【紧急】”"
+    assert reason_text("threshold:6.5>=3") == "综合评分 6.5≥3"
+    assert reason_text("something_new:x") == "something_new:x"
+
+
+# --- loop protection ---------------------------------------------------------------------------
+
+OWN = ("jbgs@xjzj.gov.cn",)
+
+
+def _mail(**headers: str) -> object:
+    return parse_mail(mailgen.report(1, headers=headers))
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, None),
+        ({"Auto-Submitted": "no"}, None),
+        ({"Auto-Submitted": "auto-replied"}, "auto_submitted:auto-replied"),
+        ({"Auto-Submitted": "auto-generated"}, "auto_submitted:auto-generated"),
+        ({"Precedence": "bulk"}, "precedence:bulk"),
+        ({"Precedence": "list"}, "precedence:list"),
+        ({"List-Id": "<news.xjzj.gov.cn>"}, "list_id"),
+        ({"X-Autoreply": "yes"}, "header:x-autoreply"),
+        ({"X-Auto-Response-Suppress": "All"}, "auto_response_suppress"),
+        ({"Return-Path": "<>"}, "empty_return_path"),
+    ],
+)
+def test_no_reply_rules(headers: dict[str, str], reason: str | None) -> None:
+    assert no_reply_reason(_mail(**headers), OWN) == reason  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sender", ["MAILER-DAEMON@mail.x.cn", "postmaster@x.cn", "noreply@x.cn", "no-reply@x.cn",
+                                    "jbgs@xjzj.gov.cn"])
+def test_system_and_own_senders(sender: str) -> None:
+    mail = parse_mail(mailgen.report(1, sender=(sender, "")))
+    assert no_reply_reason(mail, OWN) in ("system_sender", "own_address")
+
+
+def test_authentication_results() -> None:
+    ok = parse_mail(mailgen.report(1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=pass; dmarc=pass"}))
+    bad = parse_mail(mailgen.report(1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=fail smtp.mailfrom=x"}))
+    assert auth_failed(ok) is None
+    assert auth_failed(bad) == "spf_fail"
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+def test_followup_subjects_match_their_case() -> None:
+    first = "【紧急】乌鲁木齐市质监局关于某小区电梯困人事件的报告"
+    assert matter_similarity("Re: 【续报】关于某小区电梯困人事件的续报（第二次）", "", first, "") >= 0.35
+    assert matter_similarity("【续报】昌吉州锅炉爆炸事故续报", "", first, "") < 0.35
+    assert core_subject("【续报】关于某小区电梯困人事件的续报") == core_subject("关于某小区电梯困人事件的报告")
+    assert tracking_numbers_in("回复：[回执 JB-2026-000123] 续报", "JB") == ["JB-2026-000123"]
+    assert tracking_numbers_in("JB-2026-12345", "JB") == []
+
+
+def test_parsed_mail_is_hashable_value() -> None:
+    mail = parse_mail(mailgen.report(2))
+    assert replace(mail, subject="x").subject == "x"
