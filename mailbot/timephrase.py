@@ -32,7 +32,6 @@ reasons) and :func:`extract_event_time` (the best candidate with a positive scor
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
@@ -208,6 +207,7 @@ _ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
 _COMMA_RE = re.compile(r"[，,。；;！？\n]")
 _OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*$")
 _CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
+_LAST_CLAUSE_END_RE = re.compile(r".*[。；;！!？?\n]", re.S)
 _FUTURE_RE = re.compile("将于|将在|拟于|拟在|计划于|计划在|定于|预计于|预计在|准备于|下一步|即将|将要")
 _DEADLINE_BEFORE_RE = re.compile(
     "请于|请在|务必于|务必在|须于|需于|必须于|应于|应在|截止|最迟|不迟于|限于|要求于|并于"
@@ -475,7 +475,6 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
 
 def _score(
     text: str,
-    clause_ends: list[int],
     span: tuple[int, int],
     event: EventTime,
     reference: datetime,
@@ -484,13 +483,13 @@ def _score(
 ) -> tuple[float, list[str], bool]:
     """Score one phrase → (score, reasons, opens a paragraph).
 
-    ``clause_ends`` are the offsets of 。；！？ and newlines in ``text``.
+    A clause ends at 。；！？ or a newline.
     """
     start, end = span
-    i = bisect_left(clause_ends, start)
-    clause_start = clause_ends[i - 1] + 1 if i else 0
-    j = bisect_left(clause_ends, end)
-    clause_end = clause_ends[j] if j < len(clause_ends) else len(text)
+    last = _LAST_CLAUSE_END_RE.match(text, max(0, start - 60), start)
+    clause_start = last.end() if last else 0
+    nxt = _CLAUSE_END_RE.search(text, end, end + 60)
+    clause_end = nxt.start() if nxt else len(text)
     before = text[max(clause_start, start - 30) : start]
     sentence_before = text[max(clause_start, start - 60) : start]
     after = text[end : min(clause_end, end + 40)]
@@ -642,13 +641,12 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         found.append((event, span, has_day))
         if has_day or event.granularity is Granularity.DAY:
             ctx.last_date = event.start.date()
-    clause_ends = [c.start() for c in _CLAUSE_END_RE.finditer(norm)] if found else []
     scores: list[float] = []
     reasons: list[list[str]] = []
     openings: list[bool] = []
     followup = bool(_FOLLOWUP_RE.search(norm, 0, 120))
     for rank, (event, span, _) in enumerate(found):
-        score, why, opening = _score(norm, clause_ends, span, event, reference, rank, followup)
+        score, why, opening = _score(norm, span, event, reference, rank, followup)
         scores.append(score)
         reasons.append(why)
         openings.append(opening)
