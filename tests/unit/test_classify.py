@@ -1,0 +1,414 @@
+"""Table-driven tests for mailbot.classify: realistic short reports, hard negatives, config overrides."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from mailbot.classify import DEFAULT_RULES, ClassifyRules, classify, classify_text
+from mailbot.errors import ConfigError
+from mailbot.model import Attachment, Category, ParsedMail
+
+U, R, F = Category.URGENT, Category.ROUTINE, Category.FOLLOWUP
+RS, REG, PUB = Category.RESEARCH, Category.REGISTRATION, Category.PUBLICITY_REQUEST
+AUTO, BNC, OTH = Category.AUTO_REPLY, Category.BOUNCE, Category.OTHER
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    subject: str
+    body: str
+    expected: Category
+    rule: str  # a rule name that must appear among the reasons (the one that decided)
+    headers: tuple[tuple[str, str], ...] = ()
+    attachments_text: str = ""
+
+
+CASES: list[Case] = [
+    # ---- urgent: incidents that happened ------------------------------------------------------
+    Case("boiler-explosion", "关于哈密地区一锅炉房发生爆炸事故的报告",
+         "区局办公室：\n6月8日9时30分，哈密市某供热公司锅炉房一台4吨燃煤锅炉发生爆炸，造成1人死亡、2人受伤。"
+         "事故发生后，我局立即启动特种设备事故应急预案，局长带队赶赴现场。", U, "incident_language"),
+    Case("lpg-leak-marked", "【紧急】伊犁州液化石油气充装站发生泄漏",
+         "今日上午11时许，伊宁市某液化石油气充装站在卸车过程中发生液化气泄漏，消防部门已到场处置，"
+         "周边300米范围内群众已疏散。", U, "subject_marker"),
+    Case("elevator-trapped", "昌吉州局紧急处置一起电梯困人事件",
+         "4月12日18时，昌吉市某小区一部电梯运行中突然停梯，7名居民被困轿厢内。州局接到报警后，立即协调"
+         "维保单位赶到现场，40分钟后被困人员全部安全救出。", U, "casualty"),
+    Case("tower-crane-collapse", "[紧急]库尔勒市一在建工地塔吊倒塌",
+         "5月20日下午，库尔勒市一在建工地塔吊倒塌，一名操作工受伤，已送往医院救治。", U, "incident_language"),
+    Case("food-poisoning", "关于阿克苏市一食品企业产品致消费者中毒的情况报告",
+         "9月3日晚，阿克苏市人民医院接诊12名疑似食物中毒患者，均食用了某食品厂生产的凉皮。我局接报后连夜"
+         "对该企业进行检查，查封同批次产品3000余袋，原因正在调查中。", U, "casualty"),
+    Case("media-exposure", "关于媒体曝光我区某企业生产劣质钢筋的情况报告",
+         "11月5日，新疆都市报报道乌鲁木齐某钢材企业生产销售不合格钢筋。我局高度重视，立即组织执法人员对该"
+         "企业进行突击检查，现场封存涉嫌不合格钢筋120吨。", U, "public_opinion"),
+    Case("leader-visit", "国家质检总局副局长一行到我区检查指导工作",
+         "7月15日至17日，国家质检总局副局长陈钢一行到我区检查指导质监工作，自治区副主席陪同。", U,
+         "important_work"),
+    Case("boiler-burst-no-casualty", "关于吐鲁番市一宾馆锅炉超压的报告",
+         "3月2日凌晨2时，吐鲁番市某宾馆一台热水锅炉超压爆裂，造成锅炉房屋顶损坏，无人员伤亡。"
+         "我局接报后立即派员赶赴现场，对锅炉房进行了封存。", U, "incident_language"),
+    Case("gas-cylinder", "关于和田市一餐馆液化气瓶爆炸的紧急报告",
+         "和田市一餐馆液化气瓶爆炸，具体情况正在核实。", U, "subject_marker"),
+    Case("amusement-ride", "关于喀什市某游乐场游乐设施故障致游客受伤的报告",
+         "6月1日16时，喀什市某游乐场一台“自控飞机”游乐设施在运行中发生故障，吊臂断裂，造成3名游客受伤，"
+         "伤者已送医救治，生命体征平稳。", U, "casualty"),
+    Case("fire-with-priority-header", "关于奎屯市一加油站附近发生火灾的报告",
+         "今天14时10分，奎屯市北京路一加油站旁的仓库起火，火势已得到控制，尚无人员伤亡报告。", U,
+         "incident_language", headers=(("X-Priority", "1 (Highest)"),)),
+    Case("ammonia-leak-no-casualty", "关于米东新区一化工企业液氨泄漏的报告",
+         "10月9日8时40分，米东新区某化工企业液氨储罐阀门发生泄漏，企业立即启动应急预案，关闭阀门，险情于"
+         "9时20分排除，无人员伤亡。", U, "incident_language"),
+    Case("initial-report-promises-followup", "关于阿勒泰市一商场自动扶梯伤人事故的报告",
+         "11月2日19时许，阿勒泰市某商场一部自动扶梯发生伤人事故，一名6岁儿童手部被卷入，已送医救治。"
+         "事故原因正在调查中，有关情况将及时续报。", U, "incident_language"),
+    Case("attachment-only-report", "政务信息", "见附件。", U, "incident_language",
+         attachments_text="关于塔城市一供热站锅炉爆管的报告\n12月3日凌晨4时，塔城市某供热站一台锅炉发生"
+         "爆管事故，造成2名司炉工烫伤，我局接报后立即赶赴现场。"),
+    Case("group-incident", "关于部分计量器具经销商聚集上访的情况报告",
+         "5月8日上午10时，约40名出租车计价器经销商聚集在州局门口上访，反映计价器强制检定收费问题。"
+         "州局立即成立工作组进行接待。", U, "public_opinion"),
+    # ---- routine: hard negatives -------------------------------------------------------------
+    Case("drill", "阿勒泰地区局组织开展电梯困人应急救援演练",
+         "为提高电梯突发事件应急处置能力，9月18日，阿勒泰地区局联合市消防支队在某商场开展电梯困人应急"
+         "救援演练。演练模拟电梯发生故障造成乘客被困，救援人员10分钟内成功解救被困人员。", R,
+         "routine_context"),
+    Case("drill-marked", "【紧急】巴州局举行液氯泄漏事故应急演练",
+         "6月12日上午，巴州局联合某化工企业举行液氯泄漏事故应急演练，模拟储罐阀门泄漏致2人中毒。", R,
+         "routine_context"),
+    Case("training", "塔城地区局举办特种设备事故应急处置培训班",
+         "为提高基层特种设备安全监察人员应对突发事件的能力，塔城地区局于5月10日至12日举办特种设备事故应急"
+         "处置培训班，邀请专家讲解了锅炉爆炸、气瓶泄漏等典型事故的处置方法。", R, "routine_context"),
+    Case("statistics", "克拉玛依市局2011年特种设备安全监察工作总结",
+         "2011年，全市特种设备安全形势总体平稳，全年共发生特种设备事故1起，死亡1人，万台设备死亡率0.3，"
+         "同比下降。", R, "routine_context"),
+    Case("inspection-after-accident-elsewhere", "博州局开展电梯安全专项检查",
+         "近日，北京地铁发生扶梯倒转事故，造成1人死亡、多人受伤。为吸取事故教训，博州局立即在全州范围内"
+         "开展电梯安全专项检查，共检查电梯56台，发现隐患8处。", R, "routine_context"),
+    Case("meeting", "自治区质监局召开特种设备安全工作会议",
+         "3月15日，区局召开全区特种设备安全监察工作会议，通报了2011年全区发生的3起特种设备事故，"
+         "部署2012年重点工作。", R, "routine_context"),
+    Case("plan-revision", "和田地区局修订完善特种设备事故应急预案",
+         "为有效应对特种设备突发事件，和田地区局结合实际修订了《特种设备事故应急预案》，明确了锅炉爆炸、"
+         "压力容器泄漏等事故发生后的处置程序。", R, "routine_context"),
+    Case("warning-film", "伊犁州局组织观看安全生产警示教育片",
+         "6月安全生产月期间，州局组织全体干部职工观看了警示教育片，片中多起因违章作业发生爆炸、坍塌造成"
+         "人员伤亡的事故令人触目惊心。", R, "routine_context"),
+    Case("quality-month", "哈密地区局启动2012年质量月活动",
+         "9月1日，哈密地区局召开质量月活动动员大会，对全区质量月活动进行安排部署。", R, "routine_context"),
+    Case("marked-spot-check", "【急】乌鲁木齐市局开展节日市场商品质量监督抽查",
+         "为保障节日期间市场商品质量安全，我局于12月25日起开展节日市场商品质量专项抽查，共抽查商品32批次。",
+         R, "threshold"),
+    Case("marked-publicity-day", "【特急】关于举办计量宣传日活动的信息",
+         "5月20日是世界计量日，我局在人民广场举办计量宣传咨询活动，免费为群众检定血压计200余台。", R,
+         "routine_context", headers=(("X-Priority", "1"), ("Importance", "high"))),
+    Case("no-accident-holiday", "吐鲁番地区局圆满完成春节期间特种设备安全保障工作",
+         "春节期间，我局对全区重点场所特种设备开展安全检查，全区特种设备运行平稳，未发生特种设备事故。", R,
+         "negation"),
+    Case("enforcement-case", "乌鲁木齐县局查处一起无证生产食品案件",
+         "近日，乌鲁木齐县局在日常巡查中发现一家食品作坊无证生产，执法人员依法查封了生产设备，案件正在"
+         "进一步办理中。", R, "threshold"),
+    Case("hypothetical-instruction", "阿克苏地区局部署冬季特种设备安全工作",
+         "11月5日，阿克苏地区局召开冬季特种设备安全工作部署会。会议要求，各县市局要加强对锅炉、气瓶充装"
+         "单位的监督检查，一旦发生事故，要在1小时内上报。", R, "routine_context"),
+    Case("complaint-handled", "伊犁州局妥善处理一起消费者投诉",
+         "3月，伊宁市消费者王某投诉购买的电热水器存在质量问题，州局及时调查，督促经销商为其更换，消费者"
+         "表示满意。", R, "threshold"),
+    Case("brand-strategy", "克州局积极推进名牌战略",
+         "今年以来，克州局积极引导企业争创新疆名牌产品，2家企业产品获评自治区名牌。", R, "threshold"),
+    Case("prevention-campaign", "昌吉州局严防冬季锅炉事故",
+         "入冬以来，昌吉州局以防止发生锅炉爆炸事故为重点，对全州供热锅炉开展隐患排查，督促整改隐患23处。", R,
+         "negation"),
+    Case("marker-only-vague", "【紧急】关于报送二季度政务信息的函",
+         "请各单位按时报送二季度政务信息。", R, "threshold"),
+    Case("header-only", "和静县局开展计量器具检定",
+         "和静县局近日对辖区集贸市场的电子秤进行了集中检定。", R, "threshold",
+         headers=(("X-Priority", "1"), ("Importance", "High"), ("Priority", "urgent"))),
+    # ---- follow-ups and final reports --------------------------------------------------------
+    Case("followup-subject", "关于哈密地区锅炉爆炸事故的续报",
+         "6月9日，事故现场清理工作基本完成，2名受伤人员病情稳定。", F, "followup_marker"),
+    Case("followup-progress", "关于昌吉州液氨泄漏事故处置进展情况的报告",
+         "截至6月9日18时，事故现场清理工作基本完成，2名中毒人员已脱离危险。", F, "followup_marker"),
+    Case("followup-second-report", "伊犁州充装站泄漏事件第二次报告",
+         "泄漏点已于昨日封堵，周边群众已返回。", F, "followup_marker"),
+    Case("followup-body", "米东新区液氨泄漏事故有关情况",
+         "现将10月9日米东新区液氨泄漏事故最新情况续报如下：受伤人员已出院，企业已停产整顿。", F,
+         "followup_marker"),
+    Case("final-report", "关于和田市气瓶爆炸事故的终报",
+         "事故调查已结束，善后工作已完成。", F, "final_report"),
+    # ---- research ----------------------------------------------------------------------------
+    Case("research-thinking", "关于我区特种设备安全监管工作的调查与思考",
+         "近年来，我区特种设备数量快速增长，监管力量不足的矛盾日益突出。", RS, "research_marker"),
+    Case("research-report", "调研信息：南疆地区农产品质量安全现状调研报告",
+         "为摸清南疆农产品质量安全状况，我局组成调研组赴喀什、和田等地开展调研。", RS, "research_marker"),
+    Case("research-about", "关于加强基层质监所建设的调研",
+         "基层质监所是质监工作的前沿阵地。", RS, "research_marker"),
+    Case("leader-research-visit", "国家质检总局局长到我区调研",
+         "8月20日，国家质检总局局长一行到我区调研质监工作。", U, "important_work"),
+    # ---- registration and publicity requests --------------------------------------------------
+    Case("registration-subject", "报送信息宣传联络员登记表",
+         "区局办公室：我局联络员登记表已填好，请查收。", REG, "registration"),
+    Case("registration-change", "联络员情况",
+         "我局信息宣传联络员变更为张某，办公电话0991-1234567。", REG, "registration"),
+    Case("registration-attachment-text", "报送材料", "", REG, "registration",
+         attachments_text="自治区质量技术监督局信息宣传联络员登记表\n填报单位 博州局\n联络员 姓名 李某"),
+    Case("publicity-subject", "计量处申请宣传", "拟于6月邀请新疆电视台对计量惠民工作进行采访报道。", PUB,
+         "publicity_request"),
+    Case("publicity-form", "关于报送宣传报道申报单的函", "附件为宣传报道申报单，请审批。", PUB,
+         "publicity_request"),
+    Case("publicity-interview", "关于协助宣传采访的回复",
+         "我局已按通知要求安排好协助宣传采访事宜。", PUB, "publicity_request"),
+    # ---- auto-replies and bounces -------------------------------------------------------------
+    Case("auto-submitted", "Re: 关于锅炉爆炸事故的续报", "您的来信已收到。", AUTO, "auto_reply_header",
+         headers=(("Auto-Submitted", "auto-replied"),)),
+    Case("x-autoreply", "关于报送政务信息的通知", "我现在不在办公室。", AUTO, "auto_reply_header",
+         headers=(("X-Autoreply", "yes"),)),
+    Case("x-auto-response-suppress", "政务信息", "本人出差，请联系办公室。", AUTO, "auto_reply_header",
+         headers=(("X-Auto-Response-Suppress", "OOF, AutoReply"),)),
+    Case("auto-reply-subject", "自动回复：关于报送政务信息的通知", "您好，邮件已收到，我会尽快回复。", AUTO,
+         "auto_reply_subject"),
+    Case("out-of-office", "Out of Office: 政务信息", "I am out of the office until Monday.", AUTO,
+         "auto_reply_subject"),
+    Case("bounce-content-type", "Delivery report", "This is a delivery status report.", BNC, "bounce_header",
+         headers=(("Content-Type", 'multipart/report; report-type="delivery-status"; boundary="x"'),)),
+    Case("bounce-sender", "邮件投递报告", "邮件无法送达 jbgs@xjnewqi.gov.cn", BNC, "bounce_sender",
+         headers=(("From", "Mail Delivery System <MAILER-DAEMON@mail.xjzj.gov.cn>"),)),
+    Case("bounce-subject-cn", "系统退信", "您发送的邮件被退回。", BNC, "bounce_subject"),
+    Case("bounce-beats-urgent", "Undeliverable: 【紧急】关于一起锅炉爆炸事故的报告",
+         "Delivery has failed to these recipients.", BNC, "bounce_subject"),
+    # ---- other: no report content ------------------------------------------------------------
+    Case("test-mail", "测试", "测试", OTH, "test_mail"),
+    Case("empty", "", "", OTH, "no_content"),
+    Case("thanks", "Re: 政务信息", "收到，谢谢！", OTH, "thanks"),
+    Case("document-request", "索要文件",
+         "请发一下《关于进一步加强新闻宣传工作的通知》的电子版，谢谢。", OTH, "document_request"),
+    Case("registration-form-request", "登记表", "您好，能否再发一次联络员登记表的模板？", OTH,
+         "document_request"),
+    Case("attachment-broken", "Re: 关于报送信息的通知", "附件打不开，请重新发送。", OTH, "document_request"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_classification_table(case: Case) -> None:
+    got = classify_text(case.subject, case.body, dict(case.headers), case.attachments_text)
+    assert got.category == case.expected, got.reasons
+    assert got.reasons, "every decision names the rules that made it"
+    assert any(r.split(":", 1)[0] == case.rule for r in got.reasons), got.reasons
+
+
+def test_table_is_large_and_covers_every_category() -> None:
+    assert len(CASES) >= 60
+    assert {c.expected for c in CASES} == set(Category)
+
+
+def test_reason_texts_show_what_matched() -> None:
+    got = classify_text("【紧急】关于一起锅炉爆炸的报告", "5月3日10时，某厂发生锅炉爆炸，造成2人受伤。")
+    assert "subject_marker:【紧急】" in got.reasons
+    assert "incident_language:发生…爆炸" in got.reasons
+    assert "casualty:造成2人受伤" in got.reasons
+    assert got.reasons[-1].startswith("threshold:")
+
+
+def test_drill_reason_names_context() -> None:
+    got = classify_text("开展应急演练", "4月2日，我局开展锅炉爆炸事故应急演练，模拟锅炉发生爆炸。")
+    assert got.category is Category.ROUTINE
+    assert "routine_context:演练" in got.reasons
+    assert not any(r.startswith("incident_language") for r in got.reasons)
+
+
+def test_no_casualty_lowers_but_does_not_erase() -> None:
+    body = "5月3日10时，某厂一台锅炉发生爆炸，{}。我局接报后立即赶赴现场。"
+    with_casualty = classify_text("关于一起锅炉爆炸的报告", body.format("造成1人受伤"))
+    without = classify_text("关于一起锅炉爆炸的报告", body.format("无人员伤亡"))
+    assert without.category is Category.URGENT
+    assert without.score < with_casualty.score
+    assert "negation:无人员伤亡" in without.reasons
+
+
+def test_score_counts_marker_and_headers_as_weak_signals() -> None:
+    plain = classify_text("和静县局开展计量检定", "对集贸市场电子秤进行了集中检定。")
+    marked = classify_text(
+        "【紧急】和静县局开展计量检定", "对集贸市场电子秤进行了集中检定。", {"X-Priority": "1"}
+    )
+    assert marked.score == pytest.approx(plain.score + 2.5)
+    assert marked.category is Category.ROUTINE
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "final"),
+    [
+        ("关于和田市气瓶爆炸事故的终报", "事故处置工作已经结束。", True),
+        ("关于库尔勒塔吊倒塌事故的续报", "事故调查已结束，现场已恢复正常施工。", True),
+        ("关于库尔勒塔吊倒塌事故的结报", "", True),
+        ("关于米东新区液氨泄漏事故的续报", "企业处置完毕。", True),
+        ("关于米东新区液氨泄漏事故的续报", "受伤人员仍在医院治疗，事故原因仍在调查。", False),
+        ("克州局积极推进名牌战略", "企业已恢复正常生产经营。", False),  # routine: no case to close
+    ],
+)
+def test_is_final_report(subject: str, body: str, final: bool) -> None:
+    got = classify_text(subject, body)
+    assert got.is_final_report is final, got.reasons
+    if final:
+        assert any(r.startswith("final_report:") for r in got.reasons)
+
+
+# ---- configuration ---------------------------------------------------------------------------
+
+
+def test_config_custom_marker_changes_outcome() -> None:
+    subject, body = "【速报】关于一起锅炉事故的情况", "某厂锅炉房有关情况正在核实。"
+    assert classify_text(subject, body).category is Category.ROUTINE
+    rules = ClassifyRules.from_mapping({"urgent_markers": ["【速报】"], "weight_subject_marker": 3})
+    got = classify_text(subject, body, rules=rules)
+    assert got.category is Category.URGENT
+    assert "subject_marker:【速报】" in got.reasons
+    # the override replaces the list: the default marker no longer counts
+    assert "subject_marker:【紧急】" not in classify_text("【紧急】某厂锅炉房", body, rules=rules).reasons
+
+
+def test_config_threshold_changes_outcome() -> None:
+    subject, body = "【紧急】关于报送政务信息的函", "请各单位按时报送政务信息。"
+    assert classify_text(subject, body).category is Category.ROUTINE
+    low = ClassifyRules.from_mapping({"urgent_threshold": 1.5})
+    assert classify_text(subject, body, rules=low).category is Category.URGENT
+
+
+def test_config_extra_pattern() -> None:
+    rules = ClassifyRules.from_mapping({"extra_routine_patterns": ["消防演示"]})
+    subject, body = "关于一起锅炉爆炸的报告", "5月3日10时，某厂锅炉发生爆炸，造成2人受伤。"
+    assert classify_text(subject, body).category is Category.URGENT
+    assert classify_text(subject, body + "本次为消防演示。", rules=rules).category is Category.ROUTINE
+
+
+def test_config_empty_mapping_returns_defaults() -> None:
+    assert ClassifyRules.from_mapping({}) is DEFAULT_RULES
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"urgent_marker": ["【急】"]}, "classify.urgent_marker: unknown key"),
+        ({"urgent_markers": "【急】"}, "classify.urgent_markers: expected a list of strings"),
+        ({"urgent_markers": ["【急】", 3]}, "classify.urgent_markers: expected a list of strings"),
+        ({"weight_drill": "high"}, "classify.weight_drill: expected a number"),
+        ({"urgent_threshold": True}, "classify.urgent_threshold: expected a number"),
+        ({"extra_urgent_patterns": ["(unclosed"]}, "classify.extra_urgent_patterns: bad regular expression"),
+        ({"lead_chars": -1}, "classify.lead_chars: expected a non-negative integer"),
+    ],
+)
+def test_config_errors_name_the_key(mapping: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        ClassifyRules.from_mapping(mapping)
+    assert str(info.value).startswith(message)
+
+
+# ---- classify(ParsedMail) ---------------------------------------------------------------------
+
+
+def _mail(
+    subject: str = "",
+    text: str = "",
+    *,
+    from_addr: str = "xxb@bz.xjzj.gov.cn",
+    headers: dict[str, str] | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    dsn_recipients: tuple[str, ...] = (),
+) -> ParsedMail:
+    return ParsedMail(
+        message_id="m1@example",
+        subject=subject,
+        from_addr=from_addr,
+        from_name="",
+        to=("jbgs@xjzj.gov.cn",),
+        cc=(),
+        delivered_to=(),
+        reply_to=(),
+        return_path=None,
+        date=None,
+        in_reply_to=None,
+        references=(),
+        headers=headers or {},
+        text=text,
+        html=None,
+        attachments=attachments,
+        dsn_recipients=dsn_recipients,
+    )
+
+
+def test_classify_registration_by_attachment_name() -> None:
+    att = Attachment("博州局联络员登记表.docx", "application/octet-stream", 12000)
+    got = classify(_mail("报送材料", "见附件", attachments=(att,)))
+    assert got.category is Category.REGISTRATION
+    assert got.reasons == ("registration_attachment:博州局联络员登记表.docx",)
+
+
+def test_classify_publicity_by_attachment_name() -> None:
+    att = Attachment("宣传报道申报单.doc", "application/msword", 30000)
+    assert classify(_mail("申报", "请审批", attachments=(att,))).category is Category.PUBLICITY_REQUEST
+
+
+def test_classify_reads_attachment_text() -> None:
+    att = Attachment(
+        "信息.docx",
+        "application/octet-stream",
+        9000,
+        text="关于伊宁市一起爆炸事故的报告\n3月1日7时，伊宁市某厂发生锅炉爆炸，造成1人受伤。",
+    )
+    got = classify(_mail("政务信息", "见附件", attachments=(att,)))
+    assert got.category is Category.URGENT
+    assert "incident_language:发生…爆炸" in got.reasons
+
+
+def test_classify_bounce_by_sender_and_dsn() -> None:
+    assert classify(_mail("报告", "failed", from_addr="mailer-daemon@qq.com")).category is Category.BOUNCE
+    got = classify(_mail("报告", "failed", dsn_recipients=("jbgs@xjnewqi.gov.cn",)))
+    assert got.category is Category.BOUNCE
+    assert got.reasons[0].startswith("bounce_header:")
+
+
+def test_classify_auto_submitted_no_is_not_auto_reply() -> None:
+    got = classify(
+        _mail("克州局积极推进名牌战略", "2家企业产品获评自治区名牌。", headers={"auto-submitted": "no"})
+    )
+    assert got.category is Category.ROUTINE
+
+
+def test_classify_ignores_quoted_original() -> None:
+    text = "收到，谢谢。\n\n-----原始邮件-----\n发件人: jbgs\n关于哈密地区锅炉爆炸事故的报告……造成1人死亡"
+    got = classify(_mail("Re: 关于哈密地区锅炉爆炸事故的报告", text))
+    assert got.category is Category.OTHER
+
+
+def test_classify_and_classify_text_agree() -> None:
+    for case in CASES[:20]:
+        mail = _mail(case.subject, case.body, headers={k.lower(): v for k, v in case.headers},
+                     attachments=(Attachment("a.docx", "application/octet-stream", 1, case.attachments_text),)
+                     if case.attachments_text else ())  # fmt: skip
+        assert classify(mail).category == case.expected, case.id
+
+
+def test_throughput_on_1kb_texts() -> None:
+    texts = []
+    for i, case in enumerate(CASES):
+        body = case.body
+        j = i
+        while len(body.encode()) < 1000:
+            j += 1
+            body += CASES[j % len(CASES)].body
+        texts.append((case.subject, body[:350]))
+    for subject, body in texts:  # compile once, warm up
+        classify_text(subject, body)
+    best = min(_timed(texts) for _ in range(3))
+    rate = len(texts) / best
+    assert rate >= 2000, f"{rate:.0f} classifications/s"
+
+
+def _timed(texts: list[tuple[str, str]]) -> float:
+    start = time.perf_counter()
+    for subject, body in texts:
+        classify_text(subject, body)
+    return time.perf_counter() - start
