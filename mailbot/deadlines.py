@@ -9,7 +9,7 @@ An event phrase allows a span ``[start, end)``. The report is judged against the
 the phrase allows, taken as ``event.end`` (the exclusive end; it differs from the last representable
 instant by one unit at most, and it never makes a report late that a precise time would have
 let pass). So "14时许" (14:00–15:00) gives an urgent deadline of 17:00, and "11月25日" gives
-11月26日 02:00.
+11月26日 02:00. A time given to the minute is exact: "14时05分" gives 16:05.
 
 Routine deadlines (``policy.routine_mode``):
 
@@ -92,11 +92,12 @@ def _deadline(
     category: Category, event: EventTime, policy: DeadlinePolicy
 ) -> tuple[datetime, bool, tuple[str, ...]]:
     """(deadline, approximate, flags) for a report category."""
+    latest = event.start if event.granularity is Granularity.MINUTE else event.end
     if category in _URGENT:
-        deadline = event.end + timedelta(hours=policy.urgent_hours)
+        deadline = latest + timedelta(hours=policy.urgent_hours)
         return deadline.astimezone(policy.tz), event.granularity is not Granularity.MINUTE, ()
     if policy.routine_mode == "hours":
-        deadline = event.end + timedelta(hours=policy.routine_hours)
+        deadline = latest + timedelta(hours=policy.routine_hours)
         return deadline.astimezone(policy.tz), event.granularity not in _FINER_THAN_HOUR, ()
     approximate = event.granularity is Granularity.MONTH
     day = _latest_day(event, policy.tz)

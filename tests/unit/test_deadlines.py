@@ -57,21 +57,21 @@ NOV25_1430 = ev(at(2026, 11, 25, 14, 30))
 NOV25_DAY = ev(at(2026, 11, 25), Granularity.DAY)
 
 ROWS = [
-    # urgent: event.end + 2 h
+    # urgent: event + 2 h (to the minute: its start; coarser: the span's end)
     Row(
         "urgent exactly on deadline",
         Category.URGENT,
         NOV25_1430,
-        at(2026, 11, 25, 16, 31),
-        at(2026, 11, 25, 16, 31),
+        at(2026, 11, 25, 16, 30),
+        at(2026, 11, 25, 16, 30),
         Verdict.ON_TIME,
     ),
     Row(
         "urgent one minute late",
         Category.URGENT,
         NOV25_1430,
-        at(2026, 11, 25, 16, 32),
         at(2026, 11, 25, 16, 31),
+        at(2026, 11, 25, 16, 30),
         Verdict.LATE,
         1,
     ),
@@ -79,8 +79,8 @@ ROWS = [
         "urgent one second late rounds up",
         Category.URGENT,
         NOV25_1430,
-        at(2026, 11, 25, 16, 31, 1),
-        at(2026, 11, 25, 16, 31),
+        at(2026, 11, 25, 16, 30, 1),
+        at(2026, 11, 25, 16, 30),
         Verdict.LATE,
         1,
     ),
@@ -89,15 +89,15 @@ ROWS = [
         Category.URGENT,
         NOV25_1430,
         at(2026, 11, 25, 15, 0),
-        at(2026, 11, 25, 16, 31),
+        at(2026, 11, 25, 16, 30),
         Verdict.ON_TIME,
     ),
     Row(
         "urgent a day late",
         Category.URGENT,
         NOV25_1430,
-        at(2026, 11, 26, 16, 31),
-        at(2026, 11, 25, 16, 31),
+        at(2026, 11, 26, 16, 30),
+        at(2026, 11, 25, 16, 30),
         Verdict.LATE,
         1440,
     ),
@@ -134,26 +134,26 @@ ROWS = [
         Category.FOLLOWUP,
         NOV25_1430,
         at(2026, 11, 25, 17, 0),
-        at(2026, 11, 25, 16, 31),
+        at(2026, 11, 25, 16, 30),
         Verdict.LATE,
-        29,
+        30,
     ),
     Row(
         "urgent custom 1 hour",
         Category.URGENT,
         NOV25_1430,
         at(2026, 11, 25, 15, 40),
-        at(2026, 11, 25, 15, 31),
+        at(2026, 11, 25, 15, 30),
         Verdict.LATE,
-        9,
+        10,
         policy=DeadlinePolicy(urgent_hours=1),
     ),
     Row(
         "urgent 新疆时间 event, Shanghai policy",
         Category.URGENT,
         ev(at(2026, 11, 25, 12, 30, tz=URUMQI)),
-        at(2026, 11, 25, 16, 31),
-        at(2026, 11, 25, 16, 31),
+        at(2026, 11, 25, 16, 30),
+        at(2026, 11, 25, 16, 30),
         Verdict.ON_TIME,
     ),
     # routine, calendar days
@@ -239,8 +239,8 @@ ROWS = [
         "routine hours mode on deadline",
         Category.ROUTINE,
         NOV25_1430,
-        at(2026, 11, 28, 14, 31),
-        at(2026, 11, 28, 14, 31),
+        at(2026, 11, 28, 14, 30),
+        at(2026, 11, 28, 14, 30),
         Verdict.ON_TIME,
         policy=HOURS,
     ),
@@ -341,7 +341,7 @@ ROWS = [
         Category.URGENT,
         ev(at(2026, 11, 25, 17)),
         at(2026, 11, 25, 16),
-        at(2026, 11, 25, 19, 1),
+        at(2026, 11, 25, 19, 0),
         Verdict.UNKNOWN,
         flags=("event_after_report",),
     ),
@@ -350,7 +350,7 @@ ROWS = [
         Category.URGENT,
         ev(at(2026, 11, 25, 16, 5)),
         at(2026, 11, 25, 16),
-        at(2026, 11, 25, 18, 6),
+        at(2026, 11, 25, 18, 5),
         Verdict.ON_TIME,
     ),
     Row("non-report has no verdict", Category.AUTO_REPLY, NOV25_1430, at(2026, 12, 25), None, None),
@@ -393,7 +393,7 @@ def test_reported_at(
 
 def test_date_header_fallback_judges_late() -> None:
     j = judge(Category.URGENT, NOV25_1430, internaldate=None, date_header=at(2026, 11, 25, 17), policy=CAL)
-    assert (j.verdict, j.lateness_minutes) == (Verdict.LATE, 29)
+    assert (j.verdict, j.lateness_minutes) == (Verdict.LATE, 30)
 
 
 def test_neither_arrival_time_raises() -> None:

@@ -1,0 +1,52 @@
+"""Running ``mailbot run`` as a real process for daemon tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(path: Path, *, extra: str = "") -> Path:
+    path.write_text(
+        "[general]\nlog_level = \"INFO\"\n"
+        "[[imap]]\nname = \"main\"\nurl = \"imap://placeholder@127.0.0.1/INBOX?tls=none\"\n"
+        "poll_interval = 1\nidle_renew_seconds = 60\nbatch_size = 20\n"
+        "[office]\nalert_recipients = []\n[replies]\nrate_limit_count = 10000\n"
+        "[outbox]\ninterval_seconds = 0.5\nbackoff_base_seconds = 0.5\nbackoff_max_seconds = 2\n" + extra,
+        encoding="utf-8")
+    return path
+
+
+def start_daemon(config: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    with log.open("ab") as out:  # the child keeps its own descriptor
+        return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+                                env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                start_new_session=True)
+
+
+def stop_daemon(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+        raise AssertionError("daemon did not stop in time") from None
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
