@@ -70,21 +70,29 @@ class ClassifyRules:
     request_objects: tuple[str, ...] = (
         "文件", "通知", "附件", "表格", "登记表", "申报单", "电子版", "模板", "样表", "原文", "word版",
     )  # fmt: skip
+    circular_salutations: tuple[str, ...] = (
+        "各单位", "各地、州、市", "各地州市", "各处室", "各直属单位", "各科室", "各部门", "各位联络员",
+    )  # fmt: skip
+    circular_markers: tuple[str, ...] = (
+        "通知", "电子版", "转发", "请组织", "请各单位", "发送给你们", "印发给你们", "期刊", "简报",
+    )  # fmt: skip
     mailbox_words: tuple[str, ...] = ("邮箱", "邮件地址", "电子邮件", "邮件系统", "联系方式变更", "电话变更")
     conversational_markers: tuple[str, ...] = (
         "老师", "您", "请问", "麻烦", "谢谢", "感谢", "祝工作顺利", "是否方便", "能否", "可否", "吗?", "呢?",
-        "请核实", "请更新", "请知悉", "请予", "不知道", "打扰",
+        "请核实", "请更新", "请知悉", "请予", "不知道", "打扰", "节日快乐", "新年快乐", "春节快乐", "祝您",
     )  # fmt: skip
     submission_markers: tuple[str, ...] = (
-        "现将", "报送如下", "报告如下", "请审阅", "请审核", "请采用", "请查收", "见附件", "详见附件",
+        "现将", "如下", "报送如下", "上报如下", "信息一则", "供采用", "请审阅", "请审核", "请采用", "请查收", "见附件",
+        "详见附件",
     )  # fmt: skip
     incident_title_words: tuple[str, ...] = ("事故", "事件", "险情", "舆情", "火情", "案件")
     attachment_problems: tuple[str, ...] = ("附件打不开", "附件无法打开", "附件损坏", "没有收到附件", "未收到附件")  # fmt: skip
     # -- report kinds -----------------------------------------------------------------------------
-    followup_markers: tuple[str, ...] = ("续报", "终报", "结报", "补报")
+    followup_markers: tuple[str, ...] = ("续报", "终报", "结报")
     followup_weak_markers: tuple[str, ...] = (
         "进展情况", "最新进展", "处置进展", "事态进展", "处置情况", "处理情况", "后续情况", "后续处置",
-        "善后情况", "调查处理情况", "调查进展", "进展",
+        "善后情况", "调查处理情况", "调查进展", "进展", "处置结果", "处理结果", "补报",
+        "善后处理",
     )  # fmt: skip
     final_markers: tuple[str, ...] = (
         "终报", "结报", "处置完毕", "处置工作结束", "处置工作已结束", "处置工作全部结束", "已恢复正常",
@@ -95,7 +103,7 @@ class ClassifyRules:
     research_markers: tuple[str, ...] = (
         "调研信息", "调研报告", "调查与思考", "调研与思考", "调查报告", "调研文章", "调研分析",
         "的思考", "的调研", "几点思考", "对策建议", "的探讨", "浅谈", "浅析", "调研:", "与对策", "及对策",
-        "问题与建议", "调查分析",
+        "问题与建议", "调查分析", "现状调查", "状况调查", "调查与分析", "与启示", "的启示", "对策研究",
     )  # fmt: skip
     # -- urgency: positive signals ----------------------------------------------------------------
     urgent_markers: tuple[str, ...] = (
@@ -107,7 +115,8 @@ class ClassifyRules:
         "事故", "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "火灾", "起火", "着火", "失火", "燃烧", "坍塌",
         "倒塌", "垮塌", "困人", "坠落", "坠亡", "倾覆", "翻倒", "中毒", "窒息", "伤亡", "死亡", "受伤",
         "遇难", "失联", "被困", "烧伤", "烫伤", "冲顶", "蹲底", "断裂", "脱轨", "险情", "事件", "舆情",
-        "群体性", "火情", "火警", "滞留", "停运", "故障", "冒烟", "逆行",
+        "群体性", "火情", "火警", "滞留", "停运", "故障", "冒烟", "逆行", "踩踏", "触电", "电击", "漏电",
+        "塌陷", "溺水",
     )  # fmt: skip
     equipment_words: tuple[str, ...] = (
         "电梯", "扶梯", "锅炉", "压力容器", "压力管道", "气瓶", "液化气罐", "钢瓶", "储罐", "罐车", "槽车",
@@ -117,7 +126,7 @@ class ClassifyRules:
     event_verbs: tuple[str, ...] = (
         "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "起火", "着火", "坍塌", "倒塌", "坠落", "倾覆", "伤人",
         "困人", "冲顶", "蹲底", "断裂", "失控", "破裂", "爆裂", "爆管", "炸裂", "脱落", "漏气", "变形", "倾倒",
-        "逆行", "溜车", "坠梯",
+        "逆行", "溜车", "坠梯", "侧翻", "翻车", "侧倾",
     )  # fmt: skip
     casualty_words: tuple[str, ...] = (
         "死亡", "受伤", "伤亡", "遇难", "被困", "中毒", "失联", "重伤", "轻伤", "烧伤", "烫伤", "身亡",
@@ -169,7 +178,8 @@ class ClassifyRules:
     )  # fmt: skip
     statistics_words: tuple[str, ...] = (
         "起数", "同比", "环比", "累计", "全年", "上半年", "下半年", "季度", "年度", "今年以来", "近年来",
-        "历年", "共发生", "发生率", "死亡率", "万台", "百分点", "统计", "下降", "总数",
+        "历年", "共发生", "发生率", "死亡率", "万台", "百分点", "统计", "下降", "总数", "高发", "多发",
+        "易发", "频发",
     )  # fmt: skip
     hypothetical_words: tuple[str, ...] = (
         "一旦", "如果", "假如", "倘若", "万一", "如发生", "若发生", "如遇", "遇有", "凡是", "凡发生",
@@ -191,8 +201,8 @@ class ClassifyRules:
         "专项检查", "安全检查", "监督检查", "大检查", "排查", "专项整治", "整治", "督查", "抽查", "巡查",
         "隐患", "专项行动", "执法检查",
     )  # fmt: skip
-    summary_words: tuple[str, ...] = (
-        "总结", "统计", "同比", "未发生", "全年", "上半年", "下半年", "季度", "工作情况", "安全形势",
+    summary_words: tuple[str, ...] = (  # 未发生 alone is not here: "未发生泄漏" is said of real events
+        "总结", "统计", "同比", "全年", "上半年", "下半年", "季度", "工作情况", "安全形势", "全年未发生",
     )  # fmt: skip
     publish_verbs: tuple[str, ...] = (
         "发布", "印发", "出台", "颁布", "制定", "制订", "修订", "起草", "宣贯", "解读", "批准发布",
@@ -200,7 +210,7 @@ class ClassifyRules:
     document_kinds: tuple[str, ...] = ("地方标准", "标准", "规范", "办法", "规定", "条例", "实施方案", "制度")
     publicity_words: tuple[str, ...] = (
         "宣传", "质量月", "安全生产月", "安全月", "宣传周", "3·15", "3.15", "世界标准日", "计量日",
-        "开放日", "咨询日", "科普",
+        "开放日", "咨询日", "科普", "消费提示", "消费警示", "提醒广大",
     )  # fmt: skip
     routine_topic_verbs: tuple[str, ...] = (
         "召开", "举办", "开展", "组织", "部署", "举行", "参加", "推进", "落实", "做好", "加强", "完成",
@@ -402,6 +412,8 @@ class _Compiled:
     routine_topic: re.Pattern[str]
     conversational: re.Pattern[str]
     mailbox: re.Pattern[str]
+    circular_salutation: re.Pattern[str]
+    circular: re.Pattern[str]
     submission: re.Pattern[str]
     incident_title: re.Pattern[str]
     major_case: re.Pattern[str]
@@ -433,10 +445,13 @@ def _compile(r: ClassifyRules) -> _Compiled:
     gap = _GAP
     nouns, verbs, cas = _alt(r.incident_nouns), _alt(r.event_verbs), _alt(r.casualty_words)
     n_tail = _NUM_REST  # a number: its first character is spelled out as a head
+    not_after = (
+        r"(?!时|隐患|应急|预案|防范|预防|救援|演练|起数|发生率)"  # 事故隐患, 事故应急 … are not events
+    )
     incident = _flat(
-        _heads(_INCIDENT_HEADS, rf"{gap}{{0,14}}?{nouns}(?!时)"),
-        _heads(r.equipment_words, rf"{gap}{{0,10}}?{verbs}(?!时)"),
-        _heads((*r.event_verbs, "火灾", "中毒", "质量安全", "群体"), "(?:事故|事件)(?!时)"),
+        _heads(_INCIDENT_HEADS, rf"{gap}{{0,14}}?{nouns}{not_after}"),
+        _heads(r.equipment_words, rf"{gap}{{0,10}}?(?:{verbs}|事故){not_after}"),
+        _heads((*r.event_verbs, "火灾", "中毒", "质量安全", "群体"), f"(?:事故|事件){not_after}"),
         _heads(("事故", "事件", "险情", "火灾", "火情"), "发生后"),
     )
     casualty = _flat(
@@ -476,7 +491,12 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 _heads(r.registration_verbs, rf"{gap}{{0,12}}?{_alt(r.liaison_words)}"),
             )
         ),
-        publicity=rx(_alt(r.publicity_markers)),
+        publicity=rx(
+            _flat(
+                _words(r.publicity_markers),
+                _heads(("申请",), rf"{gap}{{0,20}}?(?:采访报道|宣传报道|媒体采访|进行采访|进行报道)"),
+            )
+        ),
         test=rx(rf"^\W*(?:{_alt(r.test_markers)})", re.I),
         thanks=rx(_alt(r.thanks_markers), re.I),
         request=rx(_flat(_heads(r.request_verbs, rf".{{0,20}}?{_alt(r.request_objects)}")), re.I),
@@ -534,6 +554,8 @@ def _compile(r: ClassifyRules) -> _Compiled:
         routine_topic=rx(_alt(r.routine_topic_verbs)),
         conversational=rx(_alt(r.conversational_markers), re.I),
         mailbox=rx(_alt(r.mailbox_words)),
+        circular_salutation=rx(rf"^\s*{_alt(r.circular_salutations)}"),
+        circular=rx(_alt(r.circular_markers)),
         submission=rx(_alt(r.submission_markers)),
         incident_title=rx(_alt(r.incident_title_words)),
         major_case=rx(_alt(r.major_case_phrases)),
@@ -763,6 +785,17 @@ def _mailbox_notice(doc: _Doc, c: _Compiled) -> list[Hit]:
     if doc.body_size > 200 or doc.attachment_names:
         return []
     return _first("mailbox_notice", c.mailbox, doc.subject)
+
+
+def _circular(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A circular to many units (各单位：现将…发送给你们) is not a report sent to the office."""
+    salutation = c.circular_salutation.search(doc.own)
+    if not salutation:
+        return []
+    marker = c.circular.search(f"{doc.subject}\n{doc.own[:200]}")
+    if not marker or _live_matches(doc, c, c.incident)[0]:
+        return []
+    return [Hit("circular", f"{salutation.group(0).strip()}…{marker.group(0)}")]
 
 
 def _correspondence(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1030,7 +1063,7 @@ CHAIN: tuple[tuple[Category, tuple[Rule, ...]], ...] = (
     (Category.OTHER, (_document_request,)),
     (Category.REGISTRATION, (_registration,)),
     (Category.PUBLICITY_REQUEST, (_publicity_request,)),
-    (Category.OTHER, (_empty, _test_mail, _thanks, _mailbox_notice, _correspondence)),
+    (Category.OTHER, (_empty, _test_mail, _thanks, _mailbox_notice, _circular, _correspondence)),
     (Category.FOLLOWUP, (_followup_marker,)),
     (Category.RESEARCH, (_research_marker,)),
 )

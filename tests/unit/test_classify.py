@@ -260,14 +260,14 @@ def test_is_final_report(subject: str, body: str, final: bool) -> None:
 
 
 def test_config_custom_marker_changes_outcome() -> None:
-    subject, body = "【速报】关于一起锅炉事故的情况", "某厂锅炉房有关情况正在核实。"
+    subject, body = "【速报】某厂锅炉房有关情况", "有关情况正在核实。"
     assert classify_text(subject, body).category is Category.ROUTINE
     rules = ClassifyRules.from_mapping({"urgent_markers": ["【速报】"], "weight_subject_marker": 3})
     got = classify_text(subject, body, rules=rules)
     assert got.category is Category.URGENT
     assert "subject_marker:【速报】" in got.reasons
     # the override replaces the list: the default marker no longer counts
-    assert "subject_marker:【紧急】" not in classify_text("【紧急】某厂锅炉房", body, rules=rules).reasons
+    assert "subject_marker:【紧急】" not in classify_text("【紧急】某厂锅炉房有关情况", body, rules=rules).reasons
 
 
 def test_config_threshold_changes_outcome() -> None:
