@@ -53,8 +53,11 @@ class ClassifyRules:
         "联络员调整", "调整联络员",
     )  # fmt: skip
     liaison_words: tuple[str, ...] = ("联络员", "信息员", "通讯员")
-    registration_verbs: tuple[str, ...] = (
-        "登记", "变更", "调整", "更换", "担任", "有关情况", "基本情况", "情况报送", "报备", "名单",
+    registration_after: tuple[str, ...] = (  # 联络员 + …: 联络员变更, 联络员有关情况
+        "登记", "变更", "调整", "更换", "有关情况", "基本情况", "情况报送", "信息", "名单", "报备",
+    )  # fmt: skip
+    registration_before: tuple[str, ...] = (  # … + 联络员: 变更联络员, 确定张某为联络员
+        "变更", "调整", "更换", "担任", "确定", "指定", "新任",
     )  # fmt: skip
     publicity_markers: tuple[str, ...] = (
         "宣传报道申报单", "申请宣传申报单", "宣传申报单", "申请宣传", "协助宣传采访", "协助宣传报道",
@@ -92,7 +95,7 @@ class ClassifyRules:
     followup_weak_markers: tuple[str, ...] = (
         "进展情况", "最新进展", "处置进展", "事态进展", "处置情况", "处理情况", "后续情况", "后续处置",
         "善后情况", "调查处理情况", "调查进展", "进展", "处置结果", "处理结果", "补报",
-        "善后处理",
+        "善后处理", "救治情况", "原因", "最新情况", "调查情况", "检验结果", "鉴定结果", "后续", "善后",
     )  # fmt: skip
     final_markers: tuple[str, ...] = (
         "终报", "结报", "处置完毕", "处置工作结束", "处置工作已结束", "处置工作全部结束", "已恢复正常",
@@ -121,12 +124,16 @@ class ClassifyRules:
     equipment_words: tuple[str, ...] = (
         "电梯", "扶梯", "锅炉", "压力容器", "压力管道", "气瓶", "液化气罐", "钢瓶", "储罐", "罐车", "槽车",
         "起重机", "塔吊", "吊车", "叉车", "游乐设施", "索道", "管道", "反应釜", "高压锅", "燃气",
-        "天然气", "液氨", "液氯", "氨气", "氯气", "煤气", "热水器",
+        "天然气", "液氨", "液氯", "氨气", "氯气", "煤气", "热水器", "电暖器", "取暖器", "电热毯", "电动车",
+        "充电宝", "炉具", "燃气灶", "压力锅", "吊臂", "吊笼", "脚手架", "升降机", "轿厢", "缆车", "滑道",
     )  # fmt: skip
     event_verbs: tuple[str, ...] = (
         "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "起火", "着火", "坍塌", "倒塌", "坠落", "倾覆", "伤人",
         "困人", "冲顶", "蹲底", "断裂", "失控", "破裂", "爆裂", "爆管", "炸裂", "脱落", "漏气", "变形", "倾倒",
-        "逆行", "溜车", "坠梯", "侧翻", "翻车", "侧倾",
+        "逆行", "溜车", "坠梯", "侧翻", "翻车", "侧倾", "折断", "断落",
+    )  # fmt: skip
+    narrated_verbs: tuple[str, ...] = (  # events in themselves when told as what happened: "…起火，引燃窗帘"
+        "爆炸", "爆燃", "闪爆", "起火", "着火", "失火", "坍塌", "倒塌", "垮塌", "折断", "侧翻", "坠落", "泄漏",
     )  # fmt: skip
     casualty_words: tuple[str, ...] = (
         "死亡", "受伤", "伤亡", "遇难", "被困", "中毒", "失联", "重伤", "轻伤", "烧伤", "烫伤", "身亡",
@@ -204,6 +211,9 @@ class ClassifyRules:
     summary_words: tuple[str, ...] = (  # 未发生 alone is not here: "未发生泄漏" is said of real events
         "总结", "统计", "同比", "全年", "上半年", "下半年", "季度", "工作情况", "安全形势", "全年未发生",
     )  # fmt: skip
+    enforcement_words: tuple[str, ...] = (
+        "行政处罚", "作出处罚", "处罚决定", "处以罚款", "罚款", "调查终结", "已结案", "结案",
+    )  # fmt: skip
     publish_verbs: tuple[str, ...] = (
         "发布", "印发", "出台", "颁布", "制定", "制订", "修订", "起草", "宣贯", "解读", "批准发布",
     )  # fmt: skip
@@ -244,7 +254,7 @@ class ClassifyRules:
     weight_incident_extra: float = 0.5  # each further distinct incident phrase
     weight_incident_extra_max: float = 1.0
     weight_incident_time: float = 1.0  # a concrete time in the incident sentence
-    weight_casualty: float = 1.5
+    weight_casualty: float = 2.0
     weight_response: float = 1.0  # each distinct response phrase
     weight_response_max: float = 2.0
     weight_public_opinion: float = 2.0
@@ -263,6 +273,7 @@ class ClassifyRules:
     weight_plan: float = -1.5
     weight_inspection: float = -1.0
     weight_summary: float = -1.5
+    weight_enforcement: float = -1.5  # the mail is about a penalty or a closed case
     weight_document: float = -1.5  # the mail is about publishing a standard, rule or plan
     weight_publicity: float = -1.0
     weight_warning: float = -1.5
@@ -408,6 +419,7 @@ class _Compiled:
     summary: re.Pattern[str]
     publicity_ctx: re.Pattern[str]
     document: re.Pattern[str]
+    enforcement: re.Pattern[str]
     warning: re.Pattern[str]
     routine_topic: re.Pattern[str]
     conversational: re.Pattern[str]
@@ -453,6 +465,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         _heads(r.equipment_words, rf"{gap}{{0,10}}?(?:{verbs}|事故){not_after}"),
         _heads((*r.event_verbs, "火灾", "中毒", "质量安全", "群体"), f"(?:事故|事件){not_after}"),
         _heads(("事故", "事件", "险情", "火灾", "火情"), "发生后"),
+        _heads(r.narrated_verbs, r"(?=[,。;]|了|造成|致|导致|引燃|引发|砸|的(?:情况)?报告)"),
     )
     casualty = _flat(
         _heads(("造成", "致使", "导致", "致"), rf"{gap}{{0,20}}?{cas}"),
@@ -487,8 +500,8 @@ def _compile(r: ClassifyRules) -> _Compiled:
         registration=rx(_alt(r.registration_markers)),
         registration_form=rx(
             _flat(
-                _heads(r.liaison_words, rf"{gap}{{0,8}}?{_alt(r.registration_verbs)}"),
-                _heads(r.registration_verbs, rf"{gap}{{0,12}}?{_alt(r.liaison_words)}"),
+                _heads(r.liaison_words, rf"{gap}{{0,8}}?{_alt(r.registration_after)}"),
+                _heads(r.registration_before, rf"{gap}{{0,12}}?{_alt(r.liaison_words)}"),
             )
         ),
         publicity=rx(
@@ -551,6 +564,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         publicity_ctx=rx(_alt(r.publicity_words)),
         document=rx(_flat(_heads(r.publish_verbs, rf"{gap}{{0,12}}?(?:《|{_alt(r.document_kinds)})"))),
         warning=rx(_alt(r.warning_words)),
+        enforcement=rx(_alt(r.enforcement_words)),
         routine_topic=rx(_alt(r.routine_topic_verbs)),
         conversational=rx(_alt(r.conversational_markers), re.I),
         mailbox=rx(_alt(r.mailbox_words)),
@@ -1025,6 +1039,7 @@ def _topic_context(doc: _Doc, c: _Compiled) -> list[Hit]:
         (c.summary, r.weight_summary),
         (c.publicity_ctx, r.weight_publicity),
         (c.document, r.weight_document),
+        (c.enforcement, r.weight_enforcement),
     ):
         hits += _first("routine_context", pattern, topic, weight=weight)
     hits += _first("routine_context", c.warning, f"{doc.title}\n{doc.lead}", weight=r.weight_warning)

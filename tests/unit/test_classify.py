@@ -278,7 +278,7 @@ def test_config_threshold_changes_outcome() -> None:
 
 
 def test_config_extra_pattern() -> None:
-    rules = ClassifyRules.from_mapping({"extra_routine_patterns": ["消防演示"]})
+    rules = ClassifyRules.from_mapping({"extra_routine_patterns": ["消防演示"], "weight_extra_routine": -10})
     subject, body = "关于一起锅炉爆炸的报告", "5月3日10时，某厂锅炉发生爆炸，造成2人受伤。"
     assert classify_text(subject, body).category is Category.URGENT
     assert classify_text(subject, body + "本次为消防演示。", rules=rules).category is Category.ROUTINE
