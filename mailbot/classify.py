@@ -77,7 +77,8 @@ class ClassifyRules:
         "各单位", "各地、州、市", "各地州市", "各处室", "各直属单位", "各科室", "各部门", "各位联络员",
     )  # fmt: skip
     circular_markers: tuple[str, ...] = (
-        "通知", "电子版", "转发", "请组织", "请各单位", "发送给你们", "印发给你们", "期刊", "简报",
+        "通知", "电子版", "转发", "请组织", "请各单位", "发送给你们", "印发给你们", "期刊", "简报", "请知悉",
+        "请遵照", "请按时", "请准时", "见附件", "安排",
     )  # fmt: skip
     mailbox_words: tuple[str, ...] = ("邮箱", "邮件地址", "电子邮件", "邮件系统", "联系方式变更", "电话变更")
     conversational_markers: tuple[str, ...] = (
@@ -119,7 +120,7 @@ class ClassifyRules:
         "倒塌", "垮塌", "困人", "坠落", "坠亡", "倾覆", "翻倒", "中毒", "窒息", "伤亡", "死亡", "受伤",
         "遇难", "失联", "被困", "烧伤", "烫伤", "冲顶", "蹲底", "断裂", "脱轨", "险情", "事件", "舆情",
         "群体性", "火情", "火警", "滞留", "停运", "故障", "冒烟", "逆行", "踩踏", "触电", "电击", "漏电",
-        "塌陷", "溺水",
+        "塌陷", "溺水", "地震", "洪水", "洪灾", "泥石流", "雪灾", "暴雪", "滑坡",
     )  # fmt: skip
     equipment_words: tuple[str, ...] = (
         "电梯", "扶梯", "锅炉", "压力容器", "压力管道", "气瓶", "液化气罐", "钢瓶", "储罐", "罐车", "槽车",
@@ -138,7 +139,7 @@ class ClassifyRules:
     casualty_words: tuple[str, ...] = (
         "死亡", "受伤", "伤亡", "遇难", "被困", "中毒", "失联", "重伤", "轻伤", "烧伤", "烫伤", "身亡",
         "丧生", "窒息", "摔伤", "骨折", "砸伤", "割伤", "夹伤", "挤伤", "划伤", "滞留", "危重", "病危",
-        "住院",
+        "住院", "昏迷", "打伤",
     )  # fmt: skip
     response_phrases: tuple[str, ...] = (
         "接到报警", "接报", "报警称", "接到群众举报后", "赶赴现场", "赶赴事故现场", "赶到现场", "到达现场",
@@ -152,6 +153,11 @@ class ClassifyRules:
         "媒体曝光", "被曝光", "曝光", "群体性事件", "聚集上访", "集体上访", "围堵", "网络热议", "网上热议",
         "网帖", "引发舆情", "舆情事件", "负面报道", "记者暗访", "聚集在", "聚集到", "集中反映", "情绪激动",
         "情绪较为激动", "上访", "群访", "堵门", "静坐", "网传", "舆情报告", "恐慌", "大量转发", "群体事件",
+        "暴力抗法", "围攻", "殴打", "聚集围观", "群众聚集",
+    )  # fmt: skip
+    crowd_words: tuple[str, ...] = (
+        "群众", "人员", "市民", "消费者", "驾驶员", "司机", "农户", "农民", "业主", "居民", "工人", "商户",
+        "家属", "名", "余人",
     )  # fmt: skip
     major_event_phrases: tuple[str, ...] = (
         "重大质量安全事件", "重大质量事件", "重大安全事件", "重大事故", "重特大事故", "较大事故",
@@ -255,6 +261,7 @@ class ClassifyRules:
     weight_incident_extra_max: float = 1.0
     weight_incident_time: float = 1.0  # a concrete time in the incident sentence
     weight_casualty: float = 2.0
+    weight_casualty_title: float = 3.0  # 致2人受伤 in the subject: the mail is about an incident
     weight_response: float = 1.0  # each distinct response phrase
     weight_response_max: float = 2.0
     weight_public_opinion: float = 2.0
@@ -473,7 +480,9 @@ def _compile(r: ClassifyRules) -> _Compiled:
         _heads(r.casualty_words, rf"[0-9{_CN_NUM}]+(?:人|名)"),
     )
     d = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
-    clock = rf"(?:{d}(?:时|点|:\d\d)|凌晨|上午|中午|下午|傍晚|晚上|晚|夜间|夜里|许)"
+    clock = (
+        rf"(?:{d}(?:时|点|:\d\d)|凌晨|清晨|早晨|早上|上午|中午|午后|下午|傍晚|晚上|晚|深夜|夜间|夜里|晨|许)"
+    )
     time = _flat(
         _heads(
             "0123456789一二三四五六七八九十",
@@ -546,6 +555,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
             _flat(
                 _words(r.public_opinion_phrases),
                 _heads(("引发", "引起", "出现", "形成", "造成"), rf"{gap}{{0,8}}?舆情"),
+                _heads(r.crowd_words, rf"{gap}{{0,6}}?(?:聚集|围堵|上访|堵门)"),
             )
         ),
         major_event=rx(_alt(r.major_event_phrases)),
@@ -965,7 +975,10 @@ def _incident_time(doc: _Doc, c: _Compiled) -> list[Hit]:
 
 def _casualty(doc: _Doc, c: _Compiled) -> list[Hit]:
     live, _ = _live_matches(doc, c, c.casualty)
-    return [Hit("casualty", live[0][1].group(0), c.rules.weight_casualty)] if live else []
+    if not live:
+        return []
+    i, m = live[0]
+    return [Hit("casualty", m.group(0), c.rules.weight_casualty_title if i == 0 else c.rules.weight_casualty)]
 
 
 def _response(doc: _Doc, c: _Compiled) -> list[Hit]:
