@@ -251,7 +251,7 @@ def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInf
         done_folder=table.get("done_folder", str, "mailbot/done"),
         failed_folder=table.get("failed_folder", str, "mailbot/failed"),
         idle=table.get("idle", bool, True),
-        idle_renew_seconds=min(table.positive("idle_renew_seconds", 25 * 60.0), 29 * 60.0),
+        idle_renew_seconds=min(table.positive("idle_renew_seconds", 300.0), 29 * 60.0),
         poll_interval=table.positive("poll_interval", 60.0),
         batch_size=table.count("batch_size", 100),
         archive_before=_instant(table, "archive_before", tz),

@@ -26,7 +26,7 @@ class ImapSettings:
     done_folder: str = "mailbot/done"  # used when mark == "move"
     failed_folder: str = "mailbot/failed"  # quarantined messages are moved here
     idle: bool = True  # use IDLE when the server offers it
-    idle_renew_seconds: float = 25 * 60  # re-issue IDLE before 29 minutes (RFC 2177)
+    idle_renew_seconds: float = 5 * 60  # re-issue IDLE well before 29 minutes (RFC 2177); also detects dead links
     poll_interval: float = 60.0  # seconds, when IDLE is not available or disabled
     batch_size: int = 100  # messages per FETCH and per DB transaction
     archive_before: datetime | None = None  # backlog before this instant is archived without replies

@@ -17,7 +17,7 @@ def write_config(path: Path, *, extra: str = "") -> Path:
     path.write_text(
         "[general]\nlog_level = \"INFO\"\n"
         "[[imap]]\nname = \"main\"\nurl = \"imap://placeholder@127.0.0.1/INBOX?tls=none\"\n"
-        "poll_interval = 1\nidle_renew_seconds = 60\nbatch_size = 20\n"
+        "poll_interval = 1\nidle_renew_seconds = 5\nbatch_size = 20\n"
         "[office]\nalert_recipients = []\n[replies]\nrate_limit_count = 10000\n"
         "[outbox]\ninterval_seconds = 0.5\nbackoff_base_seconds = 0.5\nbackoff_max_seconds = 2\n" + extra,
         encoding="utf-8")
