@@ -67,6 +67,7 @@ class ImapSource:
         self._client: IMAPClient | None = None
         self._uidvalidity: int | None = None
         self._exists = 0
+        self._news = False  # EXISTS/RECENT seen by noop() outside IDLE
         self._folders_known: set[str] = set()
         self._delimiter = "/"
         self._prefix = ""
@@ -179,6 +180,7 @@ class ImapSource:
             info = client.select_folder(self.settings.folder)
         self._uidvalidity = int(info[b"UIDVALIDITY"])
         self._exists = int(info.get(b"EXISTS", 0))
+        self._take_news(client)  # SELECT's own EXISTS is not news: the caller searches next
 
     def close(self) -> None:
         """Log out and drop the connection. Never raises."""
@@ -227,6 +229,9 @@ class ImapSource:
         """
         client = self._require()
         with self._guard("SEARCH"):
+            # This search accounts for every EXISTS seen so far; any that arrives from now on makes
+            # the next wait() return at once.
+            self._take_news(client)
             # NOOP first: a server shows mail that arrived during this session only after a sync, and
             # SEARCH alone does not sync on Dovecot.
             client.noop()
@@ -358,6 +363,9 @@ class ImapSource:
             return not stopped
         client = self._require()
         deadline = time.monotonic() + min(timeout, self.settings.idle_renew_seconds)
+        if self._take_news(client):  # mail arrived while we were busy (e.g. during FETCH or STORE)
+            log.debug("IMAP %s: new mail was announced before IDLE", self._who)
+            return True
         woke = False
         with self._guard("IDLE"):
             client.idle()
@@ -378,7 +386,19 @@ class ImapSource:
         """A cheap round trip: keeps the session alive and shows whether the connection still works."""
         client = self._require()
         with self._guard("NOOP"):
-            client.noop()
+            _text_ok, responses = client.noop()
+        self._news = self._news or _has_new_mail(responses)
+
+    def _take_news(self, client: IMAPClient) -> bool:
+        """Whether EXISTS/RECENT arrived outside IDLE since the last call (and forget it).
+
+        imaplib keeps untagged responses that no command asked for in ``untagged_responses``; that is
+        where an EXISTS sent at the end of a FETCH or STORE ends up.
+        """
+        stored = client._imap.untagged_responses
+        news = any([stored.pop("EXISTS", None), stored.pop("RECENT", None)]) or self._news
+        self._news = False
+        return bool(news)
 
     # ------------------------------------------------------------------ internals
 

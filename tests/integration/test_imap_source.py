@@ -168,6 +168,21 @@ def test_idle_wakes_after_lda_delivery(dovecot: Dovecot, imap_user: str, source:
     source.noop()  # the connection is usable after IDLE
 
 
+def test_mail_announced_while_busy_ends_the_next_wait_at_once(
+    dovecot: Dovecot, imap_user: str, source: ImapSource
+) -> None:
+    first = dovecot.append(imap_user, mail(1))
+    assert source.pending_uids() == [first]
+    dovecot.deliver(imap_user, mail(2))  # arrives while we are "processing"
+    source.fetch([first])
+    source.mark_done([first])  # the server announces the new message with these commands
+    started = time.monotonic()
+    assert source.wait(10) is True
+    assert time.monotonic() - started < 1
+    assert len(source.pending_uids()) == 1
+    assert source.wait(0.3) is False  # the news was used up by pending_uids()
+
+
 def test_idle_times_out_without_mail(source: ImapSource) -> None:
     started = time.monotonic()
     assert source.wait(0.5) is False
