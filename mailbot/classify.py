@@ -95,7 +95,8 @@ class ClassifyRules:
     followup_markers: tuple[str, ...] = ("续报", "终报", "结报")
     followup_weak_markers: tuple[str, ...] = (
         "进展情况", "最新进展", "处置进展", "事态进展", "处置情况", "处理情况", "后续情况", "后续处置",
-        "善后情况", "调查处理情况", "调查进展", "进展", "处置结果", "处理结果", "补报",
+        "善后情况", "调查处理情况", "调查进展", "进展", "处置结果", "处理结果", "补报", "补充报告",
+        "补充说明",
         "善后处理", "救治情况", "原因", "最新情况", "调查情况", "检验结果", "鉴定结果", "后续", "善后",
     )  # fmt: skip
     final_markers: tuple[str, ...] = (
@@ -120,7 +121,7 @@ class ClassifyRules:
         "倒塌", "垮塌", "困人", "坠落", "坠亡", "倾覆", "翻倒", "中毒", "窒息", "伤亡", "死亡", "受伤",
         "遇难", "失联", "被困", "烧伤", "烫伤", "冲顶", "蹲底", "断裂", "脱轨", "险情", "事件", "舆情",
         "群体性", "火情", "火警", "滞留", "停运", "故障", "冒烟", "逆行", "踩踏", "触电", "电击", "漏电",
-        "塌陷", "溺水", "地震", "洪水", "洪灾", "泥石流", "雪灾", "暴雪", "滑坡",
+        "塌陷", "溺水", "呕吐", "腹泻", "地震", "洪水", "洪灾", "泥石流", "雪灾", "暴雪", "滑坡",
     )  # fmt: skip
     equipment_words: tuple[str, ...] = (
         "电梯", "扶梯", "锅炉", "压力容器", "压力管道", "气瓶", "液化气罐", "钢瓶", "储罐", "罐车", "槽车",
@@ -139,7 +140,7 @@ class ClassifyRules:
     casualty_words: tuple[str, ...] = (
         "死亡", "受伤", "伤亡", "遇难", "被困", "中毒", "失联", "重伤", "轻伤", "烧伤", "烫伤", "身亡",
         "丧生", "窒息", "摔伤", "骨折", "砸伤", "割伤", "夹伤", "挤伤", "划伤", "滞留", "危重", "病危",
-        "住院", "昏迷", "打伤",
+        "住院", "昏迷", "打伤", "呕吐", "腹泻", "腹痛", "头晕", "不适症状", "中毒症状",
     )  # fmt: skip
     response_phrases: tuple[str, ...] = (
         "接到报警", "接报", "报警称", "接到群众举报后", "赶赴现场", "赶赴事故现场", "赶到现场", "到达现场",
@@ -168,6 +169,10 @@ class ClassifyRules:
         "质检总局领导", "总局领导", "国务院领导", "国务院副总理", "国务委员", "中央领导", "国家领导人",
         "总书记", "副总理", "总理",
     )  # fmt: skip
+    national_bodies: tuple[str, ...] = ("国家质检总局", "质检总局", "国务院", "中央", "国家")
+    national_roles: tuple[str, ...] = (
+        "局长", "副局长", "领导", "检查组", "督查组", "督导组", "工作组", "调研组", "考察组", "巡视组",
+    )  # fmt: skip
     regional_leader_words: tuple[str, ...] = (
         "自治区党委书记", "自治区主席", "自治区政府主席", "自治区党委副书记", "自治区副主席",
         "自治区政府副主席", "自治区领导", "自治区党委主要领导", "自治区政府主要领导", "自治区主要领导",
@@ -175,7 +180,7 @@ class ClassifyRules:
     )  # fmt: skip
     visit_words: tuple[str, ...] = (
         "视察", "检查指导", "考察", "莅临", "到我区", "到我局", "来疆", "到新疆", "赴疆", "调研", "看望",
-        "慰问",
+        "慰问", "督查", "督导", "检查",
     )  # fmt: skip
     # -- urgency: context that makes incident words routine ---------------------------------------
     drill_words: tuple[str, ...] = ("演练", "演习", "模拟", "推演", "预演", "假设", "假定", "设定")
@@ -215,15 +220,19 @@ class ClassifyRules:
         "隐患", "专项行动", "执法检查",
     )  # fmt: skip
     summary_words: tuple[str, ...] = (  # 未发生 alone is not here: "未发生泄漏" is said of real events
-        "总结", "统计", "同比", "全年", "上半年", "下半年", "季度", "工作情况", "安全形势", "全年未发生",
+        "总结", "统计", "同比", "全年", "上半年", "下半年", "季度", "工作情况", "安全形势", "全年未发生", "综述",
+        "盘点",
     )  # fmt: skip
     enforcement_words: tuple[str, ...] = (
         "行政处罚", "作出处罚", "处罚决定", "处以罚款", "罚款", "调查终结", "已结案", "结案",
     )  # fmt: skip
     publish_verbs: tuple[str, ...] = (
-        "发布", "印发", "出台", "颁布", "制定", "制订", "修订", "起草", "宣贯", "解读", "批准发布",
+        "发布", "印发", "出台", "颁布", "制定", "制订", "修订", "起草", "宣贯", "解读", "批准发布", "建立",
+        "签订", "健全",
     )  # fmt: skip
-    document_kinds: tuple[str, ...] = ("地方标准", "标准", "规范", "办法", "规定", "条例", "实施方案", "制度")
+    document_kinds: tuple[str, ...] = (
+        "地方标准", "标准", "规范", "办法", "规定", "条例", "实施方案", "制度", "机制", "协议", "预案",
+    )  # fmt: skip
     publicity_words: tuple[str, ...] = (
         "宣传", "质量月", "安全生产月", "安全月", "宣传周", "3·15", "3.15", "世界标准日", "计量日",
         "开放日", "咨询日", "科普", "消费提示", "消费警示", "提醒广大",
@@ -383,6 +392,9 @@ def _flat(*parts: str | list[str]) -> str:
 _GAP = r"[^，,。；;！!？?\n]"
 _NUM_START = "0123456789" + _CN_NUM
 _NUM_REST = rf"[0-9{_CN_NUM}]*"
+_COUNTED = (
+    rf"{_NUM_REST}(?:余|多)?起(?!火|重)(?<!一起)"  # 35起, 三起: counted events (not 一起, 起火, 起重机)
+)
 _INCIDENT_HEADS = ("发生", "突发", "引发", "导致", "酿成", "出现")
 
 
@@ -471,12 +483,12 @@ def _compile(r: ClassifyRules) -> _Compiled:
         _heads(_INCIDENT_HEADS, rf"{gap}{{0,14}}?{nouns}{not_after}"),
         _heads(r.equipment_words, rf"{gap}{{0,10}}?(?:{verbs}|事故){not_after}"),
         _heads((*r.event_verbs, "火灾", "中毒", "质量安全", "群体"), f"(?:事故|事件){not_after}"),
-        _heads(("事故", "事件", "险情", "火灾", "火情"), "发生后"),
+        _heads(("事故", "事件", "险情", "火灾", "火情"), "发生后(?=[,，])"),
         _heads(r.narrated_verbs, r"(?=[,。;]|了|造成|致|导致|引燃|引发|砸|的(?:情况)?报告)"),
     )
     casualty = _flat(
         _heads(("造成", "致使", "导致", "致"), rf"{gap}{{0,20}}?{cas}"),
-        _heads(_NUM_START, rf"{n_tail}(?:人|名{gap}{{0,8}}?)(?:当场)?{cas}"),
+        _heads(_NUM_START, rf"{n_tail}(?:人|(?:余|多)?名{gap}{{0,16}}?)(?:当场)?{cas}"),
         _heads(r.casualty_words, rf"[0-9{_CN_NUM}]+(?:人|名)"),
     )
     d = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
@@ -535,7 +547,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         ),
         followup_weak=rx(_alt(r.followup_weak_markers)),
         final=rx(_alt(r.final_markers)),
-        research=rx(_alt(r.research_markers)),
+        research=rx(_flat(_words(r.research_markers), r"调研(?:报告|信息)?\s*$")),
         marker=rx(_alt(r.urgent_markers)),
         incident=rx(incident),
         incident_head=rx(rf"^{_alt((*_INCIDENT_HEADS, *r.equipment_words))}"),
@@ -559,10 +571,18 @@ def _compile(r: ClassifyRules) -> _Compiled:
             )
         ),
         major_event=rx(_alt(r.major_event_phrases)),
-        leader=rx(_flat(_heads(r.leader_words, rf"{gap}{{0,30}}?{_alt(r.visit_words)}"))),
+        leader=rx(
+            _flat(
+                _heads(r.leader_words, rf"{gap}{{0,30}}?{_alt(r.visit_words)}"),
+                _heads(
+                    r.national_bodies,
+                    rf"{gap}{{0,14}}?{_alt(r.national_roles)}{gap}{{0,30}}?{_alt(r.visit_words)}",
+                ),
+            )
+        ),
         regional_leader=rx(_flat(_heads(r.regional_leader_words, rf"{gap}{{0,30}}?{_alt(r.visit_words)}"))),
         time=rx(time),
-        sentence_context=rx(_flat(_words(context_words), plan)),
+        sentence_context=rx(_flat(_words(context_words), plan, _heads(_NUM_START, _COUNTED))),
         negation=rx(rf"(?!{_alt(r.negation_exceptions)}){_alt(r.negation_words)}"),
         no_casualty=rx(_alt(r.no_casualty_phrases)),
         drill=rx(_alt(r.drill_words)),
@@ -852,7 +872,7 @@ def _research_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
     if c.leader.search(doc.title) or c.regional_leader.search(doc.title):
         return []  # 领导到我区调研 is a work development, not a 调研信息
     names = " ".join(doc.attachment_names)
-    return _first("research_marker", c.research, doc.title, names)
+    return _first("research_marker", c.research, doc.subject, doc.title, names)
 
 
 def _subject_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
