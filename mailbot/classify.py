@@ -1,16 +1,44 @@
 """Classify an incoming mail: a table of small named rules, then a chain that decides.
 
 Each rule answers one question about the mail and returns :class:`Hit` values (a stable rule name,
-the text it matched and a weight).  The chain is data (:data:`CHAIN`): non-report kinds are decided
-first (bounce, auto-reply, document request, registration, publicity request, empty/test/thanks), then
-report kinds (follow-up, research) and finally the urgency score: the sum of the weights of the fired
-urgency rules against ``urgent_threshold``.  Every fired rule is kept in
+the text it matched and a weight).  Every fired rule is kept in
 :attr:`~mailbot.model.Classification.reasons` as ``"name:matched text"`` so the office can see why.
 
+The chain (:data:`CHAIN`, data, tried in order; the first gate whose rule fires decides):
+
+==================  ===============================================================================
+bounce              ``bounce_header`` (multipart/report; delivery-status, DSN part, dsn_recipients),
+                    ``bounce_sender`` (MAILER-DAEMON@, postmaster@), ``bounce_subject`` (退信 …)
+auto_reply          ``auto_reply_header`` (Auto-Submitted ≠ no, X-Autoreply, X-Autorespond,
+                    X-Auto-Response-Suppress OOF/All, Precedence auto_reply), ``auto_reply_subject``
+other               ``document_request`` (short note asking for a file, 附件打不开)
+registration        ``registration`` / ``registration_attachment`` (联络员登记表, 变更联络员 …)
+publicity_request   ``publicity_request`` / ``publicity_request_attachment`` (宣传报道申报单 …)
+other               ``no_content``, ``test_mail``, ``thanks``, ``mailbox_notice``, ``circular``
+                    (各单位：…通知), ``correspondence`` (a short second-person note: 老师/您/请问/谢谢)
+followup            ``followup_marker`` (续报, 终报, 结报, 第N次报告, 现将…续报如下)
+research            ``research_marker`` (调研报告, 调查与思考, 关于…的调研 …)
+followup            a weak marker in the subject (进展, 处置情况, 原因, 补充报告 …) about an incident
+urgent / routine    the urgency score against ``urgent_threshold`` (``threshold:`` reason)
+==================  ===============================================================================
+
+Urgency rules (:data:`URGENCY_RULES`, weights in :class:`ClassifyRules`): ``subject_marker``
+(【紧急】…), ``header`` (X-Priority 1/2, Importance high; weak, capped), ``incident_language``
+(发生…爆炸, 锅炉…泄漏, 起火，…; more in the subject and first sentences), ``incident_time`` (a
+concrete time in an incident sentence), ``casualty`` (造成2人受伤, 3名…被困), ``response``
+(接报, 赶赴现场, 启动…应急预案), ``public_opinion`` (曝光, 舆情, 群众聚集), ``major_event``,
+``important_work`` (national or regional leaders visiting), ``major_case`` (窝点, 犯罪嫌疑人),
+``spread`` (problem products already sold), and the negative ``negation`` (无人员伤亡 lowers the
+score but does not erase the accident), ``routine_context`` (drill, training, meeting, plan,
+inspection, summary, publicity, warning education, publishing a standard, a penalty — judged on the
+subject and first sentence), ``routine_topic`` (召开/开展… in the subject) and the configurable
+``extra_urgent`` / ``extra_routine`` patterns.
+
 Urgency follows 新质监办发〔2012〕24号 三: 突发事件、重大事故、重要工作动态 *that have happened* are
-紧急信息 (2-hour rule).  Words such as 事故 or 突发事件 are not enough: the rules look at the sentence
-around them and cancel a hit in a drill, training, plan, statistics, prevention or hypothetical
-context, or when the accident happened elsewhere (警示教育).
+紧急信息 (2-hour rule).  Words such as 事故 or 突发事件 are not enough: every incident, casualty
+and response match is checked in its sentence and cancelled by a negation just before it (未发生,
+防止, 确保不), by a routine context in the same sentence (演练, 培训, 同比, 共发生, 35起, 一旦, 外省,
+教训, 能力 …), inside a 《title》, or as a condition (发生事故时).
 
 Pure: no I/O, no clock.  Patterns are compiled once per :class:`ClassifyRules` value (cached).
 """
@@ -531,7 +559,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 _heads(("申请",), rf"{gap}{{0,20}}?(?:采访报道|宣传报道|媒体采访|进行采访|进行报道)"),
             )
         ),
-        test=rx(rf"^\W*(?:{_alt(r.test_markers)})", re.I),
+        test=rx(rf"^\W*{_alt(r.test_markers)}(?:邮件|一下|一封|\W|\d|$)", re.I),
         thanks=rx(_alt(r.thanks_markers), re.I),
         request=rx(_flat(_heads(r.request_verbs, rf".{{0,20}}?{_alt(r.request_objects)}")), re.I),
         attachment_problem=rx(_alt(r.attachment_problems)),

@@ -592,3 +592,25 @@ def _timed(texts: list[tuple[str, str]]) -> float:
     for subject, body in texts:
         classify_text(subject, body)
     return time.perf_counter() - start
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "context"),
+    [
+        ("市局编印案例汇编", "市局向企业发放《锅炉爆炸事故案例汇编》。", "routine_context:《》"),
+        ("州局部署冬季安全工作", "各单位如发生特种设备事故，要在1小时内上报。", "routine_context:如发生"),
+        ("州局工作综述", "今年共处理电梯困人投诉35起。", "routine_context:35起"),
+        ("州局开展检查", "近日，湖南某地发生一起锅炉爆炸事故，我局开展检查。", "routine_context:湖南"),
+    ],
+)
+def test_sentence_context_cancels_incident_words(subject: str, body: str, context: str) -> None:
+    got = classify_text(subject, body)
+    assert got.category is Category.ROUTINE
+    assert context in got.reasons
+    assert not any(r.startswith("incident_language:") for r in got.reasons)
+
+
+def test_test_marker_needs_a_test_mail() -> None:
+    assert classify_text("测试", "测试").category is Category.OTHER
+    got = classify_text("测试中心完成能力验证", "测试中心顺利通过国家能力验证，结果满意。")
+    assert got.category is Category.ROUTINE
