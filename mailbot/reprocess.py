@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from .app import App
 from .errors import MailbotError
 from .model import FetchedMail
 from .pipeline import Result, process_one
 from .store import queries
-from .store.models import RawMessage, Submission
+from .store.models import OutboxItem, RawMessage, Submission
 
 
 def reprocess(app: App, submission_id: int) -> Result:
@@ -25,6 +25,7 @@ def reprocess(app: App, submission_id: int) -> Result:
         fetched = FetchedMail(source=sub.source, mailbox=sub.mailbox, uidvalidity=sub.uidvalidity, uid=sub.uid,
                               key=sub.source_key, raw=raw, internaldate=sub.internaldate)
         # Remove the quarantine row; if processing fails again it is quarantined anew with its bytes.
+        session.execute(update(OutboxItem).where(OutboxItem.submission_id == submission_id).values(submission_id=None))
         session.execute(delete(RawMessage).where(RawMessage.submission_id == submission_id))
         session.execute(delete(Submission).where(Submission.id == submission_id))
     return process_one(app, fetched)
