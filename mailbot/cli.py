@@ -55,7 +55,7 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
             pass
         engine.dispose()
         print("  database: OK (connected)")
-    except Exception as exc:  # noqa: BLE001 - reported plainly
+    except Exception as exc:
         ok = False
         print(f"  database: FAILED: {exc}")
     if not config.imap and not config.maildirs:

@@ -206,19 +206,19 @@ def _address(table: _Table, name: str, default: str) -> str:
 
 
 def _instant(table: _Table, name: str, tz: ZoneInfo) -> datetime | None:
-    value = table.get(name, (datetime, date, str), "")
-    if value == "":
+    raw: object = table.get(name, (datetime, date, str), "")
+    if raw == "":
         return None
-    if isinstance(value, str):
+    if isinstance(raw, str):
         try:
-            value = datetime.fromisoformat(value)
+            raw = datetime.fromisoformat(raw)
         except ValueError:
-            raise table.fail(name, f"expected an ISO date or date-time, got {value!r}") from None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime.combine(value, time(0))
-    if isinstance(value, time):
-        raise table.fail(name, "expected a date or date-time, not a bare time")
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+            raise table.fail(name, f"expected an ISO date or date-time, got {raw!r}") from None
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        raw = datetime.combine(raw, time(0))
+    if not isinstance(raw, datetime):
+        raise table.fail(name, "expected a date or date-time")
+    return raw if raw.tzinfo else raw.replace(tzinfo=tz)
 
 
 def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInfo, base: Path | None,

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import loops
 from .app import App
 from .assess import Assessment, assess
 from .cases import matter_similarity, tracking_numbers_in

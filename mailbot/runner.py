@@ -78,11 +78,11 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
         known = queries.known_keys(session, source.name, source.mailbox, source.uidvalidity, pending)
     if known:
         # stored by an earlier run that stopped before flagging them on the server
-        done = [k for k in pending if k in known]
-        source.mark_done(done)
-        stats.already_stored += len(done)
-        log.info("[%s/%s] %d already stored, now flagged: %s", source.name, source.mailbox, len(done),
-                 ",".join(done[:20]))
+        stored = [k for k in pending if k in known]
+        source.mark_done(stored)
+        stats.already_stored += len(stored)
+        log.info("[%s/%s] %d already stored, now flagged: %s", source.name, source.mailbox, len(stored),
+                 ",".join(stored[:20]))
     todo = [k for k in pending if k not in known]
     for i in range(0, len(todo), source.batch_size):
         if stop is not None and stop.is_set():
@@ -90,7 +90,8 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
         batch = todo[i:i + source.batch_size]
         fetched = source.fetch(batch)
         stats.fetched += len(fetched)
-        done, failed = [], []
+        done: list[str] = []
+        failed: list[str] = []
         try:
             for mail in fetched:
                 archive = (archive_before is not None and mail.internaldate is not None
@@ -185,5 +186,5 @@ class Watcher:
             finally:
                 try:
                     self.source.close()
-                except Exception:  # noqa: BLE001 - closing a broken connection must not stop the loop
+                except Exception:
                     log.debug("[%s] close failed", self.source.name, exc_info=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import timedelta

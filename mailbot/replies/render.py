@@ -91,7 +91,7 @@ class Renderer:
         loader = jinja2.FileSystemLoader(paths)
         common: dict[str, Any] = {"loader": loader, "undefined": jinja2.StrictUndefined,
                                   "keep_trailing_newline": True, "trim_blocks": True, "lstrip_blocks": True}
-        self.text_env = jinja2.Environment(autoescape=False, **common)  # noqa: S701 - plain text mail
+        self.text_env = jinja2.Environment(autoescape=False, **common)
         self.html_env = jinja2.Environment(autoescape=True, **common)
         self.tz = tz
         for env in (self.text_env, self.html_env):

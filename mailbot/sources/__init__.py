@@ -10,10 +10,17 @@ from ..model import FetchedMail
 
 
 class Source(Protocol):
-    name: str
-    batch_size: int
-    archive_before: datetime | None
-    archive_backlog: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def batch_size(self) -> int: ...
+
+    @property
+    def archive_before(self) -> datetime | None: ...
+
+    @property
+    def archive_backlog(self) -> bool: ...
 
     @property
     def mailbox(self) -> str: ...
@@ -21,7 +28,7 @@ class Source(Protocol):
     @property
     def uidvalidity(self) -> int | None: ...
 
-    def open(self) -> None: ...
+    def open(self) -> object: ...
 
     def close(self) -> None: ...
 

@@ -5,12 +5,12 @@ quarantined ones move to the ``.mailbot.failed`` sub-folder. Nothing is deleted.
 from __future__ import annotations
 
 import logging
-import mailbox
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
+from mailbox import Maildir
 from pathlib import Path
 
 from ..errors import SourceError
@@ -43,7 +43,7 @@ class MaildirSource:
         self.archive_before = settings.archive_before
         self.archive_backlog = settings.archive_backlog
         self.stop_event = threading.Event()
-        self._box: mailbox.Maildir | None = None
+        self._box: Maildir | None = None
 
     @property
     def mailbox(self) -> str:
@@ -54,7 +54,7 @@ class MaildirSource:
         return None
 
     @property
-    def box(self) -> mailbox.Maildir:
+    def box(self) -> Maildir:
         if self._box is None:
             raise SourceError(f"Maildir {self.settings.path} is not open")
         return self._box
@@ -63,7 +63,7 @@ class MaildirSource:
         path = Path(self.settings.path)
         if not (path / "cur").is_dir() or not (path / "new").is_dir():
             raise SourceError(f"{path} is not a Maildir (it needs cur/, new/ and tmp/ folders)")
-        self._box = mailbox.Maildir(str(path), factory=None, create=False)
+        self._box = Maildir(str(path), factory=None, create=False)
 
     def close(self) -> None:
         self._box = None
@@ -79,8 +79,9 @@ class MaildirSource:
         return sorted(keys, key=lambda k: (self._mtime(k), k))
 
     def _mtime(self, key: str) -> float:
+        """The file's modification time (Maildir messages carry it as their "date")."""
         try:
-            return (Path(self.settings.path) / self.box._lookup(key)).stat().st_mtime  # noqa: SLF001
+            return float(self.box.get_message(key).get_date())
         except (KeyError, OSError):
             return 0.0
 

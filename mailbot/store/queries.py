@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,7 +124,7 @@ def mark_undeliverable(session: Session, address: str, reason: str, now: datetim
 
 
 def open_cases_from(session: Session, senders: Sequence[str], unit_name: str | None, since: datetime) -> list[Case]:
-    conds = [Case.sender.in_(list(senders))]
+    conds: list[ColumnElement[bool]] = [Case.sender.in_(list(senders))]
     if unit_name:
         conds.append(Case.unit_name == unit_name)
     return list(session.scalars(select(Case).where(Case.status == "open", Case.opened_at >= since, or_(*conds))

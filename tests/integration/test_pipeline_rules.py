@@ -70,7 +70,7 @@ def test_urgent_case_followups_reminders_and_final_report(dovecot, imap_user, sm
     clock.advance(hours=2)
     cycle(app)
     assert kinds(smtp_sink).count("reminder_case") == 1
-    reminder = [m for m in smtp_sink.messages if m.message()["X-Mailbot-Kind"] == "reminder_case"][0]
+    reminder = next(m for m in smtp_sink.messages if m.message()["X-Mailbot-Kind"] == "reminder_case")
     assert reminder.rcpt_tos == ("cjzjj@xjzj.gov.cn",), "only the unit, not the office, on the first reminder"
     clock.advance(hours=6)
     cycle(app)
@@ -140,7 +140,7 @@ def test_old_domain_is_flagged_and_the_sender_told_once(dovecot, imap_user, smtp
         assert all(x.old_domain and "old_domain" in x.flags for x in subs)
     got = kinds(smtp_sink)
     assert got.count("receipt") == 2 and got.count("reminder_old_domain") == 1
-    receipt = [m.message() for m in smtp_sink.messages if m.message()["X-Mailbot-Kind"] == "receipt"][0]
+    receipt = next(m.message() for m in smtp_sink.messages if m.message()["X-Mailbot-Kind"] == "receipt")
     text = receipt.get_body(("plain",)).get_content()
     assert "hmzjj@xjzj.gov.cn" in text and "jbgs@xjzj.gov.cn" in text, "the receipt names the new addresses"
     clock.advance(days=31)
