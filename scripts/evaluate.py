@@ -4,7 +4,8 @@
     python scripts/evaluate.py [--set tests/eval/reports.jsonl] [--json] [--errors]
 
 Category: exact match of ``classify_text(subject, body).category`` with the label.
-Event time: ``extract_event_time(subject + "\\n" + body, sent_at, Asia/Shanghai)``; a prediction
+Event time: ``extract_event_time(subject + "\\n" + body, sent_at, Asia/Shanghai)`` for mails classified
+as reports (urgent, routine, followup, research), None for the others, as mailbot itself does; a prediction
 is correct when its ``start``, truncated to the *labelled* granularity, equals the labelled
 ``event_time`` truncated the same way (compared in the label's UTC offset). A null label is
 correct only when the prediction is ``None``.
@@ -152,7 +153,9 @@ def evaluate(
         pred_start: datetime | None = None
         pred_text = pred_gran = None
         try:
-            et = extract_event_time(row["subject"] + "\n" + row["body"], sent_at, TZ)
+            # as mailbot does (mailbot.assess): only reports have an event time to judge
+            et = (extract_event_time(row["subject"] + "\n" + row["body"], sent_at, TZ)
+                  if pred_cat in REPORT_CATEGORIES else None)
             if et is not None:
                 pred_start, pred_text, pred_gran = et.start, et.text, str(et.granularity)
         except Exception as exc:
