@@ -97,6 +97,7 @@ class Submission(Base):
     category: Mapped[str | None] = mapped_column(String(32))
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     unit_name: Mapped[str | None] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", name="fk_submissions_unit_id"))
     event_start: Mapped[datetime | None]
     event_end: Mapped[datetime | None]
     event_text: Mapped[str | None] = mapped_column(String(200))
@@ -193,3 +194,101 @@ class Undeliverable(Base):
     reason: Mapped[str] = mapped_column(Text)
     since: Mapped[datetime]
     bounce_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+
+
+# --- unit registry (附件1 信息宣传联络员登记表) -----------------------------------------------------
+
+
+class Unit(Base):
+    """A reporting unit: a prefecture bureau, a department of the bureau, or an affiliated unit."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # prefecture, department, affiliated
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class UnitAddress(Base):
+    """A sender address of a unit (official, personal 163.com/qq.com boxes, old-domain aliases)."""
+
+    __tablename__ = "unit_addresses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)  # lower-cased
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class UnitContact(Base):
+    """The leader in charge or the liaison officer of a unit, with history (valid_to None = current)."""
+
+    __tablename__ = "unit_contacts"
+    __table_args__ = (Index("ix_unit_contacts_current", "unit_id", "role", "valid_to"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))  # leader, liaison
+    name: Mapped[str] = mapped_column(String(100))
+    gender: Mapped[str | None] = mapped_column(String(8))
+    department: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(100))
+    office_phone: Mapped[str | None] = mapped_column(String(64))
+    mobile: Mapped[str | None] = mapped_column(String(64))
+    political_status: Mapped[str | None] = mapped_column(String(64))
+    qq: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(32))  # import, registration, office
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+
+
+class Registration(Base):
+    """A liaison registration form received by mail, waiting for the office to confirm or reject it."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    unit_name: Mapped[str | None] = mapped_column(String(200))  # as written on the form
+    status: Mapped[str] = mapped_column(String(16))  # pending, confirmed, rejected, unreadable
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    missing: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sender: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- scheduler records -----------------------------------------------------------------------------
+
+
+class DigestRun(Base):
+    """One weekly digest per period, recorded so that it is sent exactly once (even across restarts)."""
+
+    __tablename__ = "digest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. 2026-W47
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+
+
+class Lease(Base):
+    """Which daemon instance reads a mailbox (or runs a singleton job) until ``expires_at``."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. mailbox:main/INBOX
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
