@@ -65,7 +65,9 @@ _N2 = rf"(?:\d{{1,2}}|[{_CN_DIGITS}]{{1,3}})"
 _YEAR = r"(?:\d{4}|[〇零一二三四五六七八九]{4})"
 
 _POD_WORDS = "凌晨|清晨|早上|早晨|早间|一早|上午|中午|午间|下午|午后|傍晚|晚上|晚间|夜间|夜里|深夜|半夜"
-_POD = rf"(?P<pod>{_POD_WORDS}|(?:晚|早|夜)(?=\s*{_N2}\s*[时点:：])|(?<=[日号])(?:晚|夜)(?=[，,。、； \t\u3000\n]))"
+_POD = rf"(?P<pod>{_POD_WORDS}|(?:晚|早|夜)(?=\s*{_N2}\s*[时点:：])|(?<=[日号当])(?:晚|夜)(?=[，,。、； \t\u3000\n]))"
+# "12月29日当天上午", "12月29日当晚": the date's own part of day.
+_SAME_DAY = r"(?:(?<=[日号])(?:当天|当日|当(?=[晚夜])))?"
 _POD_PLAIN = rf"(?:{_POD_WORDS})"
 
 _REL_WORDS = (
@@ -83,6 +85,10 @@ _DATE = (
     rf"\s*(?:(?P<d2>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元]))?"
     rf"|(?<!每)(?P<wkrel>上上|上|本|这|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
     rf"|(?P<rel>{_REL_WORDS})"
+    # a dotted month.day at the start of a clause, before a comma, a clock time or a part of day
+    # ("11.25，", "11.25 15:10"); not 11.25万元, 2.1版, 93.6%
+    rf"|(?<![^\n，,。；;：:（(、 \t\u3000于在])(?P<dm>\d{{1,2}})\.(?P<dd>\d{{1,2}})"
+    rf"(?=[，,]|\s+\d{{1,2}}[:：]\d{{2}}(?![\d:：])|\s*(?:{_POD_WORDS}))"
     rf"|(?<![\d{_CN_DIGITS}.．第〕\]）)a-zA-Z])(?P<d3>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元常均])"
     r")"
 )
@@ -106,12 +112,12 @@ _FIRST_CHARS = (
 )
 _PHRASE_RE = re.compile(
     (
-        rf"(?=[\d{_CN_DIGITS}周星礼凌清北新乌今去明昨前大上本这下当同次翌第早中午傍晚夜深半一])(?={_FIRST_CHARS})(?P<tz>北京时间|新疆时间|乌鲁木齐时间)?\s*(?:{_DATE}{_WEEK_NOTE})?\s*(?:{_POD})?"
+        rf"(?=[\d{_CN_DIGITS}周星礼凌清北新乌今去明昨前大上本这下当同次翌第早中午傍晚夜深半一])(?={_FIRST_CHARS})(?P<tz>北京时间|新疆时间|乌鲁木齐时间)?\s*(?:{_DATE}{_WEEK_NOTE})?\s*{_SAME_DAY}(?:{_POD})?"
         rf"\s*(?:{_CLOCK})?(?P<approx>许|左右|前后|多)?{_RANGE_TAIL}"
     ).replace(r"\s", r"[ \t\u3000]")
 )
 
-_CORE_GROUPS = ("y", "iy", "m2", "mrel", "wd", "rel", "d3", "pod", "h", "hh")
+_CORE_GROUPS = ("y", "iy", "m2", "mrel", "wd", "rel", "dm", "d3", "pod", "h", "hh")
 _FULLWIDTH_RE = re.compile("[０-９：．－]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：．－", "0123456789:.-")
 
@@ -221,6 +227,16 @@ _VAGUE_MONTH_AFTER_RE = re.compile(r"\s*(?:上旬|中旬|下旬|中下旬|初|�
 _OLD_DAYS = 90
 _YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并源由属对关基等])于\s*$")
 _HOLIDAY_ANNOT_RE = re.compile(r"^\s*(?:到|至)")
+# Dates that are not the event: a forwarded mail's header, a document's date, a signature line.
+_HEADER_BEFORE_RE = re.compile(
+    r"(?:(?:发送|发件|收件|印发|成文|报送|填报|制表|签发|发文|打印)(?:时间|日期)|^\s*(?:Date|Sent|日期))\s*[:：]\s*$",
+    re.I,
+)
+_BRACKETS_RE = re.compile(r"[\s（()）【】\[\]]*")
+_SIGNER_BEFORE_RE = re.compile(r"\s*[^\s，,。；;：:！？]{2,30}?(?:局|处|室|办|院|所|中心|委|会|站|队|科|组|[\u4e00-\u9fff]{2,3})\s+")
+# "（已于11时25分首报）", "已于当日报告": the first report, not a development.
+_EARLIER_REPORT_BEFORE_RE = re.compile(r"(?:已于|已在|曾于|于)\s*$")
+_EARLIER_REPORT_RE = re.compile(r"\s*(?:首报|初报|报告|上报|报送|电话报告|报区局|报告区局)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,6 +368,10 @@ def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolv
             return _Resolved(None, (y, m), None, False)
         d = _cn_int(g["d2"])
         day = _valid_date(y, m, d) if explicit_year else _infer_year(m, d, ref)
+        return None if day is None else _Resolved(day, None, None, False)
+    if g["dm"] is not None:
+        m, d = int(g["dm"]), int(g["dd"] or 0)
+        day = _infer_year(m, d, ref) if 1 <= m <= 12 else None
         return None if day is None else _Resolved(day, None, None, False)
     if g["wd"] is not None:
         wd = _WEEKDAYS.get(g["wd"], int(g["wd"]) - 1 if g["wd"].isdigit() else 0)
@@ -527,7 +547,7 @@ def _score(
             add("followup_original_event", -3.0)
     if _ATTRIBUTIVE_AFTER_RE.match(after):
         add("attributive", -2.0)
-    if _BACKGROUND_BEFORE_RE.search(before):
+    if _BACKGROUND_BEFORE_RE.search(before[max(before.rfind("，"), before.rfind(",")) + 1 :]):
         add("background", -1.5)
     if start > 0 and text[start - 1] in "（(":
         add("parenthetical", -1.5)
@@ -552,13 +572,28 @@ def _score(
         add("month_before_reference", -1.5)
     elif age > timedelta(days=7):
         add("week_before_reference", -0.8)
-    if event.granularity in (Granularity.DAY, Granularity.MONTH):
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        line = text[line_start : line_end if line_end >= 0 else len(text)]
-        if line.strip() == text[start:end]:
-            add("date_line", -2.5)
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if line_end < 0:
+        line_end = len(text)
+    line_head = text[line_start:start]
+    line_tail = text[end:line_end]
+    if _HEADER_BEFORE_RE.search(line_head):
+        add("header_or_document_date", -8.0)
+    elif _BRACKETS_RE.fullmatch(line_tail) and (
+        _BRACKETS_RE.fullmatch(line_head) or _SIGNER_BEFORE_RE.fullmatch(line_head)
+    ):
+        # a line holding only a date (or a signer and a date): a signature or a document date
+        add("date_line", -8.0 if _is_tail(text, line_end) or _SIGNER_BEFORE_RE.fullmatch(line_head) else -6.0)
+    if _EARLIER_REPORT_RE.match(text, end) and _EARLIER_REPORT_BEFORE_RE.search(before):
+        add("earlier_report", -4.0)
     return score, reasons, opening
+
+
+def _is_tail(text: str, pos: int) -> bool:
+    """Only a few short lines (signature, contact) follow ``pos``."""
+    rest = [ln for ln in text[pos:].split("\n") if ln.strip()]
+    return len(rest) <= 3 and all(len(ln.strip()) <= 40 for ln in rest)
 
 
 _FINENESS = {
