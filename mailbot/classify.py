@@ -118,6 +118,7 @@ class ClassifyRules:
         "详见附件",
     )  # fmt: skip
     incident_title_words: tuple[str, ...] = ("事故", "事件", "险情", "舆情", "火情", "案件")
+    question_markers: tuple[str, ...] = ("请问", "?", "吗", "怎么", "如何", "是否需要", "能否", "可否")
     attachment_problems: tuple[str, ...] = ("附件打不开", "附件无法打开", "附件损坏", "没有收到附件", "未收到附件")  # fmt: skip
     # -- report kinds -----------------------------------------------------------------------------
     followup_markers: tuple[str, ...] = ("续报", "终报", "结报")
@@ -156,11 +157,14 @@ class ClassifyRules:
         "起重机", "塔吊", "吊车", "叉车", "游乐设施", "索道", "管道", "反应釜", "高压锅", "燃气",
         "天然气", "液氨", "液氯", "氨气", "氯气", "煤气", "热水器", "电暖器", "取暖器", "电热毯", "电动车",
         "充电宝", "炉具", "燃气灶", "压力锅", "吊臂", "吊笼", "脚手架", "升降机", "轿厢", "缆车", "滑道",
+        "大摆锤", "过山车", "摩天轮", "海盗船", "跳楼机", "旋转木马", "碰碰车", "蹦极", "滑索", "观光车",
+        "游乐设备", "自控飞机", "飞椅", "小火车", "水滑梯",
     )  # fmt: skip
     event_verbs: tuple[str, ...] = (
         "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "起火", "着火", "坍塌", "倒塌", "坠落", "倾覆", "伤人",
         "困人", "冲顶", "蹲底", "断裂", "失控", "破裂", "爆裂", "爆管", "炸裂", "脱落", "漏气", "变形", "倾倒",
-        "逆行", "溜车", "坠梯", "侧翻", "翻车", "侧倾", "折断", "断落",
+        "逆行", "溜车", "坠梯", "侧翻", "翻车", "侧倾", "折断", "断落", "故障", "停机", "悬停", "卡滞", "卡死",
+        "停摆", "急停", "停运", "停梯", "困住",
     )  # fmt: skip
     narrated_verbs: tuple[str, ...] = (  # events in themselves when told as what happened: "…起火，引燃窗帘"
         "爆炸", "爆燃", "闪爆", "起火", "着火", "失火", "坍塌", "倒塌", "垮塌", "折断", "侧翻", "坠落", "泄漏",
@@ -168,7 +172,8 @@ class ClassifyRules:
     casualty_words: tuple[str, ...] = (
         "死亡", "受伤", "伤亡", "遇难", "被困", "中毒", "失联", "重伤", "轻伤", "烧伤", "烫伤", "身亡",
         "丧生", "窒息", "摔伤", "骨折", "砸伤", "割伤", "夹伤", "挤伤", "划伤", "滞留", "危重", "病危",
-        "住院", "昏迷", "打伤", "呕吐", "腹泻", "腹痛", "头晕", "不适症状", "中毒症状",
+        "住院", "昏迷", "打伤", "呕吐", "腹泻", "腹痛", "头晕", "不适症状", "中毒症状", "擦伤", "悬停", "悬空",
+        "被悬", "困在", "送医",
     )  # fmt: skip
     response_phrases: tuple[str, ...] = (
         "接到报警", "接报", "报警称", "接到群众举报后", "赶赴现场", "赶赴事故现场", "赶到现场", "到达现场",
@@ -176,14 +181,21 @@ class ClassifyRules:
         "实施救援", "展开救援", "开展救援", "全力救援", "救出", "解救", "施救", "扑救", "扑灭", "抢救", "救治",
         "拨打119", "拨打110", "拨打120", "责令停用", "送往医院", "送医", "送至医院", "原因正在调查", "正在调查中",
         "原因正在进一步调查", "正在进一步调查", "事故调查组", "调查组", "应急响应", "封存", "查封",
-        "停止使用", "疏散", "警戒",
+        "停止使用", "疏散", "警戒", "停止运行", "停止运营", "暂停运营", "暂停运行", "安全放下", "全部放下",
+        "控制涉案人员", "抓获",
     )  # fmt: skip
     public_opinion_phrases: tuple[str, ...] = (
         "媒体曝光", "被曝光", "曝光", "群体性事件", "聚集上访", "集体上访", "围堵", "网络热议", "网上热议",
         "网帖", "引发舆情", "舆情事件", "负面报道", "记者暗访", "聚集在", "聚集到", "集中反映", "情绪激动",
         "情绪较为激动", "上访", "群访", "堵门", "静坐", "网传", "舆情报告", "恐慌", "大量转发", "群体事件",
-        "暴力抗法", "围攻", "殴打", "聚集围观", "群众聚集",
+        "暴力抗法", "围攻", "殴打", "聚集围观", "群众聚集", "网络舆情", "播放量", "点击量", "阅读量", "转发量",
+        "负面言论", "负面评论", "热搜", "投诉视频", "网民投诉", "网民发帖", "网民爆料", "发帖称", "发文称",
     )  # fmt: skip
+    online_channels: tuple[str, ...] = (  # 视频在抖音传播: a post spreading online is public opinion
+        "网上", "网络", "网络平台", "朋友圈", "微信群", "微博", "抖音", "快手", "视频号", "短视频", "自媒体",
+        "视频",
+    )  # fmt: skip
+    spread_verbs: tuple[str, ...] = ("传播", "转发", "热传", "疯传", "发酵", "扩散", "热议", "流传")
     crowd_words: tuple[str, ...] = (
         "群众", "人员", "市民", "消费者", "驾驶员", "司机", "农户", "农民", "业主", "居民", "工人", "商户",
         "家属", "名", "余人",
@@ -233,6 +245,7 @@ class ClassifyRules:
     )  # fmt: skip
     capacity_words: tuple[str, ...] = (
         "能力", "水平", "意识", "机制", "体系", "规程", "细则", "条例", "规定了", "该标准", "本标准",
+        "明确了", "具体规定", "作出规定", "等要求",
     )  # fmt: skip
     elsewhere_words: tuple[str, ...] = (
         "外省", "省外", "外地", "其他省", "兄弟省", "全国各地", "全国", "国内", "国外", "境外", "某省",
@@ -241,7 +254,15 @@ class ClassifyRules:
         "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "香港", "澳门",
     )  # fmt: skip
     warning_words: tuple[str, ...] = (
-        "警示教育", "警示", "教训", "为鉴", "为戒", "以案", "案例", "反思",
+        "警示教育", "警示", "教训", "为鉴", "为戒", "以案", "案例", "反思", "举一反三", "吸取",
+    )  # fmt: skip
+    background_words: tuple[str, ...] = (  # an earlier incident told as the reason for today's work
+        "上月", "上个月", "去年", "前年", "此前发生", "之前发生", "曾发生", "曾经发生", "以往", "针对此前",
+        "前期发生",
+    )  # fmt: skip
+    generic_after: tuple[str, ...] = (  # 事故隐患, 突发事件信息报送 …: the kind of event, not one event
+        "隐患", "应急", "预案", "防范", "预防", "救援", "演练", "起数", "发生率", "率", "信息报送", "报送",
+        "报告制度", "应对", "分级", "处置能力", "处置机制", "排查",
     )  # fmt: skip
     inspection_words: tuple[str, ...] = (
         "专项检查", "安全检查", "监督检查", "大检查", "排查", "专项整治", "整治", "督查", "抽查", "巡查",
@@ -280,8 +301,12 @@ class ClassifyRules:
     )  # fmt: skip
     major_case_phrases: tuple[str, ...] = (
         "窝点", "犯罪嫌疑人", "涉嫌犯罪", "最大一起", "特大案件", "大案要案", "刑事拘留", "移送公安",
-        "移交公安",
+        "移交公安", "特大假冒", "特大制假", "特大制售", "特大造假", "查获大批", "查扣大批", "大批假冒",
     )  # fmt: skip
+    case_amount_words: tuple[str, ...] = (  # 涉案金额达300余万元: the value of the goods in one case
+        "涉案金额", "涉案货值", "涉案价值", "涉案总值", "货值金额", "货值", "案值", "涉案",
+    )  # fmt: skip
+    case_amount_totals: tuple[str, ...] = ("共计", "合计", "累计", "总计", "总额", "共")  # a sum of many cases
     spread_phrases: tuple[str, ...] = (
         "流入市场", "追查流向", "追查去向", "问题产品控制", "婴幼儿", "全区范围内销售", "已售出",
     )  # fmt: skip
@@ -302,12 +327,17 @@ class ClassifyRules:
     weight_response: float = 1.0  # each distinct response phrase
     weight_response_max: float = 2.0
     weight_public_opinion: float = 2.0
+    weight_public_opinion_extra: float = 1.0  # each further distinct sign (聚集到 …, 视频在网上传播)
+    weight_public_opinion_max: float = 3.0
     weight_major_event: float = 1.0
     weight_important_work: float = 4.0  # national leaders' visit, in subject or lead
     weight_important_work_body: float = 2.0
     weight_regional_leader: float = 2.5  # regional top leaders' visit, in subject or lead
     weight_major_case: float = 1.0  # each distinct sign of a major case (窝点, 犯罪嫌疑人 …)
     weight_major_case_max: float = 3.0
+    weight_major_amount: float = 2.0  # one case worth at least major_case_amount (万元)
+    major_case_amount: float = 50.0  # 万元
+    weight_marker_narrative: float = 1.0  # 【紧急】 marker and a dated account in the lead
     weight_spread: float = 1.0  # a problem product already on the market
     weight_spread_max: float = 2.0
     weight_no_casualty: float = -0.5  # 无人员伤亡 lowers, but an accident still happened
@@ -439,6 +469,7 @@ class _Compiled:
     thanks: re.Pattern[str]
     request: re.Pattern[str]
     attachment_problem: re.Pattern[str]
+    question: re.Pattern[str]
     followup: re.Pattern[str]
     followup_body: re.Pattern[str]
     followup_weak: re.Pattern[str]
@@ -476,6 +507,7 @@ class _Compiled:
     submission: re.Pattern[str]
     incident_title: re.Pattern[str]
     major_case: re.Pattern[str]
+    case_amount: re.Pattern[str]
     spread: re.Pattern[str]
     extra_urgent: tuple[re.Pattern[str], ...]
     extra_routine: tuple[re.Pattern[str], ...]
@@ -504,9 +536,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
     gap = _GAP
     nouns, verbs, cas = _alt(r.incident_nouns), _alt(r.event_verbs), _alt(r.casualty_words)
     n_tail = _NUM_REST  # a number: its first character is spelled out as a head
-    not_after = (
-        r"(?!时|隐患|应急|预案|防范|预防|救援|演练|起数|发生率)"  # 事故隐患, 事故应急 … are not events
-    )
+    not_after = "(?!" + "|".join(("时", *_words(r.generic_after))) + ")"  # 事故隐患, 事故应急 …: not events
     incident = _flat(
         _heads(_INCIDENT_HEADS, rf"{gap}{{0,14}}?{nouns}{not_after}"),
         _heads(r.equipment_words, rf"{gap}{{0,10}}?(?:{verbs}|事故){not_after}"),
@@ -534,6 +564,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
     context_words = (
         *r.drill_words, *r.training_words, *r.statistics_words,
         *r.hypothetical_words, *r.elsewhere_words, *r.warning_words, *r.capacity_words,
+        *r.background_words,
     )  # fmt: skip
     plan = _flat(
         _heads(r.plan_words, rf"{gap}{{0,12}}?预案"),
@@ -563,6 +594,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         thanks=rx(_alt(r.thanks_markers), re.I),
         request=rx(_flat(_heads(r.request_verbs, rf".{{0,20}}?{_alt(r.request_objects)}")), re.I),
         attachment_problem=rx(_alt(r.attachment_problems)),
+        question=rx(_alt(r.question_markers)),
         followup=rx(_flat(_words(r.followup_markers), ordinal, nth)),
         followup_body=rx(
             _flat(
@@ -596,9 +628,10 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 _words(r.public_opinion_phrases),
                 _heads(("引发", "引起", "出现", "形成", "造成"), rf"{gap}{{0,8}}?舆情"),
                 _heads(r.crowd_words, rf"{gap}{{0,6}}?(?:聚集|围堵|上访|堵门)"),
+                _heads(r.online_channels, rf"{gap}{{0,8}}?{_alt(r.spread_verbs)}"),
             )
         ),
-        major_event=rx(_alt(r.major_event_phrases)),
+        major_event=rx(_flat(_heads(r.major_event_phrases, not_after))),
         leader=rx(
             _flat(
                 _heads(r.leader_words, rf"{gap}{{0,30}}?{_alt(r.visit_words)}"),
@@ -619,7 +652,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         plan=rx(plan),
         inspection=rx(_alt(r.inspection_words)),
         summary=rx(_alt(r.summary_words)),
-        publicity_ctx=rx(_alt(r.publicity_words)),
+        publicity_ctx=rx(_flat(_heads(r.publicity_words, r"(?![\"“”]?晚会)"))),  # 3·15晚会曝光 is news
         document=rx(_flat(_heads(r.publish_verbs, rf"{gap}{{0,12}}?(?:《|{_alt(r.document_kinds)})"))),
         warning=rx(_alt(r.warning_words)),
         enforcement=rx(_alt(r.enforcement_words)),
@@ -631,6 +664,14 @@ def _compile(r: ClassifyRules) -> _Compiled:
         submission=rx(_alt(r.submission_markers)),
         incident_title=rx(_alt(r.incident_title_words)),
         major_case=rx(_alt(r.major_case_phrases)),
+        case_amount=rx(
+            _flat(
+                _heads(
+                    r.case_amount_words,
+                    rf"{gap}{{0,10}}?(?:\d+(?:\.\d+)?(?:余|多)?(?:万|亿)|(?:数|几|上)?(?:百万|千万|亿))元",
+                )
+            )
+        ),
         spread=rx(
             _flat(
                 _words(r.spread_phrases),
@@ -832,7 +873,16 @@ def _marked(rule: str, pattern: re.Pattern[str], doc: _Doc, lead_only: int = 300
 
 
 def _registration(doc: _Doc, c: _Compiled) -> list[Hit]:
+    if _question(doc, c):
+        return []  # 我是新任联络员，请问…? asks the office something: not a registration
     return _marked("registration", c.registration, doc) or _marked("registration", c.registration_form, doc)
+
+
+def _question(doc: _Doc, c: _Compiled) -> bool:
+    """A short note whose subject is a question, with no form attached."""
+    if doc.body_size > 200 or doc.attachment_names or doc.attachments_text.strip():
+        return False
+    return bool(c.question.search(doc.subject))
 
 
 def _publicity_request(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -881,6 +931,17 @@ def _correspondence(doc: _Doc, c: _Compiled) -> list[Hit]:
         return []
     found = list(dict.fromkeys(m.group(0) for m in c.conversational.finditer(text)))
     return [Hit("correspondence", "+".join(found[:4]))] if len(found) >= 2 else []
+
+
+def _question_note(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A short note whose subject asks the office a question (请问续报用什么格式？), written to a person."""
+    if not _question(doc, c) or c.marker.search(doc.subject) or c.submission.search(doc.own):
+        return []
+    q = c.question.search(doc.subject)
+    polite = c.conversational.search(doc.own)
+    if q is None or polite is None:
+        return []
+    return [Hit("correspondence", f"{q.group(0)}+{polite.group(0)}")]
 
 
 def _thanks(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1035,8 +1096,19 @@ def _response(doc: _Doc, c: _Compiled) -> list[Hit]:
 
 
 def _public_opinion(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """Media exposure, online opinion, crowds: the first sign counts fully, further distinct ones a little."""
+    r = c.rules
     live, _ = _live_matches(doc, c, c.public_opinion)
-    return [Hit("public_opinion", live[0][1].group(0), c.rules.weight_public_opinion)] if live else []
+    if not live:
+        return []
+    hits = [Hit("public_opinion", live[0][1].group(0), r.weight_public_opinion)]
+    extra = _capped(
+        "public_opinion",
+        (m for _, m in live if m.group(0) != hits[0].text),
+        r.weight_public_opinion_extra,
+        max(0.0, r.weight_public_opinion_max - r.weight_public_opinion),
+    )
+    return hits + extra
 
 
 def _major_event(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1074,6 +1146,48 @@ def _major_case(doc: _Doc, c: _Compiled) -> list[Hit]:
     return _capped(
         "major_case", (m for _, m in live), c.rules.weight_major_case, c.rules.weight_major_case_max
     )
+
+
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(?:余|多)?(万|亿)元|(百万|千万|亿)元")
+_AMOUNT_UNITS = {"万": 1.0, "亿": 10000.0, "百万": 100.0, "千万": 1000.0}
+
+
+def _case_amount(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """One case worth a lot (涉案金额达300余万元, 货值约1200万元) is an important work development.
+
+    Sums over many cases (共计, 累计 …, or a sentence of statistics) do not count.
+    """
+    r = c.rules
+    live, _ = _live_matches(doc, c, c.case_amount)
+    for _i, m in live:
+        text = m.group(0)
+        if any(t in text for t in r.case_amount_totals):
+            continue
+        a = _AMOUNT.search(text)
+        if a is None:
+            continue
+        value = float(a.group(1)) * _AMOUNT_UNITS[a.group(2)] if a.group(1) else _AMOUNT_UNITS[a.group(3)]
+        if value >= r.major_case_amount:
+            return [Hit("major_case", text, r.weight_major_amount)]
+    return []
+
+
+def _marker_narrative(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """An urgency marker in the subject and a dated account in the lead (今天上午9时30分，…).
+
+    The marker alone is weak (a circular may carry 【紧急】); together with an account of what happened
+    at a concrete time it reaches the threshold unless the topic is routine work.
+    """
+    if not c.marker.search(doc.subject):
+        return []
+    for i in range(1, doc.lead_count + 1):
+        if i >= len(doc.sentences):
+            break
+        sentence = doc.sentences[i]
+        t = c.time.search(sentence)
+        if t and not c.sentence_context.search(sentence):
+            return [Hit("marker_narrative", t.group(0), c.rules.weight_marker_narrative)]
+    return []
 
 
 def _spread(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1139,7 +1253,7 @@ CHAIN: tuple[tuple[Category, tuple[Rule, ...]], ...] = (
     (Category.OTHER, (_document_request,)),
     (Category.REGISTRATION, (_registration,)),
     (Category.PUBLICITY_REQUEST, (_publicity_request,)),
-    (Category.OTHER, (_empty, _test_mail, _thanks, _mailbox_notice, _circular, _correspondence)),
+    (Category.OTHER, (_empty, _test_mail, _thanks, _mailbox_notice, _circular, _correspondence, _question_note)),
     (Category.FOLLOWUP, (_followup_marker,)),
     (Category.RESEARCH, (_research_marker,)),
 )
@@ -1156,6 +1270,8 @@ URGENCY_RULES: tuple[Rule, ...] = (
     _major_event,
     _important_work,
     _major_case,
+    _case_amount,
+    _marker_narrative,
     _spread,
     _no_casualty,
     _topic_context,
@@ -1183,7 +1299,7 @@ def _decide(doc: _Doc, c: _Compiled) -> Classification:
     reasons = [h.reason for h in scored]
     weak = c.followup_weak.search(doc.title)
     evidence = bool(c.incident_title.search(doc.title)) or any(
-        i == 0 for i, _ in _live_matches(doc, c, c.incident)[0]
+        i == 0 for pattern in (c.incident, c.public_opinion) for i, _ in _live_matches(doc, c, pattern)[0]
     )
     evidence = evidence and not c.sentence_context.search(doc.title)
     if weak and evidence:
