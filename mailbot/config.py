@@ -84,6 +84,23 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    recipients: tuple[str, ...] = ()  # leadership; empty: no weekly digest is sent
+    subject: str = "【政务信息报送周报】{period}"  # {period} becomes e.g. 2026年第47周（11月16日—11月22日）
+    period: str = "week"  # "week" (the last ISO week, Monday–Sunday) or "month" (the last calendar month)
+    attach_register: bool = True  # the period's register as an .xlsx attachment
+    chart: bool = True  # the inline PNG chart (reports per unit, on-time rate)
+    max_rows: int = 50  # longest lists (late reports, unregistered senders) in the mail
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    digest: str = "0 9 * * mon"  # crontab (minute hour day month weekday) in general.timezone
+    digest_grace_hours: float = 48.0  # a digest missed while the daemon was down is sent on start within this
+    reminders_interval_seconds: float = 300.0  # how often overdue urgent cases are looked for
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     timezone: ZoneInfo
@@ -100,6 +117,8 @@ class Config:
     templates_dir: Path | None
     deadlines: Mapping[str, Any] = field(default_factory=dict)  # raw table, see deadline_policy()
     classify: Mapping[str, Any] = field(default_factory=dict)  # raw table, see classify_rules()
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     log_level: str = "INFO"
 
     @property
@@ -421,6 +440,31 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
                            max_attachment_text=lim.count("max_attachment_text", 200_000, minimum=0))
     lim.check_unknown()
 
+    dg = root.sub("digest")
+    digest = DigestSettings(
+        recipients=_addresses(dg, "recipients", ()), subject=dg.get("subject", str, DigestSettings.subject),
+        period=dg.choice("period", ("week", "month"), "week"),
+        attach_register=dg.get("attach_register", bool, True), chart=dg.get("chart", bool, True),
+        max_rows=dg.count("max_rows", 50))
+    if "{period}" not in digest.subject or digest.subject.replace("{period}", "").count("{"):
+        raise dg.fail("subject", "must contain {period} and no other {…} placeholder")
+    dg.check_unknown()
+
+    sc = root.sub("schedule")
+    schedule = ScheduleSettings(
+        digest=sc.get("digest", str, ScheduleSettings.digest),
+        digest_grace_hours=sc.get("digest_grace_hours", float, 48.0),
+        reminders_interval_seconds=sc.positive("reminders_interval_seconds", 300.0))
+    if schedule.digest_grace_hours < 0:
+        raise sc.fail("digest_grace_hours", f"must be 0 or more, got {schedule.digest_grace_hours}")
+    from .schedule import cron_trigger
+
+    try:
+        cron_trigger(schedule.digest, tz)
+    except ValueError as exc:
+        raise sc.fail("digest", f"not a crontab expression (minute hour day month weekday): {exc}") from None
+    sc.check_unknown()
+
     deadlines = root.sub("deadlines").data
     classify = root.sub("classify").data
     root.check_unknown()
@@ -428,7 +472,7 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
     config = Config(path=path, timezone=tz, database_url=db_url, imap=tuple(imap), maildirs=tuple(maildirs),
                     smtp=smtp, office=office, replies=replies, outbox=outbox, cases=cases, domains=domains,
                     limits=limits, templates_dir=templates_dir, deadlines=dict(deadlines),
-                    classify=dict(classify), log_level=log_level)
+                    classify=dict(classify), log_level=log_level, digest=digest, schedule=schedule)
     # Build the rule objects once now so that a bad table fails at start, naming its key.
     deadline_policy(config)
     classify_rules(config)
