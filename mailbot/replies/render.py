@@ -11,6 +11,7 @@ import hashlib
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -50,6 +51,18 @@ REASON_LABELS = {
     "case_link": "关联紧急事件", "threshold": "综合评分",
 }
 GRANULARITY_LABELS = {"minute": "精确到分钟", "hour": "精确到小时", "part_of_day": "时段", "day": "日期", "month": "月份"}
+
+
+@dataclass(frozen=True)
+class MimePart:
+    """A part beyond text and HTML: an inline image of the HTML (``cid`` set, shown via ``cid:…``;
+    the HTML becomes multipart/related) or, without ``cid``, an attachment."""
+
+    data: bytes
+    maintype: str
+    subtype: str
+    filename: str
+    cid: str | None = None
 
 
 def builtin_templates_dir() -> Path:
@@ -134,8 +147,10 @@ class Renderer:
         date: datetime,
         in_reply_to: str | None = None,
         references: Iterable[str] = (),
+        parts: Sequence[MimePart] = (),
     ) -> Reply:
-        """Render ``template``.txt.j2 (and .html.j2 when present) into a complete message."""
+        """Render ``template``.txt.j2 (and .html.j2 when present) into a complete message, with ``parts``
+        (inline images of the HTML, attachments) when given."""
         ctx = dict(context)
         ctx.setdefault("subject", subject)
         text = self.render_text(f"{template}.txt.j2", ctx)
@@ -163,6 +178,12 @@ class Renderer:
         msg.set_content(text, charset="utf-8", cte="base64")
         if html is not None:
             msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+            html_part = msg.get_payload()[-1]
+            for part in (p for p in parts if p.cid):
+                html_part.add_related(part.data, maintype=part.maintype, subtype=part.subtype,
+                                      cid=f"<{part.cid}>", filename=part.filename, disposition="inline")
+        for part in (p for p in parts if not p.cid):
+            msg.add_attachment(part.data, maintype=part.maintype, subtype=part.subtype, filename=part.filename)
         return Reply(kind=kind, to=tuple(to), cc=tuple(cc), subject=one_line(subject)[:500],
                      message_id=message_id, raw=msg.as_bytes())
 
