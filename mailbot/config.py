@@ -84,6 +84,11 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class HaSettings:
+    lease_seconds: float = 30.0  # a mailbox lease lasts this long; renewed every third of it
+
+
+@dataclass(frozen=True)
 class DigestSettings:
     recipients: tuple[str, ...] = ()  # leadership; empty: no weekly digest is sent
     subject: str = "【政务信息报送周报】{period}"  # {period} becomes e.g. 2026年第47周（11月16日—11月22日）
@@ -120,6 +125,7 @@ class Config:
     digest: DigestSettings = field(default_factory=DigestSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     log_level: str = "INFO"
+    ha: HaSettings = field(default_factory=HaSettings)
 
     @property
     def where(self) -> str:
@@ -440,6 +446,12 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
                            max_attachment_text=lim.count("max_attachment_text", 200_000, minimum=0))
     lim.check_unknown()
 
+    ha_t = root.sub("ha")
+    ha = HaSettings(lease_seconds=ha_t.positive("lease_seconds", 30.0))
+    if ha.lease_seconds < 3:
+        raise ha_t.fail("lease_seconds", "must be at least 3 (the lease is renewed every third of it)")
+    ha_t.check_unknown()
+
     dg = root.sub("digest")
     digest = DigestSettings(
         recipients=_addresses(dg, "recipients", ()), subject=dg.get("subject", str, DigestSettings.subject),
@@ -472,7 +484,7 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
     config = Config(path=path, timezone=tz, database_url=db_url, imap=tuple(imap), maildirs=tuple(maildirs),
                     smtp=smtp, office=office, replies=replies, outbox=outbox, cases=cases, domains=domains,
                     limits=limits, templates_dir=templates_dir, deadlines=dict(deadlines),
-                    classify=dict(classify), log_level=log_level, digest=digest, schedule=schedule)
+                    classify=dict(classify), log_level=log_level, digest=digest, schedule=schedule, ha=ha)
     # Build the rule objects once now so that a bad table fails at start, naming its key.
     deadline_policy(config)
     classify_rules(config)

@@ -18,6 +18,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .app import App
+from .lease import DatabaseLease, instance_id
 from .runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,16 @@ class Daemon:
         for source in self.sources:
             source.stop_event = self.stop  # type: ignore[attr-defined]
         self.outbox_kick = threading.Event()
+        self.instance = instance_id()
         workers = len(self.sources) + 4
         self.scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)},
                                              job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": 300},
                                              timezone=app.config.timezone)
         for source in self.sources:
-            watcher = Watcher(app, source, self.stop, on_stored=self.outbox_kick.set)
+            lease = DatabaseLease(app.db, f"mailbox:{source.name}/{source.mailbox}",
+                                  seconds=app.config.ha.lease_seconds, holder=self.instance)
+            watcher = Watcher(app, source, self.stop, on_stored=self.outbox_kick.set, lease=lease)
             self.scheduler.add_job(watcher.run, id=f"watch:{source.name}", name=f"watch mailbox {source.name}",
                                    replace_existing=True)
         self.scheduler.add_job(self._outbox_loop, id="outbox", name="send queued replies", replace_existing=True)
@@ -56,13 +60,21 @@ class Daemon:
 
     def _outbox_loop(self) -> None:
         """Drain now whenever a watcher stored something, else every outbox.interval_seconds."""
+        trouble: str | None = None  # logged once when it starts and once when it ends, not every run
         while not self.stop.is_set():
             try:
                 report = flush_outbox(self.app)
-                if report.server_down:
-                    log.warning("SMTP unreachable; queued replies wait for the next attempt")
-            except Exception:
-                log.exception("outbox run failed; retrying")
+                now_trouble = "SMTP unreachable" if report.server_down else None
+                if now_trouble and trouble != now_trouble:
+                    log.warning("SMTP unreachable; queued replies wait and are retried with backoff")
+                elif trouble and not now_trouble:
+                    log.info("outbox working again (%s is over)", trouble)
+                trouble = now_trouble
+            except Exception as exc:
+                if trouble != "outbox error":
+                    log.exception("outbox run failed (%s); retrying quietly until it works again",
+                                  exc.__class__.__name__)
+                trouble = "outbox error"
             self.outbox_kick.wait(self.app.config.outbox.interval_seconds)
             self.outbox_kick.clear()
 
@@ -86,8 +98,8 @@ class Daemon:
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
-        log.info("mailbot daemon starting: %d source(s), database %s", len(self.sources),
-                 self.app.config.redacted_database_url())
+        log.info("mailbot daemon starting: %d source(s), database %s, instance %s", len(self.sources),
+                 self.app.config.redacted_database_url(), self.instance)
         self.scheduler.start()
         try:
             while not self.stop.wait(1.0):
