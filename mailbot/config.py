@@ -84,6 +84,13 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class UnitSettings:
+    registration_deadline: date | None = None  # units without a confirmed liaison are reminded after this day
+    reminder_interval_days: float = 7.0
+    max_reminders: int = 3  # 0: never remind
+
+
+@dataclass(frozen=True)
 class HaSettings:
     lease_seconds: float = 30.0  # a mailbox lease lasts this long; renewed every third of it
 
@@ -126,6 +133,7 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     log_level: str = "INFO"
     ha: HaSettings = field(default_factory=HaSettings)
+    units: UnitSettings = field(default_factory=UnitSettings)
 
     @property
     def where(self) -> str:
@@ -477,6 +485,13 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         raise sc.fail("digest", f"not a crontab expression (minute hour day month weekday): {exc}") from None
     sc.check_unknown()
 
+    un = root.sub("units")
+    deadline = _instant(un, "registration_deadline", tz)
+    units = UnitSettings(registration_deadline=deadline.date() if deadline else None,
+                         reminder_interval_days=un.positive("reminder_interval_days", 7.0),
+                         max_reminders=un.count("max_reminders", 3, minimum=0))
+    un.check_unknown()
+
     deadlines = root.sub("deadlines").data
     classify = root.sub("classify").data
     root.check_unknown()
@@ -484,7 +499,8 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
     config = Config(path=path, timezone=tz, database_url=db_url, imap=tuple(imap), maildirs=tuple(maildirs),
                     smtp=smtp, office=office, replies=replies, outbox=outbox, cases=cases, domains=domains,
                     limits=limits, templates_dir=templates_dir, deadlines=dict(deadlines),
-                    classify=dict(classify), log_level=log_level, digest=digest, schedule=schedule, ha=ha)
+                    classify=dict(classify), log_level=log_level, digest=digest, schedule=schedule, ha=ha,
+                    units=units)
     # Build the rule objects once now so that a bad table fails at start, naming its key.
     deadline_policy(config)
     classify_rules(config)
