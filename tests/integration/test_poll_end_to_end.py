@@ -112,3 +112,45 @@ def test_receipt_content_in_chinese(env_urls, dovecot, imap_user, smtp_sink):  #
     assert "续报" in text
     assert "2026年11月20日 10:30" in text, "received time is the server's INTERNALDATE, in Asia/Shanghai"
     assert "JB-2026-000001" in html and "<table" in html
+
+
+def test_uidvalidity_change_neither_loses_nor_duplicates(env_urls, dovecot, imap_user, smtp_sink,
+                                                         monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("MAILBOT_IMAP_URL", dovecot.url(imap_user, folder="Reports"))
+    raws = [mailgen.report(i) for i in range(4)]
+    dovecot.multiappend(imap_user, raws[:3], folder="Reports")
+    assert main(["poll", "--once"]) == 0
+    smtp_sink.wait_for(3)
+    before = dovecot.uidvalidity(imap_user, "Reports")
+    # The server rebuilds the folder (new UIDVALIDITY): the same mail comes back without our keyword,
+    # with new UIDs, plus one genuinely new message. (The harness deletes here, never mailbot.)
+    with dovecot.client(imap_user) as c:
+        c.select_folder("Reports")
+        c.copy(c.search("ALL"), "INBOX")
+        c.close_folder()
+        c.delete_folder("Reports")
+        c.create_folder("Reports")
+        c.select_folder("INBOX")
+        c.copy(c.search("ALL"), "Reports")
+        c.select_folder("Reports")
+        c.remove_flags(c.search("ALL"), [b"$MailbotDone", b"\\Seen"])
+    dovecot.append(imap_user, raws[3], folder="Reports")
+    assert dovecot.uidvalidity(imap_user, "Reports") != before
+    assert main(["poll", "--once"]) == 0
+    db = Database(env_urls)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Submission)) == 4
+    db.dispose()
+    assert len(smtp_sink.wait_for(4)) == 4, "one new receipt, none repeated"
+    assert all("$MailbotDone" in f for f in dovecot.fetch_flags(imap_user, "Reports").values())
+
+
+def test_check_config_reports_each_login_plainly(env_urls, dovecot, imap_user, smtp_sink, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "IMAP OK" in out and "SMTP OK" in out and "database: OK" in out
+    password = dovecot.password(imap_user)
+    monkeypatch.setenv("MAILBOT_IMAP_URL", dovecot.url(imap_user).replace(password, "wrong-secret-123"))
+    assert main(["check-config"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "wrong-secret-123" not in out and password not in out
