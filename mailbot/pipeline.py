@@ -17,12 +17,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from . import units
 from .app import App
 from .assess import Assessment, assess
 from .cases import matter_similarity, tracking_numbers_in
 from .errors import StoreError
 from .model import Category, FetchedMail, Outcome, ParsedMail
 from .parse import parse_mail
+from .regform import read_form
 from .replies import compose
 from .store import queries
 from .store.models import Case, RawMessage, Submission
@@ -127,6 +129,7 @@ def _store(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail,
     session.flush()
     kind, data = queries.pack_raw(fetched.raw)
     session.add(RawMessage(submission_id=sub.id, compression=kind, data=data))
+    unit = units.attribute(session, sub, parsed, app.domains)  # before the case, which names the unit
 
     flags = list(j.flags)
     case: Case | None = None
@@ -174,6 +177,12 @@ def _store(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail,
             queries.close_case(session, case, now, "final_report")
             flags.append("case_closed")
 
+    if unit is None:
+        flags.append("unregistered_sender")
+    registration = None
+    if category == Category.REGISTRATION:
+        registration = units.record_registration(session, sub, read_form(parsed), unit, now)
+
     if category == Category.BOUNCE:
         _record_bounce(session, parsed, sub, now)
 
@@ -181,7 +190,7 @@ def _store(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail,
     if archive:
         flags.append("archived_backlog")
     else:
-        flags.extend(compose.queue_replies(app, session, sub, parsed, a, case))
+        flags.extend(compose.queue_replies(app, session, sub, parsed, a, case, registration=registration))
     sub.flags = sorted(set(flags))
     return Result(Outcome.STORED, sub.id, sub.tracking_no, category.value, detail)
 

@@ -18,7 +18,7 @@ from .. import loops
 from ..model import Category, ParsedMail, Reply
 from ..olddomain import new_address
 from ..store import queries
-from ..store.models import Case, OutboxItem, Submission
+from ..store.models import Case, OutboxItem, Registration, Submission
 from .render import reply_message_id
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def judgement_context(app: App, sub: Submission, parsed: ParsedMail, a: Assessme
 
 
 def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMail, a: Assessment,
-                  case: Case | None) -> list[str]:
+                  case: Case | None, *, registration: Registration | None = None) -> list[str]:
     """Queue what this submission gets; returns flags describing what was withheld and why."""
     cfg = app.config
     flags: list[str] = []
@@ -115,6 +115,9 @@ def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMai
         kind, template, subject = "receipt", "receipt", f"[回执 {sub.tracking_no}] {parsed.subject or '（无主题）'}"
     elif category in (Category.REGISTRATION, Category.PUBLICITY_REQUEST):
         kind, template, subject = "ack", "ack", f"[已收到] {parsed.subject or '（无主题）'}"
+        if registration is not None:  # the liaison form: what was read, or what is missing
+            template = "ack_registration"
+            ctx = {**ctx, **registration_context(registration)}
     else:
         return flags
 
@@ -152,6 +155,15 @@ def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMai
             enqueue(app, session, reminder, dedupe_key=f"reminder_old_domain:{recipient}:{sub.id}",
                     submission_id=sub.id, status=status)
     return flags
+
+
+def registration_context(reg: Registration) -> dict[str, Any]:
+    from ..regform import FIELD_LABELS, REQUIRED_LABELS
+
+    fields = reg.fields or {}
+    return {"registration": {"id": reg.id, "status": reg.status, "unit_name": reg.unit_name,
+                             "fields": [(label, str(fields[k])) for k, label in FIELD_LABELS.items() if fields.get(k)],
+                             "missing": [REQUIRED_LABELS.get(m, m) for m in reg.missing or []]}}
 
 
 def queue_office_notice(app: App, session: Session, *, what: str, details: str, key: str,
