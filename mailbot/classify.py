@@ -128,6 +128,9 @@ class ClassifyRules:
         "补充说明",
         "善后处理", "救治情况", "原因", "最新情况", "调查情况", "检验结果", "鉴定结果", "后续", "善后",
     )  # fmt: skip
+    followup_body_markers: tuple[str, ...] = (  # 现将…最新进展报告如下: progress on an event already reported
+        "最新情况", "最新进展", "后续进展", "进展情况", "事态进展", "处置进展", "后续处置情况", "后续情况",
+    )  # fmt: skip
     final_markers: tuple[str, ...] = (
         "终报", "结报", "处置完毕", "处置工作结束", "处置工作已结束", "处置工作全部结束", "已恢复正常",
         "恢复正常运行", "恢复运行", "恢复生产", "善后工作已完成", "善后工作已经完成", "善后工作全部完成",
@@ -194,6 +197,9 @@ class ClassifyRules:
     online_channels: tuple[str, ...] = (  # 视频在抖音传播: a post spreading online is public opinion
         "网上", "网络", "网络平台", "朋友圈", "微信群", "微博", "抖音", "快手", "视频号", "短视频", "自媒体",
         "视频",
+    )  # fmt: skip
+    opinion_generic_after: tuple[str, ...] = (  # 舆情监测, 舆情应对: the kind of work, not an event
+        "监测", "应对", "引导", "管理", "工作", "培训", "机制", "能力", "预案", "研判", "台账", "信息员",
     )  # fmt: skip
     spread_verbs: tuple[str, ...] = ("传播", "转发", "热传", "疯传", "发酵", "扩散", "热议", "流传")
     crowd_words: tuple[str, ...] = (
@@ -300,8 +306,12 @@ class ClassifyRules:
         "无伤亡",
     )  # fmt: skip
     major_case_phrases: tuple[str, ...] = (
-        "窝点", "犯罪嫌疑人", "涉嫌犯罪", "最大一起", "特大案件", "大案要案", "刑事拘留", "移送公安",
-        "移交公安", "特大假冒", "特大制假", "特大制售", "特大造假", "查获大批", "查扣大批", "大批假冒",
+        "窝点", "犯罪嫌疑人", "涉嫌犯罪", "刑事拘留", "移送公安", "移交公安", "查获大批", "查扣大批",
+        "大批假冒", "破获",
+    )  # fmt: skip
+    case_scale_phrases: tuple[str, ...] = (  # the case itself is called large: 特大, 最大一起
+        "特大案件", "大案要案", "最大一起", "特大假冒", "特大制假", "特大制售", "特大造假", "特大伪劣",
+        "重大假冒", "重大制假", "重大制售", "特大仿冒",
     )  # fmt: skip
     case_amount_words: tuple[str, ...] = (  # 涉案金额达300余万元: the value of the goods in one case
         "涉案金额", "涉案货值", "涉案价值", "涉案总值", "货值金额", "货值", "案值", "涉案",
@@ -327,16 +337,17 @@ class ClassifyRules:
     weight_response: float = 1.0  # each distinct response phrase
     weight_response_max: float = 2.0
     weight_public_opinion: float = 2.0
+    weight_public_opinion_title: float = 3.0  # 舆情, 曝光, 集体上访 in the subject: the mail is about it
     weight_public_opinion_extra: float = 1.0  # each further distinct sign (聚集到 …, 视频在网上传播)
-    weight_public_opinion_max: float = 3.0
+    weight_public_opinion_max: float = 4.0
     weight_major_event: float = 1.0
     weight_important_work: float = 4.0  # national leaders' visit, in subject or lead
     weight_important_work_body: float = 2.0
     weight_regional_leader: float = 2.5  # regional top leaders' visit, in subject or lead
     weight_major_case: float = 1.0  # each distinct sign of a major case (窝点, 犯罪嫌疑人 …)
     weight_major_case_max: float = 3.0
-    weight_major_amount: float = 2.0  # one case worth at least major_case_amount (万元)
-    major_case_amount: float = 50.0  # 万元
+    weight_major_scale: float = 3.0  # a case called 特大/最大一起, or worth at least major_case_amount
+    major_case_amount: float = 100.0  # 万元
     weight_marker_narrative: float = 1.0  # 【紧急】 marker and a dated account in the lead
     weight_spread: float = 1.0  # a problem product already on the market
     weight_spread_max: float = 2.0
@@ -508,6 +519,7 @@ class _Compiled:
     incident_title: re.Pattern[str]
     major_case: re.Pattern[str]
     case_amount: re.Pattern[str]
+    case_scale: re.Pattern[str]
     spread: re.Pattern[str]
     extra_urgent: tuple[re.Pattern[str], ...]
     extra_routine: tuple[re.Pattern[str], ...]
@@ -563,9 +575,9 @@ def _compile(r: ClassifyRules) -> _Compiled:
     )
     context_words = (
         *r.drill_words, *r.training_words, *r.statistics_words,
-        *r.hypothetical_words, *r.elsewhere_words, *r.warning_words, *r.capacity_words,
-        *r.background_words,
+        *r.hypothetical_words, *r.warning_words, *r.capacity_words, *r.background_words,
     )  # fmt: skip
+    elsewhere = _heads(r.elsewhere_words, r"(?![东西南北中]?(?:路|街|大道|大街|巷|村|小区|公司|商城))")  # 北京路
     plan = _flat(
         _heads(r.plan_words, rf"{gap}{{0,12}}?预案"),
         rf"预案(?:的)?{_alt(r.plan_words)}",
@@ -601,6 +613,8 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 "续报如下(?<![将及随另再待继会予以后需]续报如下)",
                 _heads(("现将", "现就", "现对"), rf"{gap}{{0,24}}?续报"),
                 _heads(("现续报", "特此续报", "进行续报", "终报如下", "结报如下")),
+                _heads(("现将", "现就", "现对"), rf"{gap}{{0,24}}?{_alt(r.followup_body_markers)}"),
+                _heads(("继", "在"), rf"{gap}{{0,30}}?(?:首报|初报|首次报告|报送|上报)(?:后|之后|的基础上|基础上)"),
                 ordinal,
                 nth,
             )
@@ -625,7 +639,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         ),
         public_opinion=rx(
             _flat(
-                _words(r.public_opinion_phrases),
+                _heads(r.public_opinion_phrases, "(?!" + "|".join(_words(r.opinion_generic_after) or ["(?!)"]) + ")"),
                 _heads(("引发", "引起", "出现", "形成", "造成"), rf"{gap}{{0,8}}?舆情"),
                 _heads(r.crowd_words, rf"{gap}{{0,6}}?(?:聚集|围堵|上访|堵门)"),
                 _heads(r.online_channels, rf"{gap}{{0,8}}?{_alt(r.spread_verbs)}"),
@@ -643,7 +657,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         ),
         regional_leader=rx(_flat(_heads(r.regional_leader_words, rf"{gap}{{0,30}}?{_alt(r.visit_words)}"))),
         time=rx(time),
-        sentence_context=rx(_flat(_words(context_words), plan, _heads(_NUM_START, _COUNTED))),
+        sentence_context=rx(_flat(_words(context_words), elsewhere, plan, _heads(_NUM_START, _COUNTED))),
         negation=rx(rf"(?!{_alt(r.negation_exceptions)}){_alt(r.negation_words)}"),
         no_casualty=rx(_alt(r.no_casualty_phrases)),
         drill=rx(_alt(r.drill_words)),
@@ -664,6 +678,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         submission=rx(_alt(r.submission_markers)),
         incident_title=rx(_alt(r.incident_title_words)),
         major_case=rx(_alt(r.major_case_phrases)),
+        case_scale=rx(_alt(r.case_scale_phrases)),
         case_amount=rx(
             _flat(
                 _heads(
@@ -935,7 +950,7 @@ def _correspondence(doc: _Doc, c: _Compiled) -> list[Hit]:
 
 def _question_note(doc: _Doc, c: _Compiled) -> list[Hit]:
     """A short note whose subject asks the office a question (请问续报用什么格式？), written to a person."""
-    if not _question(doc, c) or c.marker.search(doc.subject) or c.submission.search(doc.own):
+    if not _question(doc, c) or c.submission.search(doc.own):
         return []
     q = c.question.search(doc.subject)
     polite = c.conversational.search(doc.own)
@@ -1101,12 +1116,13 @@ def _public_opinion(doc: _Doc, c: _Compiled) -> list[Hit]:
     live, _ = _live_matches(doc, c, c.public_opinion)
     if not live:
         return []
-    hits = [Hit("public_opinion", live[0][1].group(0), r.weight_public_opinion)]
+    i, first = live[0]
+    hits = [Hit("public_opinion", first.group(0), r.weight_public_opinion_title if i == 0 else r.weight_public_opinion)]
     extra = _capped(
         "public_opinion",
         (m for _, m in live if m.group(0) != hits[0].text),
         r.weight_public_opinion_extra,
-        max(0.0, r.weight_public_opinion_max - r.weight_public_opinion),
+        max(0.0, r.weight_public_opinion_max - hits[0].weight),
     )
     return hits + extra
 
@@ -1152,14 +1168,16 @@ _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)(?:余|多)?(万|亿)元|(百万|千万|�
 _AMOUNT_UNITS = {"万": 1.0, "亿": 10000.0, "百万": 100.0, "千万": 1000.0}
 
 
-def _case_amount(doc: _Doc, c: _Compiled) -> list[Hit]:
-    """One case worth a lot (涉案金额达300余万元, 货值约1200万元) is an important work development.
+def _case_scale(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A large case (涉案金额达300余万元, 货值约1200万元, 特大假冒…案) is an important work development.
 
-    Sums over many cases (共计, 累计 …, or a sentence of statistics) do not count.
+    Sums over many cases (共计, 累计 …, or statistics before the amount in its sentence) do not count.
     """
     r = c.rules
-    live, _ = _live_matches(doc, c, c.case_amount)
-    for _i, m in live:
+    for m in c.case_amount.finditer(doc.joined):
+        i = bisect.bisect_right(doc.starts, m.start()) - 1
+        if c.sentence_context.search(doc.joined, doc.starts[i], m.start()):
+            continue  # 全年共查处…23起，涉案金额…: a total; "…，是近年来最大一起" after it is not
         text = m.group(0)
         if any(t in text for t in r.case_amount_totals):
             continue
@@ -1168,8 +1186,9 @@ def _case_amount(doc: _Doc, c: _Compiled) -> list[Hit]:
             continue
         value = float(a.group(1)) * _AMOUNT_UNITS[a.group(2)] if a.group(1) else _AMOUNT_UNITS[a.group(3)]
         if value >= r.major_case_amount:
-            return [Hit("major_case", text, r.weight_major_amount)]
-    return []
+            return [Hit("major_case", text, r.weight_major_scale)]
+    live, _ = _live_matches(doc, c, c.case_scale)
+    return [Hit("major_case", live[0][1].group(0), r.weight_major_scale)] if live else []
 
 
 def _marker_narrative(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1270,7 +1289,7 @@ URGENCY_RULES: tuple[Rule, ...] = (
     _major_event,
     _important_work,
     _major_case,
-    _case_amount,
+    _case_scale,
     _marker_narrative,
     _spread,
     _no_casualty,
