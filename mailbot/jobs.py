@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from .app import App
 from .lease import DatabaseLease, instance_id
 from .runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
+from .units import remind_unregistered_units
 
 log = logging.getLogger(__name__)
 REMINDER_INTERVAL_SECONDS = 300
@@ -57,6 +58,9 @@ class Daemon:
         self.scheduler.add_job(self._reminders, "interval", seconds=REMINDER_INTERVAL_SECONDS, id="reminders",
                                name="follow-up reminders for overdue urgent cases", replace_existing=True,
                                next_run_time=app.now())
+        self.scheduler.add_job(self._registration_reminders, "interval", hours=1, id="registration_reminders",
+                               name="reminders to units without a confirmed liaison ([units])",
+                               replace_existing=True, next_run_time=app.now())
 
     def _outbox_loop(self) -> None:
         """Drain now whenever a watcher stored something, else every outbox.interval_seconds."""
@@ -84,6 +88,13 @@ class Daemon:
             self.outbox_kick.set()
         except Exception:
             log.exception("reminder run failed")
+
+    def _registration_reminders(self) -> None:
+        try:
+            if remind_unregistered_units(self.app):
+                self.outbox_kick.set()
+        except Exception:
+            log.exception("registration reminder run failed")
 
     def jobs(self) -> list[JobInfo]:
         return [JobInfo(j.id, j.name, str(j.trigger), getattr(j, "next_run_time", None))

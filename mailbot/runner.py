@@ -25,6 +25,7 @@ from .replies.outbox import DrainReport, drain
 from .sources import Source
 from .sources.maildir import MaildirSource
 from .store import queries
+from .units import remind_unregistered_units
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 29 * 60.0  # sources cap this by their IDLE renewal or poll interval
@@ -144,6 +145,7 @@ def poll_once(app: App, sources: Sequence[Source] | None = None) -> PollStats:
             log.error("[%s] %s", source.name, exc)
             total.errors.append(f"{source.name}: {exc}")
     remind_overdue_cases(app)
+    remind_unregistered_units(app)
     return total
 
 
