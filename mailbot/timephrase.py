@@ -117,6 +117,8 @@ _PHRASE_RE = re.compile(
     ).replace(r"\s", r"[ \t\u3000]")
 )
 
+# "N号" between two nouns (某商场3号电梯, 厂区2号锅炉) labels a thing; a day follows 于/在/至… or stands alone.
+_LABEL_NUMBER_RE = re.compile(r"[\u4e00-\u9fff](?<![于在至到从自和及与])\d{1,2}号[\u4e00-\u9fff](?<![上下中凌早晚傍当])")
 _CORE_GROUPS = ("y", "iy", "m2", "mrel", "wd", "rel", "dm", "d3", "pod", "h", "hh")
 _FULLWIDTH_RE = re.compile("[０-９：．－]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：．－", "0123456789:.-")
@@ -207,9 +209,31 @@ _ATTRIBUTIVE_AFTER_RE = re.compile(
 _BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|吸取|对照|贯彻|落实")
 # A follow-up (续报) narrates what happened since the first report: the original event is background.
 _FOLLOWUP_RE = re.compile(
-    r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)续报|进展|第[二三四五六七八九十\d]{1,2}次报告|结报|终报|处置结束|处置完毕|处置情况"
+    r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|进展|第[二三四五六七八九十\d]{1,2}次报告"
+    r"|结报|终报|处置结束|处置完毕|处置情况|最新情况|后续处置|后续情况|善后处[置理]"
 )
+# …in the body only as a label or a transition (a training on 续报和终报 is no follow-up)
+_FOLLOWUP_BODY_RE = re.compile(
+    r"【续报[^】\n]{0,4}】|[（(]续报[^）)\n]{0,3}[）)]|续报如下|现续报|现将[^。\n]{0,24}?(?:续报|进展|最新情况|处置情况)"
+    r"|第[二三四五六七八九十\d]{1,2}次报告|(?:此|本次|本报告)为终报|特此终报"
+)
+_FOLLOWUP_WINDOW = 200
 _ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
+# The recap of the original event opening a follow-up: "11月20日14时许，某地发生…。", "…事故发生后，".
+_RECAP_RE = re.compile(
+    "发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光|上访|聚集|传播|发文|爆料|引发|倒塌|爆炸|爆燃|泄漏|泄露|困人|"
+    "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|故障"
+)
+# …unless the phrase's own clause already tells a development (检验结果, 作出处罚, 完成, 恢复…).
+_DEVELOPMENT_RE = re.compile(
+    "通报|出具|检验|检测|结果|查明|确认|认定|处罚|立案|出院|完成|召开|追回|移送|恢复|成立|约谈|封存|控制|救出|"
+    "扑灭|散去|平息|康复|抢救无效|达成|解除|撤销|复查|勘[查察]"
+)
+_SENTENCE_END_RE = re.compile(r"[。！？!?]")
+_RECAP_STOP_RE = re.compile(r"[。！？；;!?\n]|(?:后|事件|事故|案件|一案)[，,]")
+_TRANSITION_RE = re.compile(
+    r"现将[^。\n]{0,24}?(?:续报|报告|报送|汇报|通报)如下[：:]?|现(?:续报|报告|报送|汇报)(?:如下)?[：:]"
+)
 _COMMA_RE = re.compile(r"[，,。；;！？\n]")
 _OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*$")
 _CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
@@ -413,6 +437,8 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
         zone = XINJIANG_TIME
     ref_local = ctx.reference.astimezone(zone)
     ref = ref_local.date()
+    if g["d3"] is not None and _LABEL_NUMBER_RE.match(m.string, max(0, m.start("d3") - 1)):
+        return None  # "某商场3号乘客电梯": a number label, not a day
     resolved = _resolve_date(g, ctx, ref)
     if resolved is None:
         return None
@@ -643,6 +669,57 @@ def _narrative(
                 break
 
 
+def _recap_end(text: str, spans: list[tuple[int, int]], reasons: list[list[str]], body: int) -> int | None:
+    """Where the recap of the original event ends in a follow-up, or None when there is none.
+
+    The recap ends at an explicit transition (现将…续报如下：); else the first usable phrase of the body
+    opens the recap when its sentence (up to 。 or "…后，") tells the original event (发生, 事故,
+    曝光, 已于…报告…) and its own clause tells no development (检验结果, 处罚, 完成, 恢复…).
+    """
+    transition = _TRANSITION_RE.search(text, body)
+    if transition is not None:
+        return transition.end()
+    for (start, end), why in zip(spans, reasons, strict=True):
+        if start < body or any(r.startswith(("header_or_document_date", "date_line")) for r in why):
+            continue
+        if "截至" in text[max(body, start - 3) : start] or "截止" in text[max(body, start - 3) : start]:
+            return None
+        if not _OPENING_BEFORE_RE.search(text, max(0, start - 12), start) and _SENTENCE_END_RE.search(
+            text, body, start
+        ):
+            return None  # the recap opens the body or a paragraph, not the middle of the narrative
+        stop = _RECAP_STOP_RE.search(text, end)
+        stop_at = stop.end() if stop else len(text)
+        region = text[end:stop_at]
+        lead = region.lstrip("，,、 \t\u3000")
+        clause = _COMMA_RE.split(lead, 1)[0]
+        if _RECAP_RE.search(region) and not _DEVELOPMENT_RE.search(clause):
+            return stop_at
+        return None
+    return None
+
+
+def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reasons: list[list[str]]) -> None:
+    """A follow-up reports what happened since the first report: the recap is background (-10) and the
+    first acceptable phrase after it is the new development (+4). With no new phrase there is no event."""
+    newline = text.find("\n")
+    body = newline + 1 if newline >= 0 else 0
+    recap_end = _recap_end(text, spans, reasons, body)
+    if recap_end is None:
+        return
+    new_found = False
+    for k, (start, _) in enumerate(spans):
+        if start < body:
+            continue
+        if start < recap_end:
+            scores[k] -= 10.0
+            reasons[k].append("followup_recap:-10.0")
+        elif not new_found and scores[k] > 0:
+            new_found = True
+            scores[k] += 4.0
+            reasons[k].append("followup_new:+4.0")
+
+
 # ---------------------------------------------------------------------------------------------
 # API
 
@@ -679,7 +756,12 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     scores: list[float] = []
     reasons: list[list[str]] = []
     openings: list[bool] = []
-    followup = bool(_FOLLOWUP_RE.search(norm, 0, 120))
+    newline = norm.find("\n")
+    subject_end = newline if newline >= 0 else len(norm)
+    followup = bool(
+        _FOLLOWUP_RE.search(norm, 0, subject_end)
+        or _FOLLOWUP_BODY_RE.search(norm, subject_end, subject_end + _FOLLOWUP_WINDOW)
+    )
     for rank, (event, span, _) in enumerate(found):
         score, why, opening = _score(norm, span, event, reference, rank, followup)
         scores.append(score)
@@ -687,6 +769,8 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         openings.append(opening)
     events = [f[0] for f in found]
     _narrative(events, scores, reasons, openings, followup)
+    if followup:
+        _followup(norm, [f[1] for f in found], scores, reasons)
     return [
         Candidate(ev.text, span, rank, ev, round(scores[rank], 3), tuple(reasons[rank]))
         for rank, (ev, span, _) in enumerate(found)
