@@ -184,6 +184,34 @@ def cmd_export_maildir(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_units(config: Config, args: argparse.Namespace) -> int:
+    from . import unitcmd
+
+    app = _app(config)
+    status = 0
+    try:
+        c = args.units_command
+        if c == "import":
+            text, rejected = unitcmd.import_units(app, Path(args.file))
+            status = 1 if rejected else 0
+        elif c == "export":
+            text = unitcmd.export_units(app, Path(args.file))
+        elif c == "show":
+            text = unitcmd.show_unit(app, args.name)
+        elif c == "pending":
+            text = unitcmd.pending(app)
+        elif c == "confirm":
+            text = unitcmd.confirm(app, args.id, args.unit)
+        elif c == "reject":
+            text = unitcmd.reject(app, args.id, args.reason)
+        else:
+            text = unitcmd.list_units(app)
+    finally:
+        app.close()
+    print(text)
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mailbot", description="区局办公室政务信息报送邮件机器人")
     p.add_argument("--config", "-c", help="TOML configuration file (default: $MAILBOT_CONFIG, else built-in defaults)")
@@ -220,6 +248,23 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export-maildir", help="write every stored raw message into a Maildir")
     s.add_argument("directory")
     s.set_defaults(fn=cmd_export_maildir)
+    s = sub.add_parser("units", help="the unit registry and liaison registrations (附件1 登记表)")
+    us = s.add_subparsers(dest="units_command", required=True)
+    u = us.add_parser("import", help="add or update units from a .csv or .xlsx file (exit 1 when a row is rejected)")
+    u.add_argument("file")
+    u = us.add_parser("export", help="write the registry to a .csv or .xlsx file (same headers)")
+    u.add_argument("file")
+    us.add_parser("list", help="every unit with its current liaison and addresses")
+    u = us.add_parser("show", help="one unit (name, short name, id or address) with its contacts' history")
+    u.add_argument("name")
+    us.add_parser("pending", help="registrations received by mail that wait for the office")
+    u = us.add_parser("confirm", help="confirm a registration: its liaison becomes current")
+    u.add_argument("id", type=int)
+    u.add_argument("--unit", help="the unit (name, id or address) when the form names none known")
+    u = us.add_parser("reject", help="reject a registration")
+    u.add_argument("id", type=int)
+    u.add_argument("--reason", help="why (kept with the registration)")
+    s.set_defaults(fn=cmd_units)
     return p
 
 
