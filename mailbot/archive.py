@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import mailbox
+import os
+import socket
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,8 +15,19 @@ from .store import queries
 from .store.models import RawMessage, Submission
 
 
+def _write_raw(directory: Path, sid: int, raw: bytes) -> None:
+    """The raw bytes exactly as stored (no parsing, no line-ending change): tmp/ then rename into cur/ (Seen)."""
+    name = f"{time.time_ns()}.M{sid}P{os.getpid()}.{socket.gethostname().replace('/', '_').replace(':', '_')}"
+    tmp = directory / "tmp" / name
+    with open(tmp, "wb") as fh:
+        fh.write(raw)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, directory / "cur" / f"{name}:2,S")
+
+
 def export_maildir(app: App, directory: Path) -> int:
-    box = mailbox.Maildir(str(directory), create=True)
+    mailbox.Maildir(str(directory), create=True)  # tmp/, new/, cur/
     count = 0
     with app.db.session() as session:
         ids = list(session.scalars(select(Submission.id).order_by(Submission.id)))
@@ -21,10 +35,7 @@ def export_maildir(app: App, directory: Path) -> int:
             row = session.get(RawMessage, sid)
             if row is None:
                 continue
-            msg = mailbox.MaildirMessage(queries.unpack_raw(row))
-            msg.set_subdir("cur")
-            msg.add_flag("S")
-            box.add(msg)
+            _write_raw(directory, sid, queries.unpack_raw(row))
             count += 1
             session.expunge(row)
     return count

@@ -184,6 +184,33 @@ def cmd_export_maildir(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(config: Config, args: argparse.Namespace) -> int:
+    from .backup import backup
+
+    result = backup(config.database_url, Path(args.path))
+    if not result.done:
+        print(f"mailbot: {result.detail}; run this to back up {config.redacted_database_url()}:", file=sys.stderr)
+        print(result.command)
+        return 1
+    print(f"backup written: {result.path} ({result.detail})")
+    return 0
+
+
+def cmd_digest(config: Config, args: argparse.Namespace) -> int:
+    from .digest.command import choose_period, digest_command
+
+    app = _app(config)
+    try:
+        period = choose_period(app, args.week, args.date_from, args.date_to)
+        result = digest_command(app, period=period, preview=Path(args.preview) if args.preview else None,
+                                send=args.send)
+    finally:
+        app.close()
+    for line in result.lines:
+        print(line)
+    return result.exit_code
+
+
 def cmd_units(config: Config, args: argparse.Namespace) -> int:
     from . import unitcmd
 
@@ -248,6 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export-maildir", help="write every stored raw message into a Maildir")
     s.add_argument("directory")
     s.set_defaults(fn=cmd_export_maildir)
+    s = sub.add_parser("digest", help="the digest to leadership: print it, preview it in a browser, or send it now")
+    when = s.add_mutually_exclusive_group()
+    when.add_argument("--week", help="an ISO week such as 2026-W47 (default: the last complete week)")
+    when.add_argument("--from", dest="date_from", metavar="DATE", help="first day YYYY-MM-DD (with --to)")
+    s.add_argument("--to", dest="date_to", metavar="DATE", help="last day YYYY-MM-DD, included")
+    s.add_argument("--preview", metavar="PATH.html", help="write the HTML digest with its chart for a browser")
+    s.add_argument("--send", action="store_true", help="queue it to [digest] recipients and send now (once per period)")
+    s.set_defaults(fn=cmd_digest)
+    s = sub.add_parser("backup", help="a consistent copy of the database, also while the daemon runs")
+    s.add_argument("path", help="the new backup file (never overwritten)")
+    s.set_defaults(fn=cmd_backup)
     s = sub.add_parser("units", help="the unit registry and liaison registrations (附件1 登记表)")
     us = s.add_subparsers(dest="units_command", required=True)
     u = us.add_parser("import", help="add or update units from a .csv or .xlsx file (exit 1 when a row is rejected)")
