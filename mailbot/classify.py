@@ -146,7 +146,7 @@ class ClassifyRules:
     urgent_markers: tuple[str, ...] = (
         "【紧急】", "【特急】", "【急】", "【突发】", "【加急】", "【急件】", "[紧急]", "[特急]", "[急]",
         "[突发]", "[加急]", "(紧急)", "(特急)", "(急)", "(突发)", "<紧急>", "紧急信息", "突发事件报告",
-        "紧急报告", "特急", "加急", "急件", "紧急情况",
+        "紧急报告", "特急", "加急", "急件", "紧急情况", "重要工作动态", "重大工作动态",
     )  # fmt: skip
     incident_nouns: tuple[str, ...] = (
         "事故", "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "火灾", "起火", "着火", "失火", "燃烧", "坍塌",
@@ -154,20 +154,21 @@ class ClassifyRules:
         "遇难", "失联", "被困", "烧伤", "烫伤", "冲顶", "蹲底", "断裂", "脱轨", "险情", "事件", "舆情",
         "群体性", "火情", "火警", "滞留", "停运", "故障", "冒烟", "逆行", "踩踏", "触电", "电击", "漏电",
         "塌陷", "溺水", "呕吐", "腹泻", "地震", "洪水", "洪灾", "泥石流", "雪灾", "暴雪", "滑坡",
+        "减产", "绝收", "烧苗", "死苗", "停暖", "停气", "停供",
     )  # fmt: skip
     equipment_words: tuple[str, ...] = (
         "电梯", "扶梯", "锅炉", "压力容器", "压力管道", "气瓶", "液化气罐", "钢瓶", "储罐", "罐车", "槽车",
         "起重机", "塔吊", "吊车", "叉车", "游乐设施", "索道", "管道", "反应釜", "高压锅", "燃气",
         "天然气", "液氨", "液氯", "氨气", "氯气", "煤气", "热水器", "电暖器", "取暖器", "电热毯", "电动车",
         "充电宝", "炉具", "燃气灶", "压力锅", "吊臂", "吊笼", "脚手架", "升降机", "轿厢", "缆车", "滑道",
-        "大摆锤", "过山车", "摩天轮", "海盗船", "跳楼机", "旋转木马", "碰碰车", "蹦极", "滑索", "观光车",
+        "管网", "热网", "阀门", "大摆锤", "过山车", "摩天轮", "海盗船", "跳楼机", "旋转木马", "碰碰车", "蹦极", "滑索", "观光车",
         "游乐设备", "自控飞机", "飞椅", "小火车", "水滑梯",
     )  # fmt: skip
     event_verbs: tuple[str, ...] = (
         "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "起火", "着火", "坍塌", "倒塌", "坠落", "倾覆", "伤人",
         "困人", "冲顶", "蹲底", "断裂", "失控", "破裂", "爆裂", "爆管", "炸裂", "脱落", "漏气", "变形", "倾倒",
-        "逆行", "溜车", "坠梯", "侧翻", "翻车", "侧倾", "折断", "断落", "故障", "停机", "悬停", "卡滞", "卡死",
-        "停摆", "急停", "停运", "停梯", "困住",
+        "逆行", "溜车", "坠梯", "侧翻", "翻车", "侧倾", "折断", "断落", "冒烟", "浓烟", "故障", "停机", "悬停", "卡滞", "卡死",
+        "停摆", "急停", "停运", "停梯", "困住", "下滑", "失速", "减产", "绝收", "烧苗",
     )  # fmt: skip
     narrated_verbs: tuple[str, ...] = (  # events in themselves when told as what happened: "…起火，引燃窗帘"
         "爆炸", "爆燃", "闪爆", "起火", "着火", "失火", "坍塌", "倒塌", "垮塌", "折断", "侧翻", "坠落", "泄漏",
@@ -193,10 +194,15 @@ class ClassifyRules:
         "情绪较为激动", "上访", "群访", "堵门", "静坐", "网传", "舆情报告", "恐慌", "大量转发", "群体事件",
         "暴力抗法", "围攻", "殴打", "聚集围观", "群众聚集", "网络舆情", "播放量", "点击量", "阅读量", "转发量",
         "负面言论", "负面评论", "热搜", "投诉视频", "网民投诉", "网民发帖", "网民爆料", "发帖称", "发文称",
+        "引发网民", "引起网民", "引发广泛关注", "引起广泛关注", "引发社会关注", "引起社会关注",
+    )  # fmt: skip
+    netizen_words: tuple[str, ...] = ("网民", "网友", "博主", "消费者在网上", "有人在网上")
+    netizen_verbs: tuple[str, ...] = (  # 网民在微博反映…: a complaint made in public
+        "发帖", "发文", "反映", "爆料", "投诉", "质疑", "曝光", "晒出", "称",
     )  # fmt: skip
     online_channels: tuple[str, ...] = (  # 视频在抖音传播: a post spreading online is public opinion
         "网上", "网络", "网络平台", "朋友圈", "微信群", "微博", "抖音", "快手", "视频号", "短视频", "自媒体",
-        "视频",
+        "视频", "帖子", "该帖", "帖文", "文章", "消息",
     )  # fmt: skip
     opinion_generic_after: tuple[str, ...] = (  # 舆情监测, 舆情应对: the kind of work, not an event
         "监测", "应对", "引导", "管理", "工作", "培训", "机制", "能力", "预案", "研判", "台账", "信息员",
@@ -307,7 +313,7 @@ class ClassifyRules:
     )  # fmt: skip
     major_case_phrases: tuple[str, ...] = (
         "窝点", "犯罪嫌疑人", "涉嫌犯罪", "刑事拘留", "移送公安", "移交公安", "查获大批", "查扣大批",
-        "大批假冒", "破获",
+        "大批假冒", "破获", "捣毁", "端掉",
     )  # fmt: skip
     case_scale_phrases: tuple[str, ...] = (  # the case itself is called large: 特大, 最大一起
         "特大案件", "大案要案", "最大一起", "特大假冒", "特大制假", "特大制售", "特大造假", "特大伪劣",
@@ -316,7 +322,7 @@ class ClassifyRules:
     case_amount_words: tuple[str, ...] = (  # 涉案金额达300余万元: the value of the goods in one case
         "涉案金额", "涉案货值", "涉案价值", "涉案总值", "货值金额", "货值", "案值", "涉案",
     )  # fmt: skip
-    case_amount_totals: tuple[str, ...] = ("共计", "合计", "累计", "总计", "总额", "共")  # a sum of many cases
+    case_amount_totals: tuple[str, ...] = ("共计", "合计", "累计", "总计", "总额", "共")  # sums of cases
     spread_phrases: tuple[str, ...] = (
         "流入市场", "追查流向", "追查去向", "问题产品控制", "婴幼儿", "全区范围内销售", "已售出",
     )  # fmt: skip
@@ -343,7 +349,7 @@ class ClassifyRules:
     weight_major_event: float = 1.0
     weight_important_work: float = 4.0  # national leaders' visit, in subject or lead
     weight_important_work_body: float = 2.0
-    weight_regional_leader: float = 2.5  # regional top leaders' visit, in subject or lead
+    weight_regional_leader: float = 3.0  # regional top leaders' visit, in subject or lead
     weight_major_case: float = 1.0  # each distinct sign of a major case (窝点, 犯罪嫌疑人 …)
     weight_major_case_max: float = 3.0
     weight_major_scale: float = 3.0  # a case called 特大/最大一起, or worth at least major_case_amount
@@ -577,7 +583,9 @@ def _compile(r: ClassifyRules) -> _Compiled:
         *r.drill_words, *r.training_words, *r.statistics_words,
         *r.hypothetical_words, *r.warning_words, *r.capacity_words, *r.background_words,
     )  # fmt: skip
-    elsewhere = _heads(r.elsewhere_words, r"(?![东西南北中]?(?:路|街|大道|大街|巷|村|小区|公司|商城))")  # 北京路
+    elsewhere = _heads(
+        r.elsewhere_words, r"(?![东西南北中]?(?:路|街|大道|大街|巷|村|小区|公司|商城))"
+    )  # 北京路
     plan = _flat(
         _heads(r.plan_words, rf"{gap}{{0,12}}?预案"),
         rf"预案(?:的)?{_alt(r.plan_words)}",
@@ -614,7 +622,10 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 _heads(("现将", "现就", "现对"), rf"{gap}{{0,24}}?续报"),
                 _heads(("现续报", "特此续报", "进行续报", "终报如下", "结报如下")),
                 _heads(("现将", "现就", "现对"), rf"{gap}{{0,24}}?{_alt(r.followup_body_markers)}"),
-                _heads(("继", "在"), rf"{gap}{{0,30}}?(?:首报|初报|首次报告|报送|上报)(?:后|之后|的基础上|基础上)"),
+                _heads(
+                    ("继", "在"),
+                    rf"{gap}{{0,30}}?(?:首报|初报|首次报告|报送|上报)(?:后|之后|的基础上|基础上)",
+                ),
                 ordinal,
                 nth,
             )
@@ -639,10 +650,14 @@ def _compile(r: ClassifyRules) -> _Compiled:
         ),
         public_opinion=rx(
             _flat(
-                _heads(r.public_opinion_phrases, "(?!" + "|".join(_words(r.opinion_generic_after) or ["(?!)"]) + ")"),
+                _heads(
+                    r.public_opinion_phrases,
+                    "(?!" + "|".join(_words(r.opinion_generic_after) or ["(?!)"]) + ")",
+                ),
                 _heads(("引发", "引起", "出现", "形成", "造成"), rf"{gap}{{0,8}}?舆情"),
                 _heads(r.crowd_words, rf"{gap}{{0,6}}?(?:聚集|围堵|上访|堵门)"),
                 _heads(r.online_channels, rf"{gap}{{0,8}}?{_alt(r.spread_verbs)}"),
+                _heads(r.netizen_words, rf"{gap}{{0,10}}?{_alt(r.netizen_verbs)}"),
             )
         ),
         major_event=rx(_flat(_heads(r.major_event_phrases, not_after))),
@@ -1117,7 +1132,13 @@ def _public_opinion(doc: _Doc, c: _Compiled) -> list[Hit]:
     if not live:
         return []
     i, first = live[0]
-    hits = [Hit("public_opinion", first.group(0), r.weight_public_opinion_title if i == 0 else r.weight_public_opinion)]
+    hits = [
+        Hit(
+            "public_opinion",
+            first.group(0),
+            r.weight_public_opinion_title if i == 0 else r.weight_public_opinion,
+        )
+    ]
     extra = _capped(
         "public_opinion",
         (m for _, m in live if m.group(0) != hits[0].text),
@@ -1272,7 +1293,10 @@ CHAIN: tuple[tuple[Category, tuple[Rule, ...]], ...] = (
     (Category.OTHER, (_document_request,)),
     (Category.REGISTRATION, (_registration,)),
     (Category.PUBLICITY_REQUEST, (_publicity_request,)),
-    (Category.OTHER, (_empty, _test_mail, _thanks, _mailbox_notice, _circular, _correspondence, _question_note)),
+    (
+        Category.OTHER,
+        (_empty, _test_mail, _thanks, _mailbox_notice, _circular, _correspondence, _question_note),
+    ),
     (Category.FOLLOWUP, (_followup_marker,)),
     (Category.RESEARCH, (_research_marker,)),
 )
@@ -1320,7 +1344,7 @@ def _decide(doc: _Doc, c: _Compiled) -> Classification:
     evidence = bool(c.incident_title.search(doc.title)) or any(
         i == 0 for pattern in (c.incident, c.public_opinion) for i, _ in _live_matches(doc, c, pattern)[0]
     )
-    evidence = evidence and not c.sentence_context.search(doc.title)
+    evidence = evidence and not c.sentence_context.search(doc.title) and not c.summary.search(doc.title)
     if weak and evidence:
         final_m = c.final.search(f"{doc.title}\n{doc.body}")
         reasons.insert(0, f"followup_marker:{weak.group(0)}")
