@@ -19,6 +19,7 @@ from .runner import poll_once
 from .store.models import OutboxItem, Submission
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "maildir"
+UNITS_CSV = EXAMPLES.parent / "units.csv"
 
 
 def run_demo(out: Path, *, examples: Path | None = None) -> int:
@@ -44,6 +45,12 @@ def run_demo(out: Path, *, examples: Path | None = None) -> int:
     }, env={})
     app = App.create(config)
     try:
+        if UNITS_CSV.is_file():  # the sample registry first, so that receipts greet units by name
+            from .units import import_file
+
+            with app.db.session() as session:
+                imported = import_file(session, UNITS_CSV, app.now(), app.domains)[0]
+            print(f"units imported:     {sum(r.action == 'added' for r in imported)} from {UNITS_CSV}")
         stats = poll_once(app)
         report = drain(app)
         print(summary(app))
@@ -58,7 +65,7 @@ def run_demo(out: Path, *, examples: Path | None = None) -> int:
 
 def summary(app: App) -> str:
     tz = app.config.timezone
-    rows = [("编号", "类别", "结论", "事件时间", "发件人", "主题", "回复")]
+    rows = [("编号", "类别", "结论", "事件时间", "发件人", "单位", "主题", "回复")]
     with app.db.session() as session:
         replies: dict[int, list[str]] = {}
         for item in session.scalars(select(OutboxItem)):
@@ -70,7 +77,7 @@ def summary(app: App) -> str:
             subject = s.subject if len(s.subject) <= 28 else s.subject[:27] + "…"
             flags = " 旧域名" if s.old_domain else ""
             rows.append((s.tracking_no or f"#{s.id}", (s.category or s.status) + flags, verdict, event,
-                         s.from_addr, subject, ",".join(sorted(replies.get(s.id, []))) or "—"))
+                         s.from_addr, s.unit_name or "（未登记）", subject, ",".join(sorted(replies.get(s.id, []))) or "—"))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, r in enumerate(rows):
