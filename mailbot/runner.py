@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .app import App
 from .backoff import Backoff
 from .config import Config
@@ -243,10 +245,14 @@ class Watcher:
                     if halt.is_set():
                         break
                     self.source.wait(wait_cap)
-            except (SourceError, StoreError) as exc:
+            except (SourceError, StoreError, SQLAlchemyError) as exc:  # server or database down: retry quietly
                 delay = self.backoff.next_delay()
+                # a database error names only its cause: its SQL parameters could hold mail content
+                orig = getattr(exc, "orig", None) if isinstance(exc, SQLAlchemyError) else None
+                what = f"database unavailable: {orig or exc.__class__.__name__}" if isinstance(
+                    exc, SQLAlchemyError) else exc
                 if self.backoff.attempts == 1 or self.backoff.attempts % 10 == 0:
-                    log.error("[%s] %s; retrying in %.1f s (failure %d)", self.source.name, exc, delay,
+                    log.error("[%s] %s; retrying in %.1f s (failure %d)", self.source.name, what, delay,
                               self.backoff.attempts)
                 self.stop.wait(delay)
             except Exception:
