@@ -138,12 +138,19 @@ def cmd_reprocess(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
+    from .assess import domain_policy
     from .inspect import inspect_bytes, render_table
+    from .units import open_registry_readonly
 
+    registry = open_registry_readonly(config, domain_policy(config))  # read-only; None without a database
     rows = []
-    for name in args.files:
-        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-        rows.append(inspect_bytes(raw, name, config))
+    try:
+        for name in args.files:
+            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            rows.append(inspect_bytes(raw, name, config, registry.lookup if registry else None))
+    finally:
+        if registry is not None:
+            registry.close()
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))

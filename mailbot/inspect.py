@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,17 +13,20 @@ from .parse import parse_mail
 from .sources.maildir import received_time
 
 KEYS = ("file", "message_id", "subject", "from", "category", "reasons", "event_time", "event_time_text",
-        "event_time_granularity", "reported_at", "deadline", "verdict", "lateness_minutes", "old_domain", "flags")
+        "event_time_granularity", "reported_at", "deadline", "verdict", "lateness_minutes", "old_domain", "flags",
+        "unit")
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def inspect_bytes(raw: bytes, name: str, config: Config) -> dict[str, Any]:
+def inspect_bytes(raw: bytes, name: str, config: Config,
+                  registry: Callable[[str], dict[str, Any] | None] | None = None) -> dict[str, Any]:
     """The judgement of one message as a JSON-ready dict with the documented keys.
 
     The arrival time of a file is the topmost ``Received:`` stamp when there is one, else the Date header.
+    ``registry`` maps the sender to its unit (``unit`` key; null without a registry or when unknown).
     """
     parsed = parse_mail(raw, max_attachment_text=config.limits.max_attachment_text, max_parts=config.limits.max_parts)
     arrived = received_time(raw)
@@ -30,7 +34,7 @@ def inspect_bytes(raw: bytes, name: str, config: Config) -> dict[str, Any]:
     if parsed.date is None and arrived is None:
         return {**dict.fromkeys(KEYS), "file": name, "message_id": parsed.message_id, "subject": parsed.subject,
                 "from": parsed.from_addr, "category": None, "reasons": [], "old_domain": False,
-                "flags": [*flags, "no_time_reference"]}
+                "flags": [*flags, "no_time_reference"], "unit": _unit(parsed.from_addr, registry)}
     a = assess(parsed, internaldate=arrived, rules=classify_rules(config), policy=deadline_policy(config),
                domains=domain_policy(config))
     j = a.judgement
@@ -60,7 +64,12 @@ def inspect_bytes(raw: bytes, name: str, config: Config) -> dict[str, Any]:
         "lateness_minutes": j.lateness_minutes,
         "old_domain": a.old_domain is not None,
         "flags": sorted(set(flags)),
+        "unit": _unit(parsed.from_addr, registry),
     }
+
+
+def _unit(addr: str, registry: Callable[[str], dict[str, Any] | None] | None) -> dict[str, Any] | None:
+    return registry(addr) if registry is not None and addr else None
 
 
 def render_table(rows: list[dict[str, Any]]) -> str:
@@ -77,6 +86,7 @@ def render_table(rows: list[dict[str, Any]]) -> str:
         late = f" (+{r['lateness_minutes']} min)" if r["lateness_minutes"] else ""
         lines.append(f"  结论 verdict   {r['verdict'] or '—'}{late}")
         lines.append(f"  旧域 old dom.  {'yes' if r['old_domain'] else 'no'}")
+        lines.append(f"  单位 unit      {r['unit']['name'] if r.get('unit') else '— (not in the registry)'}")
         if r["flags"]:
             lines.append(f"  标记 flags     {', '.join(r['flags'])}")
         lines.append("")
