@@ -178,7 +178,7 @@ class Renderer:
         msg.set_content(text, charset="utf-8", cte="base64")
         if html is not None:
             msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
-            html_part = msg.get_payload()[-1]
+            html_part = next(p for p in msg.iter_parts() if p.get_content_type() == "text/html")
             for part in (p for p in parts if p.cid):
                 html_part.add_related(part.data, maintype=part.maintype, subtype=part.subtype,
                                       cid=f"<{part.cid}>", filename=part.filename, disposition="inline")
