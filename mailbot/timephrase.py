@@ -224,6 +224,7 @@ _RECAP_RE = re.compile(
     "发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光|上访|聚集|传播|发文|爆料|引发|倒塌|爆炸|爆燃|泄漏|泄露|困人|"
     "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|故障"
 )
+_RECAP_STRONG_RE = re.compile("发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光")
 # …unless the phrase's own clause already tells a development (检验结果, 作出处罚, 完成, 恢复…).
 _DEVELOPMENT_RE = re.compile(
     "通报|出具|检验|检测|结果|查明|确认|认定|处罚|立案|出院|完成|召开|追回|移送|恢复|成立|约谈|封存|控制|救出|"
@@ -251,6 +252,9 @@ _VAGUE_MONTH_AFTER_RE = re.compile(r"\s*(?:上旬|中旬|下旬|中下旬|初|�
 _OLD_DAYS = 90
 _YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并源由属对关基等])于\s*$")
 _HOLIDAY_ANNOT_RE = re.compile(r"^\s*(?:到|至)")
+_CLAUSE_START_CHARS = frozenset("，,。；;：:！？!?、\n \t\u3000（(【")
+# "经查，", "据报，" … and "在"/"自" / a subject before the time ("我局于" is yu_before).
+_LEAD_IN_RE = re.compile(r"(?:^|[，,。；;：:\n])[^，,。；;：:\n]{0,12}?(?:在|自|从|截至|截止到|截止)\s*$")
 # Dates that are not the event: a forwarded mail's header, a document's date, a signature line.
 _HEADER_BEFORE_RE = re.compile(
     r"(?:(?:发送|发件|收件|印发|成文|报送|填报|制表|签发|发文|打印)(?:时间|日期)|^\s*(?:Date|Sent|日期))\s*[:：]\s*$",
@@ -553,8 +557,13 @@ def _score(
     word = _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
     if word:
         add(f"event_word:{word.group()}", 1.5)
-    if _YU_BEFORE_RE.search(before):
+    yu = bool(_YU_BEFORE_RE.search(before))
+    if yu:
         add("yu_before", 0.5)
+    clause_start = start == 0 or text[start - 1] in _CLAUSE_START_CHARS or bool(_LEAD_IN_RE.search(before))
+    if not (word or yu or clause_start):
+        # nothing says this is when something happened: a date in passing (会议精神, 文件, 报告日期…)
+        add("no_event_evidence", -2.5)
     if rank == 0:
         add("first_phrase", 1.0)
     elif rank == 1:
@@ -612,7 +621,7 @@ def _score(
         # a line holding only a date (or a signer and a date): a signature or a document date
         add("date_line", -8.0 if _is_tail(text, line_end) or _SIGNER_BEFORE_RE.fullmatch(line_head) else -6.0)
     if _EARLIER_REPORT_RE.match(text, end) and _EARLIER_REPORT_BEFORE_RE.search(before):
-        add("earlier_report", -4.0)
+        add("earlier_report", -6.0)
     return score, reasons, opening
 
 
@@ -672,31 +681,33 @@ def _narrative(
 def _recap_end(text: str, spans: list[tuple[int, int]], reasons: list[list[str]], body: int) -> int | None:
     """Where the recap of the original event ends in a follow-up, or None when there is none.
 
-    The recap ends at an explicit transition (现将…续报如下：); else the first usable phrase of the body
-    opens the recap when its sentence (up to 。 or "…后，") tells the original event (发生, 事故,
-    曝光, 已于…报告…) and its own clause tells no development (检验结果, 处罚, 完成, 恢复…).
+    An explicit transition (现将…续报如下：) ends what comes before it. The first usable phrase after
+    it (or in the body) opens a recap when its sentence (up to 。 or "…事故，"/"…后，") tells the
+    original event (发生, 事故, 曝光, 已于…报告…) and its own clause tells no development (检验结果,
+    处罚, 完成, 恢复…); the recap must open the body, the transition or a paragraph.
     """
     transition = _TRANSITION_RE.search(text, body)
-    if transition is not None:
-        return transition.end()
+    begin = transition.end() if transition is not None else body
+    fallback = begin if transition is not None else None
     for (start, end), why in zip(spans, reasons, strict=True):
-        if start < body or any(r.startswith(("header_or_document_date", "date_line")) for r in why):
+        if start < begin or any(r.startswith(("header_or_document_date", "date_line")) for r in why):
             continue
-        if "截至" in text[max(body, start - 3) : start] or "截止" in text[max(body, start - 3) : start]:
-            return None
+        if "截至" in text[max(begin, start - 3) : start] or "截止" in text[max(begin, start - 3) : start]:
+            return fallback
         if not _OPENING_BEFORE_RE.search(text, max(0, start - 12), start) and _SENTENCE_END_RE.search(
-            text, body, start
+            text, begin, start
         ):
-            return None  # the recap opens the body or a paragraph, not the middle of the narrative
+            return fallback  # the recap opens the body or a paragraph, not the middle of the narrative
         stop = _RECAP_STOP_RE.search(text, end)
         stop_at = stop.end() if stop else len(text)
         region = text[end:stop_at]
         lead = region.lstrip("，,、 \t\u3000")
         clause = _COMMA_RE.split(lead, 1)[0]
-        if _RECAP_RE.search(region) and not _DEVELOPMENT_RE.search(clause):
+        recap = _RECAP_RE if transition is None else _RECAP_STRONG_RE  # after 现将…如下 the recap says so
+        if recap.search(region) and not _DEVELOPMENT_RE.search(clause):
             return stop_at
-        return None
-    return None
+        return fallback
+    return fallback
 
 
 def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reasons: list[list[str]]) -> None:
