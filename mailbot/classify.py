@@ -15,10 +15,13 @@ other               ``document_request`` (short note asking for a file, 附件�
 registration        ``registration`` / ``registration_attachment`` (联络员登记表, 变更联络员 …)
 publicity_request   ``publicity_request`` / ``publicity_request_attachment`` (宣传报道申报单 …)
 other               ``no_content``, ``test_mail``, ``thanks``, ``mailbox_notice``, ``circular``
-                    (各单位：…通知), ``correspondence`` (a short second-person note: 老师/您/请问/谢谢)
-followup            ``followup_marker`` (续报, 终报, 结报, 第N次报告, 现将…续报如下)
+                    (各单位：…通知), ``correspondence`` (a short second-person note: 老师/您/请问/谢谢;
+                    also a short note whose subject is a question, 请问…？, even if it names 续报)
+followup            ``followup_marker`` (续报, 终报, 结报, 第N次报告, 现将…续报如下, 现将…最新进展,
+                    继/在…首报后)
 research            ``research_marker`` (调研报告, 调查与思考, 关于…的调研 …)
-followup            a weak marker in the subject (进展, 处置情况, 原因, 补充报告 …) about an incident
+followup            a weak marker in the subject (进展, 处置情况, 最新情况, 后续 …) about an incident or a
+                    public-opinion event (曝光, 舆情), unless the subject is a summary (总结, 全年)
 urgent / routine    the urgency score against ``urgent_threshold`` (``threshold:`` reason)
 ==================  ===============================================================================
 
@@ -27,8 +30,10 @@ Urgency rules (:data:`URGENCY_RULES`, weights in :class:`ClassifyRules`): ``subj
 (发生…爆炸, 锅炉…泄漏, 起火，…; more in the subject and first sentences), ``incident_time`` (a
 concrete time in an incident sentence), ``casualty`` (造成2人受伤, 3名…被困), ``response``
 (接报, 赶赴现场, 启动…应急预案), ``public_opinion`` (曝光, 舆情, 群众聚集), ``major_event``,
-``important_work`` (national or regional leaders visiting), ``major_case`` (窝点, 犯罪嫌疑人),
-``spread`` (problem products already sold), and the negative ``negation`` (无人员伤亡 lowers the
+``important_work`` (national or regional leaders visiting), ``major_case`` (窝点, 犯罪嫌疑人; and
+strongly a case of at least ``major_case_amount`` 万元 or called 特大/最大一起 — sums such as 共计 or a
+statistics sentence do not count), ``marker_narrative`` (a 【紧急】 marker plus a dated account in the
+lead), ``spread`` (problem products already sold), and the negative ``negation`` (无人员伤亡 lowers the
 score but does not erase the accident), ``routine_context`` (drill, training, meeting, plan,
 inspection, summary, publicity, warning education, publishing a standard, a penalty — judged on the
 subject and first sentence), ``routine_topic`` (召开/开展… in the subject) and the configurable
@@ -38,7 +43,8 @@ Urgency follows 新质监办发〔2012〕24号 三: 突发事件、重大事故�
 紧急信息 (2-hour rule).  Words such as 事故 or 突发事件 are not enough: every incident, casualty
 and response match is checked in its sentence and cancelled by a negation just before it (未发生,
 防止, 确保不), by a routine context in the same sentence (演练, 培训, 同比, 共发生, 35起, 一旦, 外省,
-教训, 能力 …), inside a 《title》, or as a condition (发生事故时).
+教训, 能力, 上月/去年 as background, 明确了 for a document's content …), inside a 《title》, or as a
+condition (发生事故时).  Generic terms (事故隐患, 突发事件信息报送, 舆情监测) are kinds of events, not events.
 
 Pure: no I/O, no clock.  Patterns are compiled once per :class:`ClassifyRules` value (cached).
 """
