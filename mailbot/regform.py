@@ -103,6 +103,12 @@ def _field_for(label: str, section: str | None) -> str | None:
     return None
 
 
+def _section_of(key: str | None, section: str | None) -> str | None:
+    """A field named with its role (联络员姓名) moves the reader into that role's section."""
+    role = (key or "").split("_", 1)[0]
+    return role if role in ("leader", "liaison") else section
+
+
 def _is_label(cell: str) -> bool:
     n = _norm(cell)
     return n in _SECTIONS or _field_for(n, None) is not None
@@ -151,6 +157,7 @@ def read_text(text: str) -> dict[str, str]:
                 continue
             key = _field_for(n, section)
             if key is not None:
+                section = _section_of(key, section)
                 _put(fields, key, value)
                 continue
         labels = [_norm(c) for c in cells]
@@ -179,6 +186,7 @@ def read_text(text: str) -> dict[str, str]:
                     j += 1
             else:
                 key = _field_for(n, section)
+                section = _section_of(key, section)
                 if key is not None and j + 1 < len(cells) and not _is_label(cells[j + 1]):
                     _put(fields, key, cells[j + 1])
                     j += 1

@@ -78,3 +78,93 @@ def bounce(original_message_id: str, recipient: str, n: int = 0) -> bytes:
         f"From: jbgs@xjzj.gov.cn\r\nTo: {recipient}\r\nMessage-ID: <{original_message_id}>\r\nSubject: receipt\r\n"
         "\r\n--BND--\r\n")
     return raw.encode()
+
+
+# --------------------------------------------------------------------------- 附件1 登记表 (liaison registration)
+
+_FORM_ROWS = (("分管领导情况", "leader", (("姓  名", "name"), ("职  务", "title"), ("办公电话", "office_phone"),
+                                          ("手机号码", "mobile"))),
+              ("联络员\n情况", "liaison", (("姓  名", "name"), ("性  别", "gender"), ("部  门", "department"),
+                                         ("职  务", "title"), ("办公电话", "office_phone"), ("手机号码", "mobile"),
+                                         ("政治面貌", "political_status"), ("QQ号码", "qq"))))
+
+
+def form_docx(fields: dict[str, str]) -> bytes:
+    """The Word form as printed in the notice: label cell, value cell, two pairs a row."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("自治区质量技术监督局信息宣传联络员登记表")
+    table = document.add_table(rows=0, cols=5)
+    row = table.add_row().cells
+    row[0].text, row[1].text = "填报单位", fields.get("unit", "")
+    for section, role, pairs in _FORM_ROWS:
+        for i in range(0, len(pairs), 2):
+            cells = table.add_row().cells
+            cells[0].text = section
+            for j, (label, key) in enumerate(pairs[i:i + 2]):
+                cells[1 + 2 * j].text = label
+                cells[2 + 2 * j].text = fields.get(f"{role}_{key}", "")
+    row = table.add_row().cells
+    row[0].text, row[1].text = "单\n位\n意\n见", "同意。 单位盖章 年 月 日"
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def form_xlsx(fields: dict[str, str]) -> bytes:
+    """The spreadsheet variant: a header row of labels over a row of values per section."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["信息宣传联络员登记表"])
+    ws.append(["填报单位", fields.get("unit", "")])
+    for section, role, pairs in _FORM_ROWS:
+        ws.append([section.replace("\n", ""), *(label for label, _ in pairs)])
+        ws.append(["", *(fields.get(f"{role}_{key}", "") for _, key in pairs)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def form_body(fields: dict[str, str]) -> str:
+    lines = ["按通知要求报送信息宣传联络员登记表。", ""]
+    if fields.get("unit"):
+        lines.append(f"填报单位：{fields['unit']}")
+    for _section, role, pairs in _FORM_ROWS:
+        prefix = "分管领导" if role == "leader" else "联络员"
+        for label, key in pairs:
+            if fields.get(f"{role}_{key}"):
+                lines.append(f"{prefix}{label.replace(' ', '')}：{fields[f'{role}_{key}']}")
+    return "\n".join(lines)
+
+
+def registration_mail(fmt: str, fields: dict[str, str], *, sender: tuple[str, str] = ("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
+                      sent: datetime | None = None, n: int = 0) -> bytes:
+    """A mail carrying the 登记表 as .docx, .xlsx, or as 字段：值 lines in the body (fmt "body")."""
+    sent = sent or datetime(2026, 11, 20, 10, 0, tzinfo=CST)
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = f"{sender[1]} <{sender[0]}>"
+    msg["To"] = "jbgs@xjzj.gov.cn"
+    msg["Subject"] = "报送信息宣传联络员登记表"
+    msg["Date"] = format_datetime(sent)
+    msg["Message-ID"] = f"<reg-{fmt}-{n}-{sent:%Y%m%d%H%M}@test.xjzj.gov.cn>"
+    if fmt == "body":
+        msg.set_content(form_body(fields), charset="utf-8")
+        return msg.as_bytes()
+    msg.set_content("按通知要求报送信息宣传联络员登记表，请查收。", charset="utf-8")
+    if fmt == "docx":
+        msg.add_attachment(form_docx(fields), maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           filename="附件1：信息宣传联络员登记表.docx")
+    else:
+        msg.add_attachment(form_xlsx(fields), maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           filename="附件1：信息宣传联络员登记表.xlsx")
+    return msg.as_bytes()
