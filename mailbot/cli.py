@@ -118,7 +118,7 @@ def cmd_jobs(config: Config, args: argparse.Namespace) -> int:
     daemon = Daemon(app)
     daemon.scheduler.start(paused=True)
     for job in daemon.jobs():
-        nxt = job.next_run.isoformat(timespec="seconds") if job.next_run else "—"
+        nxt = job.next_run.astimezone(config.timezone).isoformat(timespec="seconds") if job.next_run else "—"
         print(f"{job.id:<24} {job.trigger:<40} next {nxt}  {job.name}")
     daemon.scheduler.shutdown(wait=False)
     app.close()

@@ -1,4 +1,7 @@
-"""APScheduler wiring of the daemon: one watcher per source, the outbox, follow-up reminders.
+"""APScheduler wiring of the daemon: one watcher per source, the outbox, follow-up reminders, the digest.
+
+Intervals and the digest's cron come from ``[schedule]``; on start a digest that fell due while the
+daemon was down is sent once (within ``schedule.digest_grace_hours``, see :mod:`mailbot.digest.send`).
 
 Jobs have fixed ids and ``replace_existing=True`` (APScheduler 3.x habit). SIGTERM/SIGINT set one
 stop event: watchers finish the message in hand, commit, flag it and return; then the scheduler
@@ -11,7 +14,7 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -20,10 +23,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from .app import App
 from .lease import DatabaseLease, instance_id
 from .runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
+from .schedule import cron_trigger
 from .units import remind_unregistered_units
 
 log = logging.getLogger(__name__)
-REMINDER_INTERVAL_SECONDS = 300
+DIGEST_RETRY_SECONDS = 600  # a digest run that failed (database down …) is tried again after this
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,37 @@ class Daemon:
             self.scheduler.add_job(watcher.run, id=f"watch:{source.name}", name=f"watch mailbox {source.name}",
                                    replace_existing=True)
         self.scheduler.add_job(self._outbox_loop, id="outbox", name="send queued replies", replace_existing=True)
-        self.scheduler.add_job(self._reminders, "interval", seconds=REMINDER_INTERVAL_SECONDS, id="reminders",
+        self.scheduler.add_job(self._reminders, "interval", seconds=app.config.schedule.reminders_interval_seconds,
+                               id="reminders",
                                name="follow-up reminders for overdue urgent cases", replace_existing=True,
                                next_run_time=app.now())
         self.scheduler.add_job(self._registration_reminders, "interval", hours=1, id="registration_reminders",
                                name="reminders to units without a confirmed liaison ([units])",
                                replace_existing=True, next_run_time=app.now())
+
+        if app.config.digest.recipients:
+            grace = app.config.schedule.digest_grace_hours
+            self.scheduler.add_job(self._digest, cron_trigger(app.config.schedule.digest, app.config.timezone),
+                                   id="digest", name=f"{app.config.digest.period}ly digest to leadership ([digest])",
+                                   replace_existing=True, misfire_grace_time=max(1, int(grace * 3600)))
+
+    def schedule_catch_up(self) -> None:
+        """On start: the digest that fell due while mailbot was down (within the grace) runs now, once."""
+        if self.app.config.digest.recipients:
+            self.scheduler.add_job(self._digest, id="digest:catch-up", name="digest missed while mailbot was down",
+                                   replace_existing=True)
+
+    def _digest(self) -> None:
+        from .digest.send import send_due_digest
+
+        try:
+            outcome = send_due_digest(self.app)
+            if outcome is not None and outcome.status == "queued":
+                self.outbox_kick.set()
+        except Exception:
+            log.exception("digest run failed; trying again in %d seconds", DIGEST_RETRY_SECONDS)
+            self.scheduler.add_job(self._digest, "date", run_date=self.app.now() + timedelta(seconds=DIGEST_RETRY_SECONDS),
+                                   id="digest:retry", name="digest, after a failed run", replace_existing=True)
 
     def _outbox_loop(self) -> None:
         """Drain now whenever a watcher stored something, else every outbox.interval_seconds."""
@@ -97,8 +126,18 @@ class Daemon:
             log.exception("registration reminder run failed")
 
     def jobs(self) -> list[JobInfo]:
-        return [JobInfo(j.id, j.name, str(j.trigger), getattr(j, "next_run_time", None))
+        return [JobInfo(j.id, j.name, self._schedule_text(j.id, str(j.trigger)), getattr(j, "next_run_time", None))
                 for j in self.scheduler.get_jobs()]
+
+    def _schedule_text(self, job_id: str, trigger: str) -> str:
+        cfg = self.app.config
+        if job_id == "digest":
+            return f"cron '{cfg.schedule.digest}' ({cfg.timezone.key})"
+        if job_id == "outbox":
+            return f"loop: every {cfg.outbox.interval_seconds:g}s and when mail is stored"
+        if job_id.startswith("watch:"):
+            return "from start until stop (IDLE or polling)"
+        return trigger
 
     def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
         if not self.stop.is_set():
@@ -111,6 +150,7 @@ class Daemon:
         signal.signal(signal.SIGINT, self.request_stop)
         log.info("mailbot daemon starting: %d source(s), database %s, instance %s", len(self.sources),
                  self.app.config.redacted_database_url(), self.instance)
+        self.schedule_catch_up()
         self.scheduler.start()
         try:
             while not self.stop.wait(1.0):
