@@ -200,7 +200,8 @@ class ClassifyRules:
         "情绪较为激动", "上访", "群访", "堵门", "静坐", "网传", "舆情报告", "恐慌", "大量转发", "群体事件",
         "暴力抗法", "围攻", "殴打", "聚集围观", "群众聚集", "网络舆情", "播放量", "点击量", "阅读量", "转发量",
         "负面言论", "负面评论", "热搜", "投诉视频", "网民投诉", "网民发帖", "网民爆料", "发帖称", "发文称",
-        "引发网民", "引起网民", "引发广泛关注", "引起广泛关注", "引发社会关注", "引起社会关注",
+        "引发网民", "引起网民", "引发广泛关注", "引起广泛关注", "引发社会关注", "引起社会关注", "被曝",
+        "媒体披露", "报道称",
     )  # fmt: skip
     netizen_words: tuple[str, ...] = ("网民", "网友", "博主", "消费者在网上", "有人在网上")
     netizen_verbs: tuple[str, ...] = (  # 网民在微博反映…: a complaint made in public
@@ -212,6 +213,10 @@ class ClassifyRules:
     )  # fmt: skip
     opinion_generic_after: tuple[str, ...] = (  # 舆情监测, 舆情应对: the kind of work, not an event
         "监测", "应对", "引导", "管理", "工作", "培训", "机制", "能力", "预案", "研判", "台账", "信息员",
+        "一批", "典型", "台", "栏目", "名单",
+    )  # fmt: skip
+    opinion_self_words: tuple[str, ...] = (  # the office itself exposes offenders: routine publicity
+        "公开曝光", "集中曝光", "予以曝光", "通报曝光", "公开通报曝光", "定期曝光",
     )  # fmt: skip
     spread_verbs: tuple[str, ...] = ("传播", "转发", "热传", "疯传", "发酵", "扩散", "热议", "流传")
     crowd_words: tuple[str, ...] = (
@@ -658,7 +663,10 @@ def _compile(r: ClassifyRules) -> _Compiled:
             _flat(
                 _heads(
                     r.public_opinion_phrases,
-                    "(?!" + "|".join(_words(r.opinion_generic_after) or ["(?!)"]) + ")",
+                    "(?!"
+                    + "|".join(_words(r.opinion_generic_after) or ["(?!)"])
+                    + ")"
+                    + "".join(f"(?<!{w})" for w in _words(r.opinion_self_words)),
                 ),
                 _heads(("引发", "引起", "出现", "形成", "造成"), rf"{gap}{{0,8}}?舆情"),
                 _heads(r.crowd_words, rf"{gap}{{0,6}}?(?:聚集|围堵|上访|堵门)"),
