@@ -25,6 +25,10 @@ month of the date mentioned just before it, else the most recent such day. 当�
 a clock time or part of day without a date refer to the date mentioned before them; with none,
 to the reference date (the previous day when the time would be after the reference).
 
+Also read as dates: a dotted month.day at a clause start before a comma, a clock time or a part of day
+(``11.25，``, ``11.25 15:10``; not ``11.25万元``, ``93.6%``), and a date's own part of day (``12月29日当晚``,
+``12月29日当天上午``). ``N号`` between two nouns (``某商场3号电梯``) is a label, not a day.
+
 Which phrase is the event: see :func:`find_time_phrases` (every candidate, with its score and the
 reasons) and :func:`extract_event_time` (the best candidate with a positive score).
 """
@@ -574,7 +578,8 @@ def _score(
     )
     if opening:
         add("opens_paragraph", 2.0)
-    if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(after):
+    own_clause = _COMMA_RE.split(after.lstrip("，, \t\u3000"), 1)[0]  # "…许，某地发生…，10时40分救出": not 救出
+    if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(own_clause):
         add("response", 0.5 if followup else -2.0)
     if followup:
         comma = _COMMA_RE.search(text, end, end + 60)
@@ -669,6 +674,7 @@ def _narrative(
             fine = events[b]
             if (
                 _FINENESS[fine.granularity] < _FINENESS[coarse.granularity]
+                and not any(r.startswith("response") for r in reasons[b])
                 and coarse.start <= fine.start
                 and fine.end <= coarse.end
             ):
@@ -744,9 +750,17 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     founding/birth dates, titles in 《》, times after the reference and lone date lines (signatures)
     subtract. Narrative rules: the phrase opening a paragraph ("11月25日14时30分许，…") is the event and
     later, later-in-time phrases are the response (赶到, 救出, 扑灭 … subtract too); a finer phrase inside
-    a coarser one refines it (subject "今日下午", body "今日下午3时"). In a follow-up (续报/进展/第二次报告/
-    结报 near the start) the original event ("…事故发生后，", "…查获的…案件，") is background and the
-    first new development is the event.
+    a coarser one refines it (subject "今日下午", body "今日下午3时"). A phrase with no evidence of being
+    an event (no event word, no 于, not at a clause start) is penalised; signature and document-date
+    lines ("某局\n2026年11月9日", "（2026年11月9日）"), forwarded headers (发送时间：) and earlier report
+    times ("已于11时首报") are never the event.
+
+    Follow-ups (续报/进展/最新情况/处置情况/第N次报告/终报/结报 in the subject, or 【续报】/现将…续报如下/
+    此为终报 early in the body): the recap of the original event — the first phrase of the body, after
+    any 现将…如下： transition, whose sentence tells the incident (发生, 事故, 曝光, 已于…报告 …, up to 。
+    or "…事故，"/"…后，") and whose own clause tells no development (检验结果, 处罚, 完成, 恢复…) — is
+    background (-10); the first acceptable phrase after the recap or transition is the event (+4).
+    With no such phrase there is no event time.
     """
     if reference.tzinfo is None:
         raise ValueError("reference must be timezone-aware")

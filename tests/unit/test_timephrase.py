@@ -440,6 +440,23 @@ CASES: list[tuple[str, str, Expected]] = [
         "按照市局11月23日会议要求，11月24日当晚，执法人员开展夜查。",
         ("11月24日当晚", "2026-11-24 18:00", "2026-11-25 00:00", G.PART_OF_DAY),
     ),
+    # A rescue later in the sentence belongs to its own clause: the opening time stays the event.
+    (
+        "R",
+        "关于某楼电梯困人的报告\n今天上午9时许，某楼一部电梯发生困人故障，9时35分被困人员被救出。\n某区局\n2026年11月25日",
+        ("今天上午9时许", "2026-11-25 09:00", "2026-11-25 10:00", G.HOUR),
+    ),
+    # A follow-up's new time relative to the recap (当晚 + clock), and 截至 a time as the new development.
+    (
+        "R",
+        "【续报】某市仓库火情\n11月23日晚7时许，某仓库发生火情。当晚9时，明火被扑灭。",
+        ("当晚9时", "2026-11-23 21:00", "2026-11-23 22:00", G.HOUR),
+    ),
+    (
+        "R",
+        "【续报】某市仓库火情\n11月23日晚7时许，某仓库发生火情。截至24日16时，受损货物已清点完毕。",
+        ("24日16时", "2026-11-24 16:00", "2026-11-24 17:00", G.HOUR),
+    ),
     # "3号" between nouns labels a lift; the bare clock keeps the date before it.
     (
         "R",
