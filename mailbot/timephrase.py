@@ -213,7 +213,7 @@ _ATTRIBUTIVE_AFTER_RE = re.compile(
 _BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|吸取|对照|贯彻|落实")
 # A follow-up (续报) narrates what happened since the first report: the original event is background.
 _FOLLOWUP_RE = re.compile(
-    r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|进展|第[二三四五六七八九十\d]{1,2}次报告"
+    r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|(?<![新得性极显要大著])进展|第[二三四五六七八九十\d]{1,2}次报告"
     r"|结报|终报|处置结束|处置完毕|处置情况|最新情况|后续处置|后续情况|善后处[置理]"
 )
 # …in the body only as a label or a transition (a training on 续报和终报 is no follow-up)
@@ -721,6 +721,11 @@ def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reas
     first acceptable phrase after it is the new development (+4). With no new phrase there is no event."""
     newline = text.find("\n")
     body = newline + 1 if newline >= 0 else 0
+    for k, (start, _) in enumerate(spans):
+        if start < body:
+            # the subject of a follow-up names the case: "关于11月23日某县锅炉爆炸事故的续报"
+            scores[k] -= 10.0
+            reasons[k].append("followup_subject:-10.0")
     recap_end = _recap_end(text, spans, reasons, body)
     if recap_end is None:
         return

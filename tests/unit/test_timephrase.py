@@ -457,6 +457,14 @@ CASES: list[tuple[str, str, Expected]] = [
         "【续报】某市仓库火情\n11月23日晚7时许，某仓库发生火情。截至24日16时，受损货物已清点完毕。",
         ("24日16时", "2026-11-24 16:00", "2026-11-24 17:00", G.HOUR),
     ),
+    # A follow-up's subject names the case; with no new time in the body there is no event.
+    ("R", "关于11月22日某厂锅炉爆管事故的续报\n市局：\n目前，伤者病情平稳，原因仍在调查。", None),
+    # 取得阶段性进展 is progress of routine work, not a follow-up.
+    (
+        "R",
+        "某区燃气安全整治取得阶段性进展\n11月12日，某区启动燃气事故隐患整治行动。截至11月24日，已排查餐馆300家。",
+        ("11月12日", "2026-11-12 00:00", "2026-11-13 00:00", G.DAY),
+    ),
     # "3号" between nouns labels a lift; the bare clock keeps the date before it.
     (
         "R",
