@@ -30,7 +30,7 @@ from mailbot.digest.period import parse_week
 from mailbot.digest.send import build, send_digest, send_due_digest
 from mailbot.jobs import Daemon
 from mailbot.store.models import DigestRun, OutboxItem
-from tests.integration.digest_seed import CST, NOW, at, seed
+from tests.integration.digest_seed import CST, NOW, seed
 
 
 class Clock:
