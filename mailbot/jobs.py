@@ -21,6 +21,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .app import App
+from .backoff import Backoff
 from .lease import DatabaseLease, instance_id
 from .runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
 from .schedule import cron_trigger
@@ -94,7 +95,11 @@ class Daemon:
     def _outbox_loop(self) -> None:
         """Drain now whenever a watcher stored something, else every outbox.interval_seconds."""
         trouble: str | None = None  # logged once when it starts and once when it ends, not every run
+        o = self.app.config.outbox
+        server_backoff = Backoff(initial=o.interval_seconds,
+                                 maximum=max(o.interval_seconds, min(o.backoff_max_seconds, 300.0)))
         while not self.stop.is_set():
+            delay = o.interval_seconds
             try:
                 report = flush_outbox(self.app)
                 now_trouble = "SMTP unreachable" if report.server_down else None
@@ -103,12 +108,20 @@ class Daemon:
                 elif trouble and not now_trouble:
                     log.info("outbox working again (%s is over)", trouble)
                 trouble = now_trouble
+                if report.server_down:  # retry the server with exponential backoff, not every interval
+                    delay = server_backoff.next_delay()
+                else:
+                    server_backoff.reset()
             except Exception as exc:
-                if trouble != "outbox error":
-                    log.exception("outbox run failed (%s); retrying quietly until it works again",
-                                  exc.__class__.__name__)
+                if trouble != "outbox error":  # the cause only: SQL parameters could hold mail content
+                    log.error("outbox run failed (%s: %s); retrying quietly until it works again",
+                              exc.__class__.__name__, getattr(exc, "orig", None) or str(exc)[:300])
                 trouble = "outbox error"
-            self.outbox_kick.wait(self.app.config.outbox.interval_seconds)
+                delay = server_backoff.next_delay()
+            if trouble:
+                self.stop.wait(delay)  # new replies wait for the server too
+            else:
+                self.outbox_kick.wait(delay)
             self.outbox_kick.clear()
 
     def _reminders(self) -> None:

@@ -131,7 +131,16 @@ def drain(app: App, *, limit: int | None = None) -> DrainReport:
                 assert smtp_settings is not None
                 try:
                     if client is None:
-                        client = connect(smtp_settings)
+                        try:
+                            client = connect(smtp_settings)
+                        except SendError as exc:
+                            if exc.permanent:
+                                raise
+                            # The server is unreachable: not this reply's fault, so no attempt is
+                            # counted (a long outage must not fail replies); the caller backs off.
+                            item.last_error = str(exc)[:2000]
+                            report.server_down = True
+                            break
                     _send(client, app.config.office.address, item)
                 except SendError as exc:
                     if not exc.permanent and client is not None and exc.code is None:

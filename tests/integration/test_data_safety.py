@@ -46,7 +46,7 @@ def test_export_maildir_round_trips_raw_bytes_exactly(db_url: str, tmp_path: Pat
     out = tmp_path / "export"
     assert main(["export-maildir", str(out)]) == 0
     box = mailbox.Maildir(str(out), create=False)
-    exported = sorted(hashlib.sha256(box.get_bytes(k)).hexdigest() for k in box.keys())
+    exported = sorted(hashlib.sha256(box.get_bytes(k)).hexdigest() for k in box.iterkeys())
     assert exported == sorted(hashlib.sha256(r).hexdigest() for r in raws)
     assert all(name.endswith(":2,S") for name in (p.name for p in (out / "cur").iterdir()))
 
