@@ -183,8 +183,8 @@ def test_per_sender_rate_limit(dovecot, imap_user, smtp_sink, db_url):  # type: 
 
 
 def test_archive_backlog_sends_no_receipts(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
-    clock = Clock(datetime.now(CST))
     dovecot.multiappend(imap_user, [mailgen.report(i) for i in range(10)])  # years of mail, in short
+    clock = Clock(datetime.now(CST) + timedelta(seconds=2))  # mailbot first sees the folder after that
     app = make_app(dovecot, imap_user, smtp_sink, db_url, clock, imap={"archive_backlog": True})
     cycle(app)
     assert smtp_sink.messages == []
