@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from mailbot.app import App
 from mailbot.config import build_config
@@ -38,7 +38,7 @@ def _count(db_url: str) -> int:
     try:
         with db.session() as s:
             return s.scalar(select(func.count()).select_from(Submission)) or 0
-    except OperationalError:
+    except DBAPIError:
         return 0
     finally:
         db.dispose()
