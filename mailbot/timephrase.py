@@ -262,7 +262,7 @@ _LEAD_IN_RE = re.compile(r"(?:^|[，,。；;：:\n])[^，,。；;：:\n]{0,12}?(
 # Dates that are not the event: a forwarded mail's header, a document's date, a signature line.
 _HEADER_BEFORE_RE = re.compile(
     r"(?:(?:发送|发件|收件|印发|成文|报送|填报|制表|签发|发文|打印)(?:时间|日期)|^\s*(?:Date|Sent|日期))\s*[:：]\s*$",
-    re.I,
+    re.I | re.M,
 )
 _BRACKETS_RE = re.compile(r"[\s（()）【】\[\]]*")
 _SIGNER_BEFORE_RE = re.compile(r"\s*[^\s，,。；;：:！？]{2,30}?(?:局|处|室|办|院|所|中心|委|会|站|队|科|组|[\u4e00-\u9fff]{2,3})\s+")
@@ -564,8 +564,7 @@ def _score(
     yu = bool(_YU_BEFORE_RE.search(before))
     if yu:
         add("yu_before", 0.5)
-    clause_start = start == 0 or text[start - 1] in _CLAUSE_START_CHARS or bool(_LEAD_IN_RE.search(before))
-    if not (word or yu or clause_start):
+    if not (word or yu or start == 0 or text[start - 1] in _CLAUSE_START_CHARS or _LEAD_IN_RE.search(before)):
         # nothing says this is when something happened: a date in passing (会议精神, 文件, 报告日期…)
         add("no_event_evidence", -2.5)
     if rank == 0:
@@ -618,7 +617,7 @@ def _score(
         line_end = len(text)
     line_head = text[line_start:start]
     line_tail = text[end:line_end]
-    if _HEADER_BEFORE_RE.search(line_head):
+    if _HEADER_BEFORE_RE.search(text, max(line_start, start - 16), start):
         add("header_or_document_date", -8.0)
     elif _BRACKETS_RE.fullmatch(line_tail) and (
         _BRACKETS_RE.fullmatch(line_head) or _SIGNER_BEFORE_RE.fullmatch(line_head)
