@@ -25,6 +25,7 @@ from matplotlib.ticker import MaxNLocator
 from .data import UnitRow
 
 log = logging.getLogger(__name__)
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "weight normal → 500" for WenQuanYi, per label
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Source Han Sans SC",
              "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC")
 MAX_UNITS = 20
