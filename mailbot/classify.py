@@ -125,6 +125,14 @@ class ClassifyRules:
     )  # fmt: skip
     incident_title_words: tuple[str, ...] = ("事故", "事件", "险情", "舆情", "火情", "案件")
     question_markers: tuple[str, ...] = ("请问", "?", "吗", "怎么", "如何", "是否需要", "能否", "可否")
+    petition_subject_markers: tuple[str, ...] = (  # a 请示 / request to the office, not a report
+        "请示", "申请延期", "延期报送", "延期上报", "延期提交", "请予批准", "恳请", "请求",
+    )  # fmt: skip
+    petition_body_markers: tuple[str, ...] = (  # the closing formulas of a 请示
+        "妥否，请批示", "妥否,请批示", "妥否", "请批示", "特此请示", "请予批准", "恳请批准", "恳请同意",
+        "请予同意", "望批准",
+    )  # fmt: skip
+    inquiry_subject_markers: tuple[str, ...] = ("疑问", "请问", "询问", "咨询:", "咨询：", "咨询一下", "的咨询")  # fmt: skip
     attachment_problems: tuple[str, ...] = ("附件打不开", "附件无法打开", "附件损坏", "没有收到附件", "未收到附件")  # fmt: skip
     # -- report kinds -----------------------------------------------------------------------------
     followup_markers: tuple[str, ...] = ("续报", "终报", "结报")
@@ -147,6 +155,7 @@ class ClassifyRules:
         "调研信息", "调研报告", "调查与思考", "调研与思考", "调查报告", "调研文章", "调研分析",
         "的思考", "的调研", "几点思考", "对策建议", "的探讨", "浅谈", "浅析", "调研:", "与对策", "及对策",
         "问题与建议", "调查分析", "现状调查", "状况调查", "调查与分析", "与启示", "的启示", "对策研究",
+        "思考与建议", "对策与建议", "分析与建议", "分析与对策", "分析及对策",
     )  # fmt: skip
     # -- urgency: positive signals ----------------------------------------------------------------
     urgent_markers: tuple[str, ...] = (
@@ -235,6 +244,7 @@ class ClassifyRules:
     national_bodies: tuple[str, ...] = ("国家质检总局", "质检总局", "国务院", "中央", "国家")
     national_roles: tuple[str, ...] = (
         "局长", "副局长", "领导", "检查组", "督查组", "督导组", "工作组", "调研组", "考察组", "巡视组",
+        "暗访组", "暗查组", "巡查组", "核查组",
     )  # fmt: skip
     regional_leader_words: tuple[str, ...] = (
         "自治区党委书记", "自治区主席", "自治区政府主席", "自治区党委副书记", "自治区副主席",
@@ -243,7 +253,7 @@ class ClassifyRules:
     )  # fmt: skip
     visit_words: tuple[str, ...] = (
         "视察", "检查指导", "考察", "莅临", "到我区", "到我局", "来疆", "到新疆", "赴疆", "调研", "看望",
-        "慰问", "督查", "督导", "检查",
+        "慰问", "督查", "督导", "检查", "抵达", "到达", "来到", "暗访",
     )  # fmt: skip
     # -- urgency: context that makes incident words routine ---------------------------------------
     drill_words: tuple[str, ...] = ("演练", "演习", "模拟", "推演", "预演", "假设", "假定", "设定")
@@ -482,6 +492,7 @@ _COUNTED = (
     rf"{_NUM_REST}(?:余|多)?起(?!火|重)(?<!一起)"  # 35起, 三起: counted events (not 一起, 起火, 起重机)
 )
 _INCIDENT_HEADS = ("发生", "突发", "引发", "导致", "酿成", "出现")
+_NOT_CASE = "方预档备提议草图答教法个专立结办查报文"  # 方案, 预案, 档案, 备案, 提案 …: not a case
 
 
 @dataclass(frozen=True)
@@ -492,6 +503,7 @@ class _Compiled:
     auto_reply_subject: re.Pattern[str]
     registration: re.Pattern[str]
     registration_form: re.Pattern[str]
+    registration_subject: re.Pattern[str]
     publicity: re.Pattern[str]
     test: re.Pattern[str]
     thanks: re.Pattern[str]
@@ -534,6 +546,12 @@ class _Compiled:
     circular: re.Pattern[str]
     submission: re.Pattern[str]
     incident_title: re.Pattern[str]
+    thanks_letter: re.Pattern[str]
+    petition: re.Pattern[str]
+    petition_body: re.Pattern[str]
+    inquiry: re.Pattern[str]
+    reply_prefix: re.Pattern[str]
+    own_question: re.Pattern[str]
     major_case: re.Pattern[str]
     case_amount: re.Pattern[str]
     case_scale: re.Pattern[str]
@@ -615,6 +633,11 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 _heads(r.registration_before, rf"{gap}{{0,12}}?{_alt(r.liaison_words)}"),
             )
         ),
+        # subject "报送我队信息宣传联络员", "关于上报2027年度信息员的函": the mail names the liaison
+        registration_subject=rx(
+            rf"(?:报送|上报|推荐|确定|更新|报备){gap}{{0,14}}?{_alt(r.liaison_words)}"
+            r"(?:名单|信息|人选)?(?:的?(?:函|报告|通知))?\W*$"
+        ),
         publicity=rx(
             _flat(
                 _words(r.publicity_markers),
@@ -643,7 +666,15 @@ def _compile(r: ClassifyRules) -> _Compiled:
         ),
         followup_weak=rx(_alt(r.followup_weak_markers)),
         final=rx(_alt(r.final_markers)),
-        research=rx(_flat(_words(r.research_markers), r"调研(?:报告|信息)?\s*$")),
+        research=rx(
+            _flat(
+                _words(r.research_markers),
+                r"调研(?:报告|信息)?\s*$",
+                # 状况分析及提升建议, 风险分析与防范对策: an analysis piece; 统计分析报告 is statistics
+                rf"分析(?:及|与|和){gap}{{0,8}}?(?:建议|对策)",
+                r"(?<!统计)分析报告",
+            )
+        ),
         marker=rx(_alt(r.urgent_markers)),
         incident=rx(incident),
         incident_head=rx(rf"^{_alt((*_INCIDENT_HEADS, *r.equipment_words))}"),
@@ -705,7 +736,22 @@ def _compile(r: ClassifyRules) -> _Compiled:
         circular_salutation=rx(rf"^\s*{_alt(r.circular_salutations)}"),
         circular=rx(_alt(r.circular_markers)),
         submission=rx(_alt(r.submission_markers)),
-        incident_title=rx(_alt(r.incident_title_words)),
+        incident_title=rx(
+            _flat(
+                _words(r.incident_title_words),
+                # 假冒化肥案的进展, 某某一案: a case (not 方案, 预案, 档案, 备案 …)
+                rf"(?<![{_NOT_CASE}])案(?=的|[,，:：\s]|$)",
+                "一案",
+            )
+        ),
+        thanks_letter=rx(
+            r"^(?:致[^,，。\s]{0,20}?的?)?(?:感谢信|感谢函|致谢信|致谢函|表扬信)$|^(?:感谢|致谢|谢谢)"
+        ),
+        petition=rx(_alt(r.petition_subject_markers)),
+        petition_body=rx(_alt(r.petition_body_markers)),
+        inquiry=rx(_alt(r.inquiry_subject_markers)),
+        reply_prefix=rx(r"^\W*(?:回复|答复|回覆|re|aw)\s*[:：]", re.I),
+        own_question=rx(r"\?|请问|是否|吗|请帮忙|请核实|核实一下|怎么|如何"),
         major_case=rx(_alt(r.major_case_phrases)),
         case_scale=rx(_alt(r.case_scale_phrases)),
         case_amount=rx(
@@ -919,7 +965,11 @@ def _marked(rule: str, pattern: re.Pattern[str], doc: _Doc, lead_only: int = 300
 def _registration(doc: _Doc, c: _Compiled) -> list[Hit]:
     if _question(doc, c):
         return []  # 我是新任联络员，请问…? asks the office something: not a registration
-    return _marked("registration", c.registration, doc) or _marked("registration", c.registration_form, doc)
+    return (
+        _marked("registration", c.registration, doc)
+        or _marked("registration", c.registration_form, doc)
+        or _first("registration", c.registration_subject, doc.subject)
+    )
 
 
 def _question(doc: _Doc, c: _Compiled) -> bool:
@@ -992,6 +1042,51 @@ def _thanks(doc: _Doc, c: _Compiled) -> list[Hit]:
     if not _short(doc, 30) or doc.attachment_names:
         return []
     return _first("thanks", c.thanks, doc.own.strip(), doc.subject)
+
+
+def _no_incident(doc: _Doc, c: _Compiled) -> bool:
+    """No live incident or casualty anywhere: a note to the office, not an account of an event."""
+    return not (_live_matches(doc, c, c.incident)[0] or _live_matches(doc, c, c.casualty)[0])
+
+
+def _thanks_letter(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A letter thanking the office (subject 感谢信, 致…的感谢信, 感谢区局…): not a report of work.
+
+    "某局收到群众感谢信" reports news and does not match: the subject must be the letter itself.
+    """
+    if doc.body_size > 600 or c.submission.search(doc.own[:200]):
+        return []
+    m = c.thanks_letter.search(doc.subject)
+    if m is None or not _no_incident(doc, c):
+        return []
+    return [Hit("thanks", m.group(0))]
+
+
+def _petition(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A 请示 or a request to the office (申请延期报送, 请予批准, 恳请; 妥否，请批示): not a report.
+
+    A request that tells of an incident (请求技术支援 after an explosion) is left to the urgency rules.
+    """
+    if doc.body_size > 600:
+        return []
+    m = c.petition.search(doc.subject)
+    if m is None and doc.body_size <= 300:
+        m = c.petition_body.search(doc.own)
+    if m is None or not _no_incident(doc, c):
+        return []
+    return [Hit("request", m.group(0))]
+
+
+def _inquiry(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A question to the office (疑问, 请问, 咨询：…) or a reply (回复：…) that asks one, in a short note."""
+    if doc.body_size > 300 or doc.attachment_names or c.submission.search(doc.own):
+        return []
+    m = c.inquiry.search(doc.subject)
+    if m is None and c.reply_prefix.search(doc.subject):
+        m = c.own_question.search(doc.own)
+    if m is None or not _no_incident(doc, c):
+        return []
+    return [Hit("correspondence", m.group(0))]
 
 
 def _followup_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1309,7 +1404,18 @@ CHAIN: tuple[tuple[Category, tuple[Rule, ...]], ...] = (
     (Category.PUBLICITY_REQUEST, (_publicity_request,)),
     (
         Category.OTHER,
-        (_empty, _test_mail, _thanks, _mailbox_notice, _circular, _correspondence, _question_note),
+        (
+            _empty,
+            _test_mail,
+            _thanks,
+            _thanks_letter,
+            _petition,
+            _mailbox_notice,
+            _circular,
+            _correspondence,
+            _question_note,
+            _inquiry,
+        ),
     ),
     (Category.FOLLOWUP, (_followup_marker,)),
     (Category.RESEARCH, (_research_marker,)),
