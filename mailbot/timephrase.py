@@ -86,14 +86,14 @@ _DATE = (
     rf"(?:{_NB}(?P<y>{_YEAR})\s*年\s*(?P<m>{_N2})\s*月(?:份)?\s*(?:(?P<d>{_N2})\s*[日号])?"
     rf"|(?<![\d.\-/])(?P<iy>\d{{4}})(?P<sep>[-./])(?P<im>\d{{1,2}})(?P=sep)(?P<id>\d{{1,2}})(?![\d.])"
     rf"|(?P<yrel>今年|去年|上年|明年)?(?:(?P<mrel>本|上|下|这|当|同)个?月|{_NB}(?P<m2>{_N2})\s*(?P<mr>(?:至|到|—|-|~|～)\s*{_N2}\s*)?月(?:份)?)"
-    rf"\s*(?:(?P<d2>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元]))?"
+    rf"\s*(?:(?P<d2>{_N2})\s*[日号](?![内楼院线机车令文房室门厂馆仓台井站口路街巷栋单元]|库(?![尔车])))?"
     rf"|(?<!每)(?P<wkrel>上上|上|本|这|下)?个?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
     rf"|(?P<rel>{_REL_WORDS})"
     # a dotted month.day at the start of a clause, before a comma, a clock time or a part of day
     # ("11.25，", "11.25 15:10"); not 11.25万元, 2.1版, 93.6%
     rf"|(?<![^\n，,。；;：:（(、 \t\u3000于在])(?P<dm>\d{{1,2}})\.(?P<dd>\d{{1,2}})"
     rf"(?=[，,]|\s+\d{{1,2}}[:：]\d{{2}}(?![\d:：])|\s*(?:{_POD_WORDS}))"
-    rf"|(?<![\d{_CN_DIGITS}.．第〕\]）)a-zA-Z])(?P<d3>{_N2})\s*[日号](?![内楼院线机车令文房室门厂库馆仓台井站口路街巷栋单元常均])"
+    rf"|(?<![\d{_CN_DIGITS}.．第〕\]）)a-zA-Z])(?P<d3>{_N2})\s*[日号](?![内楼院线机车令文房室门厂馆仓台井站口路街巷栋单元常均]|库(?![尔车]))"
     r")"
 )
 _WEEK_NOTE = (
@@ -107,7 +107,7 @@ _CLOCK = (
 )
 _RANGE_TAIL = (
     r"(?P<range>\s*(?:至|到|——|—|–|－|~|～|-)\s*"
-    rf"(?:(?:{_N2}\s*月\s*)?{_N2}\s*[日号](?:\s*{_POD_PLAIN})?(?:\s*{_N2}\s*[时点](?:{_N2}分|半)?)?"
+    rf"(?:(?:{_YEAR}\s*年\s*)?(?:{_N2}\s*月\s*)?{_N2}\s*[日号](?:\s*{_POD_PLAIN})?(?:\s*{_N2}\s*[时点](?:{_N2}分|半)?)?"
     rf"|(?:{_POD_PLAIN}\s*)?{_N2}\s*[时点](?:\s*{_N2}\s*分|半)?|\d{{1,2}}[:：]\d{{2}}))?"
 )
 _FIRST_CHARS = (
@@ -214,7 +214,7 @@ _BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|�
 # A follow-up (续报) narrates what happened since the first report: the original event is background.
 _FOLLOWUP_RE = re.compile(
     r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|(?<![新得性极显要大著])进展|第[二三四五六七八九十\d]{1,2}次报告"
-    r"|结报|终报|处置结束|处置完毕|处置情况|最新情况|后续处置|后续情况|善后处[置理]"
+    r"|结报|终报|处置结束|处置完毕|处置情况|处置结果|处理结果|最新情况|后续处置|后续情况|善后处[置理]"
 )
 # …in the body only as a label or a transition (a training on 续报和终报 is no follow-up)
 _FOLLOWUP_BODY_RE = re.compile(
@@ -237,10 +237,12 @@ _DEVELOPMENT_RE = re.compile(
 _SENTENCE_END_RE = re.compile(r"[。！？!?]")
 _RECAP_STOP_RE = re.compile(r"[。！？；;!?\n]|(?:后|事件|事故|案件|一案)[，,]")
 _TRANSITION_RE = re.compile(
-    r"现将[^。\n]{0,24}?(?:续报|报告|报送|汇报|通报)如下[：:]?|现(?:续报|报告|报送|汇报)(?:如下)?[：:]"
+    r"现将[^。\n]{0,24}?(?:续报|报告|报送|汇报|通报)如下[：:]?|现(?:续报|报告|报送|汇报)(?:如下)?[：:]|续报如下[：:]"
 )
 _COMMA_RE = re.compile(r"[，,。；;！？\n]")
 _OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*$")
+# "截至9月30日，全区共…" opening the body or a paragraph: a statistics report's cut-off is its event
+_CUTOFF_OPENING_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*(?:截至|截止到|截止)[\s　]*$")
 _CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
 _LAST_CLAUSE_END_RE = re.compile(r".*[。；;！!？?\n]", re.S)
 _FUTURE_RE = re.compile("将于|将在|拟于|拟在|计划于|计划在|定于|预计于|预计在|准备于|下一步|即将|将要")
@@ -558,7 +560,14 @@ def _score(
         score += value
         reasons.append(f"{name}:{value:+}")
 
-    word = _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
+    # "截至9月30日，全区共…" opening the body or a paragraph: the cut-off of a statistics report is
+    # its event (no cumulative_until penalty), but the counted work after it (累计检查) is no event word
+    cutoff_opening = bool(
+        not followup
+        and _CUTOFF_OPENING_RE.search(text, max(0, start - 16), start)
+        and text[end : end + 1] in ("，", ",", " ", "")
+    )
+    word = None if cutoff_opening else _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
     if word:
         add(f"event_word:{word.group()}", 1.5)
     yu = bool(_YU_BEFORE_RE.search(before))
@@ -577,6 +586,13 @@ def _score(
     )
     if opening:
         add("opens_paragraph", 2.0)
+    elif cutoff_opening:
+        reasons.append("statistics_cutoff")  # no cumulative_until penalty; an activity date still wins
+    elif event.granularity is Granularity.MONTH and text.find("\n", 0, start) >= 0:
+        # "我处于今年7月组织调研", "6月至7月，调研组…": a month in passing in the body, not the reported
+        # event; a report about a month's activity opens with it ("今年6月，哈密市局…") or names it in
+        # the subject ("10月份行政审批工作情况")
+        add("month_in_passing", -3.5)
     own_clause = _COMMA_RE.split(after.lstrip("，, \t\u3000"), 1)[0]  # "…许，某地发生…，10时40分救出": not 救出
     if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(own_clause):
         add("response", 0.5 if followup else -2.0)
@@ -592,7 +608,7 @@ def _score(
         add("parenthetical", -1.5)
     if _DEADLINE_AFTER_RE.match(text, end) or _DEADLINE_BEFORE_RE.search(before):
         add("deadline", -5.0)
-    if not followup and ("截至" in before or "截止" in before):
+    if not followup and not cutoff_opening and ("截至" in before or "截止" in before):
         add("cumulative_until", -2.5)
     if _SINCE_AFTER_RE.match(text, end):
         add("since", -2.0)
