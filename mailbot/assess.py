@@ -36,8 +36,22 @@ class Assessment:
         return replace(self, classification=classification, judgement=judgement)
 
 
+# Reports state their event and nature at the start; judging only the opening keeps the core's cost
+# flat for long bodies and attachments (a 200-page Word file is read to its first few pages).
+BODY_CHARS = 6000
+ATTACHMENT_CHARS = 4000
+
+
+def _opening(mail: ParsedMail) -> ParsedMail:
+    if len(mail.text) <= BODY_CHARS and all(len(a.text or "") <= ATTACHMENT_CHARS for a in mail.attachments):
+        return mail
+    return replace(mail, text=mail.text[:BODY_CHARS], attachments=tuple(
+        replace(a, text=a.text[:ATTACHMENT_CHARS]) if a.text else a for a in mail.attachments))
+
+
 def assess(mail: ParsedMail, *, internaldate: datetime | None, rules: ClassifyRules, policy: DeadlinePolicy,
            domains: DomainPolicy) -> Assessment:
+    mail = _opening(mail)
     classification = classify(mail, rules)
     reference = mail.date or internaldate
     event: EventTime | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,50 +47,118 @@ def describe(fetched: FetchedMail, message_id: str | None = None) -> str:
     return f"[{fetched.source}/{fetched.mailbox} {where} message-id=<{message_id or '?'}>]"
 
 
-def process_one(app: App, fetched: FetchedMail, *, archive: bool = False) -> Result:
-    """Store one message and queue its replies. Never raises except StoreError (database unusable)."""
+@dataclass(frozen=True)
+class Prepared:
+    """The pure part of processing one message: parsed and assessed, or the reason it could not be."""
+
+    fetched: FetchedMail
+    sha256: str
+    archive: bool
+    parsed: ParsedMail | None = None
+    assessment: Assessment | None = None
+    error: str | None = None  # set when the message must be quarantined
+
+
+def prepare(app: App, fetched: FetchedMail, *, archive: bool = False) -> Prepared:
+    """Parse and assess (no database). Never raises: problems become ``error``."""
     sha = hashlib.sha256(fetched.raw).hexdigest()
     parsed: ParsedMail | None = None
     try:
         if len(fetched.raw) > app.config.limits.max_message_bytes:
-            raise _Reject(f"message of {len(fetched.raw)} bytes exceeds limits.max_message_bytes "
-                          f"({app.config.limits.max_message_bytes})")
+            return Prepared(fetched, sha, archive, error=(
+                f"message of {len(fetched.raw)} bytes exceeds limits.max_message_bytes "
+                f"({app.config.limits.max_message_bytes})"))
         parsed = parse_mail(fetched.raw, max_attachment_text=app.config.limits.max_attachment_text,
                             max_parts=app.config.limits.max_parts)
         assessment = assess(parsed, internaldate=fetched.internaldate, rules=app.rules, policy=app.policy,
                             domains=app.domains)
-        with app.db.session() as session:
-            dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
-                                         uidvalidity=fetched.uidvalidity, key=fetched.key,
-                                         message_id=parsed.message_id, sha256=sha)
-            if dup is not None:
-                log.info("%s duplicate of submission %s (%s); not stored again",
-                         describe(fetched, parsed.message_id), dup.id, dup.tracking_no or "no tracking number")
-                return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category)
-            result = _store(app, session, fetched, parsed, assessment, sha, archive)
-        log.info("%s %s as %s %s (%s)", describe(fetched, parsed.message_id), result.outcome.value,
+        return Prepared(fetched, sha, archive, parsed, assessment)
+    except Exception as exc:  # anything the pure core cannot take is quarantined, never lost
+        return Prepared(fetched, sha, archive, parsed, error="".join(traceback.format_exception(exc))[-4000:])
+
+
+def _persist(app: App, session: Session, p: Prepared) -> Result:
+    """Store one prepared message in the caller's transaction (or find its stored twin)."""
+    assert p.parsed is not None and p.assessment is not None
+    fetched = p.fetched
+    dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
+                                 uidvalidity=fetched.uidvalidity, key=fetched.key,
+                                 message_id=p.parsed.message_id, sha256=p.sha256)
+    if dup is not None:
+        return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category,
+                      f"duplicate of submission {dup.id}")
+    return _store(app, session, fetched, p.parsed, p.assessment, p.sha256, p.archive)
+
+
+def _log_result(p: Prepared, result: Result) -> None:
+    mid = p.parsed.message_id if p.parsed else None
+    if result.outcome == Outcome.DUPLICATE:
+        log.info("%s duplicate of submission %s (%s); not stored again", describe(p.fetched, mid),
+                 result.submission_id, result.tracking_no or "no tracking number")
+    elif result.outcome != Outcome.QUARANTINED:
+        log.info("%s %s as %s %s (%s)", describe(p.fetched, mid), result.outcome.value,
                  result.tracking_no or f"#{result.submission_id}", result.category, result.detail)
+
+
+def process_one(app: App, fetched: FetchedMail, *, archive: bool = False) -> Result:
+    """Store one message and queue its replies. Never raises except StoreError (database unusable)."""
+    return _process_prepared(app, prepare(app, fetched, archive=archive))
+
+
+def _process_prepared(app: App, p: Prepared) -> Result:
+    """One message in its own transaction; the single per-message try/except and quarantine."""
+    fetched = p.fetched
+    if p.error is not None:
+        return _quarantine(app, fetched, p.sha256, p.parsed, p.error)
+    try:
+        with app.db.session() as session:
+            result = _persist(app, session, p)
+        _log_result(p, result)
         return result
     except IntegrityError:
         # Another worker stored the same origin first (two daemons); the unique key protects us.
         with app.db.session() as session:
             dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
                                          uidvalidity=fetched.uidvalidity, key=fetched.key,
-                                         message_id=parsed.message_id if parsed else None, sha256=sha)
+                                         message_id=p.parsed.message_id if p.parsed else None, sha256=p.sha256)
         if dup is not None:
             return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category)
-        return _quarantine(app, fetched, sha, parsed, "integrity error without a stored twin")
+        return _quarantine(app, fetched, p.sha256, p.parsed, "integrity error without a stored twin")
     except OperationalError as exc:
         raise StoreError(f"database unavailable while storing {describe(fetched)}: {exc.orig}") from exc
     except StoreError:
         raise
     except Exception as exc:  # the one place where anything goes: quarantine, never lose
-        detail = str(exc) if isinstance(exc, _Reject) else "".join(traceback.format_exception(exc))[-4000:]
-        return _quarantine(app, fetched, sha, parsed, detail)
+        return _quarantine(app, fetched, p.sha256, p.parsed, "".join(traceback.format_exception(exc))[-4000:])
 
 
-class _Reject(Exception):
-    """A message refused by a configured limit (quarantined with this reason)."""
+def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[Result]:
+    """Several messages in ONE transaction (the fast path of a backlog); ``items`` are (mail, archive).
+
+    Nothing is flagged on the server before this returns, so a crash loses nothing. If anything goes
+    wrong inside the batch, the whole transaction is rolled back and the batch is processed again one
+    message per transaction, so that one bad message is quarantined alone. Raises only StoreError.
+    """
+    prepared = [prepare(app, mail, archive=archive) for mail, archive in items]
+    good = [p for p in prepared if p.error is None]
+    if len(good) > 1:
+        try:
+            with app.db.session() as session:
+                done = {id(p): _persist(app, session, p) for p in good}
+        except OperationalError as exc:
+            raise StoreError(f"database unavailable while storing a batch of {len(good)}: {exc.orig}") from exc
+        except Exception:
+            log.warning("batch of %d rolled back; processing its messages one by one", len(good))
+        else:
+            results = []
+            for p in prepared:
+                if p.error is None:
+                    _log_result(p, done[id(p)])
+                    results.append(done[id(p)])
+                else:
+                    results.append(_process_prepared(app, p))
+            return results
+    return [_process_prepared(app, p) for p in prepared]
 
 
 def _base_submission(app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail | None, status: str) -> Submission:

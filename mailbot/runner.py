@@ -1,6 +1,6 @@
 """Polling: sources → pipeline → flag on the server; the watcher loop with reconnect backoff.
 
-Order per batch: fetch → process_one (each message committed) → only then mark done / quarantine on
+Order per batch: fetch → process_batch (committed in chunks of COMMIT_EVERY) → only then mark done / quarantine on
 the server. A crash anywhere leaves unflagged messages that the next run stores once (dedupe by
 origin, Message-ID and content hash) and flags.
 """
@@ -21,7 +21,7 @@ from .config import Config
 from .errors import SourceError, StoreError
 from .lease import DatabaseLease
 from .model import Outcome
-from .pipeline import process_one
+from .pipeline import process_batch
 from .replies import compose
 from .replies.outbox import DrainReport, drain
 from .sources import Source
@@ -30,6 +30,7 @@ from .store import queries
 from .units import remind_unregistered_units
 
 log = logging.getLogger(__name__)
+COMMIT_EVERY = 25  # messages per database transaction: the unit finished before a shutdown
 WAIT_SECONDS = 29 * 60.0  # sources cap this by their IDLE renewal or poll interval
 
 
@@ -97,15 +98,16 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
         done: list[str] = []
         failed: list[str] = []
         try:
-            for mail in fetched:
-                archive = (archive_before is not None and mail.internaldate is not None
-                           and mail.internaldate < archive_before)
-                result = process_one(app, mail, archive=archive)
-                stats.count(result.outcome)
-                stats.results.append((mail.key, result))
-                (failed if result.outcome == Outcome.QUARANTINED else done).append(mail.key)
-                if mail.uid is not None:
-                    last_uid = max(last_uid, mail.uid)
+            for j in range(0, len(fetched), COMMIT_EVERY):
+                chunk = fetched[j:j + COMMIT_EVERY]
+                items = [(mail, archive_before is not None and mail.internaldate is not None
+                          and mail.internaldate < archive_before) for mail in chunk]
+                for mail, result in zip(chunk, process_batch(app, items), strict=True):
+                    stats.count(result.outcome)
+                    stats.results.append((mail.key, result))
+                    (failed if result.outcome == Outcome.QUARANTINED else done).append(mail.key)
+                    if mail.uid is not None:
+                        last_uid = max(last_uid, mail.uid)
                 if stop is not None and stop.is_set():
                     break
         finally:

@@ -18,7 +18,7 @@ COMPRESS_ABOVE = 512
 def pack_raw(raw: bytes) -> tuple[str, bytes]:
     if len(raw) < COMPRESS_ABOVE:
         return "none", raw
-    return "zlib", zlib.compress(raw, 6)
+    return "zlib", zlib.compress(raw, 1)  # fast; attachments are mostly compressed already
 
 
 def unpack_raw(row: RawMessage) -> bytes:
