@@ -13,10 +13,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def _commands() -> list[str]:
     parser = build_parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")  # noqa: SLF001
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     names = []
     for name, p in sub.choices.items():  # type: ignore[union-attr]
-        nested = [a for a in p._actions if a.__class__.__name__ == "_SubParsersAction"]  # noqa: SLF001
+        nested = [a for a in p._actions if a.__class__.__name__ == "_SubParsersAction"]
         if nested:
             names.extend(f"{name} {child}" for child in nested[0].choices)  # type: ignore[union-attr]
         else:
