@@ -12,16 +12,22 @@ bounce              ``bounce_header`` (multipart/report; delivery-status, DSN pa
 auto_reply          ``auto_reply_header`` (Auto-Submitted ≠ no, X-Autoreply, X-Autorespond,
                     X-Auto-Response-Suppress OOF/All, Precedence auto_reply), ``auto_reply_subject``
 other               ``document_request`` (short note asking for a file, 附件打不开)
-registration        ``registration`` / ``registration_attachment`` (联络员登记表, 变更联络员 …)
+registration        ``registration`` / ``registration_attachment`` (联络员登记表, 变更联络员, 联络员名单;
+                    a subject 报送…联络员)
 publicity_request   ``publicity_request`` / ``publicity_request_attachment`` (宣传报道申报单 …)
 other               ``no_content``, ``test_mail``, ``thanks``, ``mailbox_notice``, ``circular``
                     (各单位：…通知), ``correspondence`` (a short second-person note: 老师/您/请问/谢谢;
-                    also a short note whose subject is a question, 请问…？, even if it names 续报)
+                    also a short note whose subject is a question, 请问…？, even if it names 续报, or
+                    names a 疑问/咨询：, or a 回复：… that asks one), ``thanks`` (also a letter whose
+                    subject is 感谢信/致…的感谢信/感谢…), ``request`` (a 请示 or request to the office:
+                    申请延期报送, 请予批准, 恳请, 妥否，请批示) — none of them with a live incident
 followup            ``followup_marker`` (续报, 终报, 结报, 第N次报告, 现将…续报如下, 现将…最新进展,
                     继/在…首报后)
-research            ``research_marker`` (调研报告, 调查与思考, 关于…的调研 …)
+research            ``research_marker`` (调研报告, 调查与思考, 关于…的调研, 状况分析及提升建议,
+                    …分析报告 but not 统计分析报告 …)
 followup            a weak marker in the subject (进展, 处置情况, 最新情况, 后续 …) about an incident or a
-                    public-opinion event (曝光, 舆情), unless the subject is a summary (总结, 全年)
+                    public-opinion event (曝光, 舆情) or a named case (…假冒化肥案的进展情况报告; not
+                    方案/预案), unless the subject is a summary (总结, 全年)
 urgent / routine    the urgency score against ``urgent_threshold`` (``threshold:`` reason)
 ==================  ===============================================================================
 
@@ -30,7 +36,7 @@ Urgency rules (:data:`URGENCY_RULES`, weights in :class:`ClassifyRules`): ``subj
 (发生…爆炸, 锅炉…泄漏, 起火，…; more in the subject and first sentences), ``incident_time`` (a
 concrete time in an incident sentence), ``casualty`` (造成2人受伤, 3名…被困), ``response``
 (接报, 赶赴现场, 启动…应急预案), ``public_opinion`` (曝光, 舆情, 群众聚集), ``major_event``,
-``important_work`` (national or regional leaders visiting), ``major_case`` (窝点, 犯罪嫌疑人; and
+``important_work`` (national or regional leaders or a national 检查组/暗访组 visiting or arriving), ``major_case`` (窝点, 犯罪嫌疑人; and
 strongly a case of at least ``major_case_amount`` 万元 or called 特大/最大一起 — sums such as 共计 or a
 statistics sentence do not count), ``marker_narrative`` (a 【紧急】 marker plus a dated account in the
 lead), ``spread`` (problem products already sold), and the negative ``negation`` (无人员伤亡 lowers the

@@ -29,6 +29,10 @@ Also read as dates: a dotted month.day at a clause start before a comma, a clock
 (``11.25，``, ``11.25 15:10``; not ``11.25万元``, ``93.6%``), and a date's own part of day (``12月29日当晚``,
 ``12月29日当天上午``). ``N号`` between two nouns (``某商场3号电梯``) is a label, not a day.
 
+A statistics report opening a paragraph with ``截至X，`` is about the state at X (no 截至 penalty). A
+month alone in the body that does not open a paragraph (``我处于今年7月组织调研``) is mentioned in
+passing and is not the event. A range tail may carry its own year (``2026年12月31日至2027年1月2日``).
+
 Which phrase is the event: see :func:`find_time_phrases` (every candidate, with its score and the
 reasons) and :func:`extract_event_time` (the best candidate with a positive score).
 """

@@ -493,6 +493,72 @@ CASES: list[Case] = [
          "您好，我单位联络员近期调整，请问是否需要重新填写登记表？", OTH, "correspondence"),
     Case("liaison-change-still-registration", "博州局联络员变更",
          "区局办公室：我局信息联络员由李明变更为张华，手机13999990000，请更新通讯录。谢谢！", REG, "registration"),
+    # ---- notes to the office that are not reports (letters, 请示, questions about its notices) --
+    Case("thanks-letter-subject", "致区局办公室的感谢信",
+         "区局办公室：\n一年来，贵室在信息编辑、稿件修改上给了我们很多具体帮助，我局信息采用数明显增加，"
+         "在此表示诚挚谢意。今后我们将更加认真地做好信息报送。\n伊犁州质监局办公室", OTH, "thanks"),
+    Case("thanks-letter-bare", "感谢信",
+         "感谢区局办公室一直以来对我院宣传工作的关心，多篇稿件得到采用，我们倍受鼓舞。\n特检院综合科", OTH,
+         "thanks"),
+    Case("thanks-letter-news-is-routine", "和静县局收到企业赠送的锦旗和感谢信",
+         "3月2日，某食品企业负责人来到和静县局，送上锦旗和感谢信，感谢县局帮助企业解决生产许可技术难题。",
+         R, "threshold"),
+    Case("petition-extension", "关于申请推迟报送第三季度信息统计表的请示",
+         "区局办公室：\n我局近期承担节日市场检查任务，人手紧张，第三季度信息统计表无法按期完成，特申请延期至"
+         "10月20日报送。妥否，请批示。\n昌吉州质监局", OTH, "request"),
+    Case("petition-closing-formula", "培训名额事宜",
+         "区局办公室：我局基层执法人员较多，恳请在本次信息写作培训中为我局增加2个名额，请予批准。", OTH,
+         "request"),
+    Case("work-report-is-routine", "关于2026年计量工作情况的报告",
+         "2026年，我局共检定各类计量器具3.2万台件，开展集贸市场计量专项检查12次，查处计量违法案件9起。",
+         R, "threshold"),
+    Case("incident-with-request-stays-urgent", "关于某县锅炉爆炸事故请求技术支援的紧急报告",
+         "今日9时20分，某县供热站一台燃煤锅炉发生爆炸，造成2人受伤，已送医救治。我局恳请区局派特检专家"
+         "赶赴现场协助调查。", U, "incident_language"),
+    Case("reply-with-question", "回复：关于10月份信息采用情况的通报",
+         "通报中没有列出我局11日报送的计量惠民信息，是否漏统计了？请帮忙核实。\n\n> 原邮件：关于10月份信息"
+         "采用情况的通报", OTH, "correspondence"),
+    Case("inquiry-subject", "咨询：政务信息稿件字数要求",
+         "区局办公室：政务信息每篇稿件的字数有没有上限，图片要单独发送吗？\n塔城地区局", OTH, "correspondence"),
+    Case("consultation-activity-is-routine", "喀什地区局开展计量咨询服务进市场活动",
+         "5月20日，喀什地区局在东巴扎设立计量咨询台，为商户免费校准电子秤120台，发放宣传资料800份。", R,
+         "threshold"),
+    Case("reply-submitting-a-report-is-routine", "回复：关于报送质量月活动总结的通知",
+         "区局办公室：现将我局质量月活动总结报送如下：9月，我局组织开展质量宣传、企业开放日等活动12场。"
+         "是否还需附照片，请告知。", R, "threshold"),
+    # ---- analysis pieces are research ---------------------------------------------------------
+    Case("analysis-and-advice", "全区电梯维保质量状况分析及改进对策",
+         "根据全年监督抽查数据，全区电梯维保质量合格率为92.3%，存在维保记录不实、保养项目缺漏等问题。", RS,
+         "research_marker"),
+    Case("analysis-report", "我区燃气调压设备安全风险分析报告",
+         "本文对全区燃气调压站设备运行状况作了梳理，指出存在的主要风险，并提出若干建议。", RS,
+         "research_marker"),
+    Case("statistics-analysis-is-routine", "2026年全区特种设备事故统计分析报告",
+         "2026年，全区共发生特种设备事故4起，同比减少2起，未发生较大以上事故。", R, "threshold"),
+    Case("analysis-meeting-is-routine", "区局召开第三季度质量安全形势分析会",
+         "10月12日，区局召开第三季度质量安全形势分析会，各处室汇报了前三季度工作情况。", R, "threshold"),
+    # ---- liaison lists are registration -------------------------------------------------------
+    Case("report-liaison-subject", "报送稽查局信息宣传联络员",
+         "按照区局通知要求，现报送我局信息宣传联络员：姓名 赵敏，科室 综合科，手机 139xxxx0000。", REG,
+         "registration"),
+    Case("liaison-list-subject", "巴州局2027年信息联络员名单",
+         "区局办公室：我局2027年信息联络员名单见下：李强（办公室）、马丽（稽查分局）。", REG, "registration"),
+    Case("liaison-training-is-routine", "区局举办全区信息宣传联络员培训班",
+         "11月8日，区局举办全区信息宣传联络员培训班，邀请报社编辑讲授政务信息写作，60名联络员参训。", R,
+         "threshold"),
+    # ---- a national inspection group arriving unannounced is important work ----------------
+    Case("national-unannounced-visit", "重要工作动态：国家质检总局特种设备局暗访组抵达博州",
+         "今日上午，国家质检总局特种设备安全监察局暗访组一行4人事先未通知地方，直接抵达博乐市，随机抽查了"
+         "两家气瓶充装站，指出充装前检查记录缺失等问题。州局主要领导已赶赴陪同。", U, "important_work"),
+    Case("local-unannounced-check-is-routine", "州局组织对辖区电梯维保单位开展暗访检查",
+         "10月下旬，州局抽调执法人员组成检查组，对辖区8家电梯维保单位开展暗访检查，发现问题21项。", R,
+         "threshold"),
+    # ---- progress on a named case is a follow-up ---------------------------------------------
+    Case("case-progress", "关于和田假冒农药案的进展情况报告",
+         "区局办公室：5月6日查获的和田制售假冒农药案，公安机关已对3名犯罪嫌疑人刑事拘留，涉案农药已全部"
+         "追回。", F, "followup_marker"),
+    Case("plan-progress-is-routine", "关于质量提升实施方案的进展情况报告",
+         "按照实施方案要求，我局已完成重点企业质量诊断20家，培训质量管理人员300人次。", R, "threshold"),
 ]  # fmt: skip
 
 
