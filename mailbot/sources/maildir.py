@@ -98,25 +98,21 @@ class MaildirSource:
         return out
 
     def mark_done(self, keys: Sequence[str]) -> None:
-        for key in keys:
-            try:
-                msg = self.box.get_message(key)
-            except KeyError:
-                continue
-            msg.set_subdir("cur")
-            msg.add_flag("S")
-            self.box[key] = msg
+        self._flag(keys, "S")
 
     def quarantine(self, keys: Sequence[str]) -> None:
         """Mark as handled and flagged for a person (the raw bytes are kept in the database too)."""
+        self._flag(keys, "SF")
+
+    def _flag(self, keys: Sequence[str], flags: str) -> None:
+        """Move to cur/ with these Maildir flags; the file itself is kept."""
         for key in keys:
             try:
                 msg = self.box.get_message(key)
             except KeyError:
                 continue
             msg.set_subdir("cur")
-            msg.add_flag("S")
-            msg.add_flag("F")
+            msg.add_flag(flags)
             self.box[key] = msg
 
     def wait(self, timeout: float) -> bool:

@@ -7,8 +7,15 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from mailbot.store.db import Database
+from mailbot.store.models import Submission
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,3 +57,26 @@ def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.
             return True
         time.sleep(interval)
     return predicate()
+
+
+def env_for(dovecot, user: str, sink, db_url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The three MAILBOT_*_URL variables for a rig mailbox, the sink and a database."""
+    return {"MAILBOT_DATABASE_URL": db_url, "MAILBOT_IMAP_URL": dovecot.url(user),
+            "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{sink.port}?tls=none"}
+
+
+def count_submissions(db_url: str) -> int:
+    """Stored submissions, 0 while the daemon has not created the schema (or the database is down)."""
+    db = Database(db_url, migrate_schema=False)
+    try:
+        with db.session() as s:
+            return s.scalar(select(func.count()).select_from(Submission)) or 0
+    except DBAPIError:
+        return 0
+    finally:
+        db.dispose()
+
+
+def receipts(sink) -> Counter[str]:  # type: ignore[no-untyped-def]
+    """How many receipts the sink got per original Message-ID (In-Reply-To)."""
+    return Counter(m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt")

@@ -5,37 +5,23 @@ from __future__ import annotations
 import random
 import signal
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 from mailbot.store.db import Database
 from mailbot.store.models import Submission
 from tests import mailgen
-from tests.integration.daemon_util import start_daemon, stop_daemon, wait_for, write_config
-
-
-def _env(dovecot, user, sink, db_url) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"MAILBOT_DATABASE_URL": db_url, "MAILBOT_IMAP_URL": dovecot.url(user),
-            "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{sink.port}?tls=none"}
-
-
-def _count(db_url: str) -> int:
-    db = Database(db_url, migrate_schema=False)
-    try:
-        with db.session() as s:
-            return s.scalar(select(func.count()).select_from(Submission)) or 0
-    except OperationalError:  # the daemon has not created the schema yet
-        return 0
-    finally:
-        db.dispose()
-
-
-def _receipts(sink) -> Counter[str]:  # type: ignore[no-untyped-def]
-    return Counter(m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt")
+from tests.integration.daemon_util import (
+    count_submissions,
+    env_for,
+    receipts,
+    start_daemon,
+    stop_daemon,
+    wait_for,
+    write_config,
+)
 
 
 @pytest.fixture
@@ -46,7 +32,7 @@ def sqlite_url(tmp_path: Path) -> str:
 def test_message_arriving_during_idle_is_receipted_within_seconds(tmp_path, dovecot, imap_user, smtp_sink,
                                                                    sqlite_url):  # type: ignore[no-untyped-def]
     config = write_config(tmp_path / "c.toml")
-    proc = start_daemon(config, _env(dovecot, imap_user, smtp_sink, sqlite_url), tmp_path / "daemon.log")
+    proc = start_daemon(config, env_for(dovecot, imap_user, smtp_sink, sqlite_url), tmp_path / "daemon.log")
     try:
         assert wait_for(lambda: "daemon starting" in (tmp_path / "daemon.log").read_text(), 20)
         time.sleep(1.5)  # let the watcher reach IDLE
@@ -61,7 +47,7 @@ def test_message_arriving_during_idle_is_receipted_within_seconds(tmp_path, dove
     finally:
         if proc.poll() is None:
             stop_daemon(proc, signal.SIGKILL)
-    assert _count(sqlite_url) == 3
+    assert count_submissions(sqlite_url) == 3
     assert "mailbot daemon stopped" in (tmp_path / "daemon.log").read_text()
 
 
@@ -70,19 +56,19 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_stores_nothing_twice(
     n = 120
     dovecot.multiappend(imap_user, [mailgen.report(i) for i in range(n)])
     config = write_config(tmp_path / "c.toml")
-    env = _env(dovecot, imap_user, smtp_sink, sqlite_url)
+    env = env_for(dovecot, imap_user, smtp_sink, sqlite_url)
     rng = random.Random(7)
     kills = 0
     for _ in range(3):
         proc = start_daemon(config, env, tmp_path / "daemon.log")
-        target = min(n, _count(sqlite_url) + rng.randint(5, 30)) if _count(sqlite_url) < n else n
-        wait_for(lambda t=target: _count(sqlite_url) >= t, 60, 0.02)
+        target = min(n, count_submissions(sqlite_url) + rng.randint(5, 30)) if count_submissions(sqlite_url) < n else n
+        wait_for(lambda t=target: count_submissions(sqlite_url) >= t, 60, 0.02)
         stop_daemon(proc, signal.SIGKILL)
         kills += 1
     proc = start_daemon(config, env, tmp_path / "daemon.log")
     try:
-        assert wait_for(lambda: _count(sqlite_url) >= n, 90), (tmp_path / "daemon.log").read_text()[-3000:]
-        assert wait_for(lambda: len(_receipts(smtp_sink)) >= n, 60)
+        assert wait_for(lambda: count_submissions(sqlite_url) >= n, 90), (tmp_path / "daemon.log").read_text()[-3000:]
+        assert wait_for(lambda: len(receipts(smtp_sink)) >= n, 60)
         assert wait_for(lambda: all("$MailbotDone" in f for f in dovecot.fetch_flags(imap_user).values()), 30)
     finally:
         stop_daemon(proc)
@@ -91,9 +77,9 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_stores_nothing_twice(
         mids = [m for (m,) in s.execute(select(Submission.message_id))]
     db.dispose()
     assert len(mids) == n and len(set(mids)) == n, "every message stored exactly once"
-    receipts = _receipts(smtp_sink)
-    assert len(receipts) == n, "every report got a receipt"
-    duplicates = sum(c - 1 for c in receipts.values())
+    got = receipts(smtp_sink)
+    assert len(got) == n, "every report got a receipt"
+    duplicates = sum(c - 1 for c in got.values())
     print(f"\nSIGKILL test: kills={kills} messages={n} stored_once={len(set(mids))} duplicate_receipts={duplicates}")
     assert duplicates <= kills, "a duplicate is possible only in the window between SMTP acceptance and commit"
 
@@ -102,7 +88,7 @@ def test_dovecot_restart_under_the_daemon(tmp_path, dovecot_factory, smtp_sink, 
     server = dovecot_factory(tls=False)
     user = server.add_user()
     config = write_config(tmp_path / "c.toml")
-    proc = start_daemon(config, _env(server, user, smtp_sink, sqlite_url), tmp_path / "daemon.log")
+    proc = start_daemon(config, env_for(server, user, smtp_sink, sqlite_url), tmp_path / "daemon.log")
     try:
         server.append(user, mailgen.report(1))
         smtp_sink.wait_for(1, timeout=15)
@@ -114,5 +100,5 @@ def test_dovecot_restart_under_the_daemon(tmp_path, dovecot_factory, smtp_sink, 
         assert proc.poll() is None, "the daemon never exits on a server fault"
     finally:
         stop_daemon(proc)
-    assert _count(sqlite_url) == 2
+    assert count_submissions(sqlite_url) == 2
     assert "reconnected" in (tmp_path / "daemon.log").read_text()

@@ -15,8 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.config import build_config
@@ -24,28 +23,16 @@ from mailbot.replies.outbox import drain
 from mailbot.store.db import Database
 from mailbot.store.models import OutboxItem, Submission
 from tests import mailgen
-from tests.integration.daemon_util import start_daemon, stop_daemon, wait_for, write_config
+from tests.integration.daemon_util import (
+    count_submissions,
+    env_for,
+    receipts,
+    start_daemon,
+    stop_daemon,
+    wait_for,
+    write_config,
+)
 from tests.rig.postgres import Postgres
-
-
-def _env(dovecot, user, sink, db_url) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"MAILBOT_DATABASE_URL": db_url, "MAILBOT_IMAP_URL": dovecot.url(user),
-            "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{sink.port}?tls=none"}
-
-
-def _count(db_url: str) -> int:
-    db = Database(db_url, migrate_schema=False)
-    try:
-        with db.session() as s:
-            return s.scalar(select(func.count()).select_from(Submission)) or 0
-    except DBAPIError:
-        return 0
-    finally:
-        db.dispose()
-
-
-def _receipts(sink) -> Counter[str]:  # type: ignore[no-untyped-def]
-    return Counter(m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt")
 
 
 def _log(tmp_path: Path) -> str:
@@ -62,20 +49,20 @@ def _reports(n: int) -> list[bytes]:
 def _crash_run(tmp_path: Path, dovecot, user: str, sink, db_url: str, n: int, kills: int, seed: int) -> None:  # type: ignore[no-untyped-def]
     dovecot.multiappend(user, _reports(n))
     config = write_config(tmp_path / "c.toml", extra="[ha]\nlease_seconds = 3\n")
-    env = _env(dovecot, user, sink, db_url)
+    env = env_for(dovecot, user, sink, db_url)
     rng = random.Random(seed)
     busy_kills = 0
     started = time.monotonic()
     for _ in range(kills):
         proc = start_daemon(config, env, tmp_path / "daemon.log")
         time.sleep(rng.uniform(0.6, 2.4))  # start-up, migration, fetch, store, flag, send: anywhere
-        stored, sent = _count(db_url), len(_receipts(sink))
+        stored, sent = count_submissions(db_url), len(receipts(sink))
         stop_daemon(proc, signal.SIGKILL)
         busy_kills += stored < n or sent < n
     proc = start_daemon(config, env, tmp_path / "daemon.log")
     try:
-        assert wait_for(lambda: _count(db_url) >= n, 120), _log(tmp_path)[-3000:]
-        assert wait_for(lambda: len(_receipts(sink)) >= n, 120), _log(tmp_path)[-3000:]
+        assert wait_for(lambda: count_submissions(db_url) >= n, 120), _log(tmp_path)[-3000:]
+        assert wait_for(lambda: len(receipts(sink)) >= n, 120), _log(tmp_path)[-3000:]
         assert wait_for(lambda: all("$MailbotDone" in f for f in dovecot.fetch_flags(user).values()), 60)
         time.sleep(1.0)  # anything that would still go out twice, goes out now
         assert proc.poll() is None
@@ -86,13 +73,13 @@ def _crash_run(tmp_path: Path, dovecot, user: str, sink, db_url: str, n: int, ki
         mids = [m for (m,) in s.execute(select(Submission.message_id))]
         statuses = Counter(st for (st,) in s.execute(select(OutboxItem.status).where(OutboxItem.kind == "receipt")))
     db.dispose()
-    receipts = _receipts(sink)
+    got = receipts(sink)
     flags = dovecot.fetch_flags(user)
-    duplicates = sum(c - 1 for c in receipts.values())
-    lost = n - len(receipts)
+    duplicates = sum(c - 1 for c in got.values())
+    lost = n - len(got)
     unflagged = sum(1 for f in flags.values() if "$MailbotDone" not in f)
     print(f"\nFAULTS {make_url_name(db_url)}: kills survived={kills} (of them while work was pending={busy_kills}) "
-          f"messages={n} stored={len(mids)} stored_once={len(set(mids))} receipts={len(receipts)} "
+          f"messages={n} stored={len(mids)} stored_once={len(set(mids))} got={len(got)} "
           f"duplicates={duplicates} lost={lost} unflagged={unflagged} outbox={dict(statuses)} "
           f"in {time.monotonic() - started:.0f} s")
     assert len(mids) == n and len(set(mids)) == n, "every message stored exactly once"
@@ -124,7 +111,7 @@ def test_dovecot_stopped_for_a_while(tmp_path, dovecot_factory, smtp_sink) -> No
     server = dovecot_factory(tls=False)
     user = server.add_user()
     url = f"sqlite:///{tmp_path / 'd.db'}"
-    proc = start_daemon(write_config(tmp_path / "c.toml"), _env(server, user, smtp_sink, url), tmp_path / "daemon.log")
+    proc = start_daemon(write_config(tmp_path / "c.toml"), env_for(server, user, smtp_sink, url), tmp_path / "daemon.log")
     try:
         server.multiappend(user, _reports(5))
         smtp_sink.wait_for(5, timeout=20)
@@ -137,7 +124,7 @@ def test_dovecot_stopped_for_a_while(tmp_path, dovecot_factory, smtp_sink) -> No
     finally:
         assert stop_daemon(proc) == 0
     log = _log(tmp_path)
-    assert _count(url) == 10 and len(_receipts(smtp_sink)) == 10
+    assert count_submissions(url) == 10 and len(receipts(smtp_sink)) == 10
     assert "reconnected" in log
     errors = [ln for ln in log.splitlines() if " ERROR " in ln]
     assert 1 <= len(errors) <= 3, "logged once (and every tenth failure), not a storm:\n" + "\n".join(errors)
@@ -146,11 +133,11 @@ def test_dovecot_stopped_for_a_while(tmp_path, dovecot_factory, smtp_sink) -> No
 def test_smtp_unreachable_for_a_while_then_drains(tmp_path, dovecot, imap_user, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 's.db'}"
     smtp_sink.stop()
-    proc = start_daemon(write_config(tmp_path / "c.toml"), _env(dovecot, imap_user, smtp_sink, url),
+    proc = start_daemon(write_config(tmp_path / "c.toml"), env_for(dovecot, imap_user, smtp_sink, url),
                         tmp_path / "daemon.log")
     try:
         dovecot.multiappend(imap_user, _reports(6))
-        assert wait_for(lambda: _count(url) == 6, 30)
+        assert wait_for(lambda: count_submissions(url) == 6, 30)
 
         def retried() -> bool:
             db = Database(url, migrate_schema=False)
@@ -175,7 +162,7 @@ def test_smtp_unreachable_for_a_while_then_drains(tmp_path, dovecot, imap_user, 
     log = _log(tmp_path)
     assert log.count("SMTP unreachable; queued replies wait") == 1, "logged once per outage"
     assert "outbox working again" in log
-    assert sorted(_receipts(smtp_sink).values()) == [1] * 6
+    assert sorted(receipts(smtp_sink).values()) == [1] * 6
 
 
 class Clock:
@@ -209,7 +196,7 @@ def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> N
         assert drain(app).sent == 0, "nothing is due before the backoff"
         clock.now += timedelta(minutes=2)
         smtp_sink.mode = "reject"
-        smtp_sink.fail_count = 3  # the three receipts are refused for good; the office notices go through
+        smtp_sink.fail_count = 3  # the three got are refused for good; the office notices go through
         r2 = drain(app)
         assert r2.failed == 3
         clock.now += timedelta(minutes=5)
@@ -218,9 +205,9 @@ def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> N
             clock.now += timedelta(hours=1)
         with app.db.session() as s:
             rows = s.scalars(select(OutboxItem).order_by(OutboxItem.id)).all()
-            receipts = [r for r in rows if r.kind == "receipt"]
+            got = [r for r in rows if r.kind == "receipt"]
             notices = [r for r in rows if r.kind == "notice_office"]
-            assert all(r.status == "failed" and r.attempts == 2 and "550" in (r.last_error or "") for r in receipts)
+            assert all(r.status == "failed" and r.attempts == 2 and "550" in (r.last_error or "") for r in got)
             assert len(notices) == 3 and all(n.status == "sent" for n in notices), "the office told once per reply"
         office = [m for m in smtp_sink.messages if "office@xjzj.gov.cn" in m.rcpt_tos]
         assert len(office) == 3
@@ -233,7 +220,7 @@ def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> N
 
 def test_sqlite_locked_by_another_process_for_a_while(tmp_path, dovecot, imap_user, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'l.db'}"
-    proc = start_daemon(write_config(tmp_path / "c.toml"), _env(dovecot, imap_user, smtp_sink, url),
+    proc = start_daemon(write_config(tmp_path / "c.toml"), env_for(dovecot, imap_user, smtp_sink, url),
                         tmp_path / "daemon.log")
     try:
         dovecot.multiappend(imap_user, _reports(3))
@@ -249,14 +236,14 @@ def test_sqlite_locked_by_another_process_for_a_while(tmp_path, dovecot, imap_us
         smtp_sink.wait_for(6, timeout=40)
     finally:
         assert stop_daemon(proc) == 0
-    assert _count(url) == 6 and sorted(_receipts(smtp_sink).values()) == [1] * 6
+    assert count_submissions(url) == 6 and sorted(receipts(smtp_sink).values()) == [1] * 6
 
 
 def test_postgresql_stopped_and_restarted_under_the_daemon(tmp_path, dovecot, imap_user, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     with Postgres() as cluster:
         url = cluster.create_database()
         proc = start_daemon(write_config(tmp_path / "c.toml", extra="[ha]\nlease_seconds = 6\n"),
-                            _env(dovecot, imap_user, smtp_sink, url), tmp_path / "daemon.log")
+                            env_for(dovecot, imap_user, smtp_sink, url), tmp_path / "daemon.log")
         try:
             dovecot.multiappend(imap_user, _reports(3))
             smtp_sink.wait_for(3, timeout=30)
@@ -269,7 +256,7 @@ def test_postgresql_stopped_and_restarted_under_the_daemon(tmp_path, dovecot, im
         finally:
             code = stop_daemon(proc)
         assert code == 0
-        assert _count(url) == 7 and sorted(_receipts(smtp_sink).values()) == [1] * 7
+        assert count_submissions(url) == 7 and sorted(receipts(smtp_sink).values()) == [1] * 7
     log = _log(tmp_path)
     tracebacks = log.count("Traceback")
     errors = [ln for ln in log.splitlines() if " ERROR " in ln]

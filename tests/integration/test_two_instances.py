@@ -8,30 +8,23 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 
 from mailbot.store.db import Database
 from mailbot.store.models import Submission
 from tests import mailgen
-from tests.integration.daemon_util import start_daemon, stop_daemon, wait_for, write_config
+from tests.integration.daemon_util import (
+    count_submissions,
+    receipts,
+    start_daemon,
+    stop_daemon,
+    wait_for,
+    write_config,
+)
 
 LEASE = 4.0
 
 
-def _count(url: str) -> int:
-    db = Database(url, migrate_schema=False)
-    try:
-        with db.session() as s:
-            return s.scalar(select(func.count()).select_from(Submission)) or 0
-    except DBAPIError:
-        return 0
-    finally:
-        db.dispose()
-
-
-def _receipts(sink) -> Counter[str]:  # type: ignore[no-untyped-def]
-    return Counter(m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt")
 
 
 def test_two_daemons_one_mailbox_each_message_once_and_failover(tmp_path: Path, dovecot, imap_user, smtp_sink, pg) -> None:  # type: ignore[no-untyped-def]
@@ -45,10 +38,10 @@ def test_two_daemons_one_mailbox_each_message_once_and_failover(tmp_path: Path, 
     procs = [start_daemon(config, env, logs[0]), start_daemon(config, env, logs[1])]
     try:
         dovecot.multiappend(imap_user, [mailgen.report(i) for i in range(n // 2)])
-        assert wait_for(lambda: _count(url) >= n // 2, 60)
+        assert wait_for(lambda: count_submissions(url) >= n // 2, 60)
         dovecot.multiappend(imap_user, [mailgen.report(i) for i in range(n // 2, n)])
-        assert wait_for(lambda: _count(url) >= n, 60)
-        assert wait_for(lambda: len(_receipts(smtp_sink)) >= n, 60)
+        assert wait_for(lambda: count_submissions(url) >= n, 60)
+        assert wait_for(lambda: len(receipts(smtp_sink)) >= n, 60)
         readers = [i for i, log in enumerate(logs) if "lease mailbox:main/INBOX acquired" in log.read_text()]
         assert len(readers) == 1, "exactly one instance read the mailbox"
         active = readers[0]
@@ -58,7 +51,7 @@ def test_two_daemons_one_mailbox_each_message_once_and_failover(tmp_path: Path, 
         killed_at = time.monotonic()
         stop_daemon(procs[active], signal.SIGKILL)
         dovecot.deliver(imap_user, mailgen.report(n))
-        assert wait_for(lambda: len(_receipts(smtp_sink)) >= n + 1, LEASE * 3 + 10)
+        assert wait_for(lambda: len(receipts(smtp_sink)) >= n + 1, LEASE * 3 + 10)
         takeover = time.monotonic() - killed_at
         assert "lease mailbox:main/INBOX acquired" in logs[standby].read_text()
         assert procs[standby].poll() is None
@@ -70,12 +63,12 @@ def test_two_daemons_one_mailbox_each_message_once_and_failover(tmp_path: Path, 
     with db.session() as s:
         mids = [m for (m,) in s.execute(select(Submission.message_id))]
     db.dispose()
-    receipts = _receipts(smtp_sink)
+    got = receipts(smtp_sink)
     kinds = Counter(m.message()["X-Mailbot-Kind"] for m in smtp_sink.messages)
     print(f"\nTWO INSTANCES: messages={n + 1} stored={len(mids)} stored_once={len(set(mids))} "
-          f"receipts={len(receipts)} duplicates={sum(c - 1 for c in receipts.values())} "
+          f"got={len(got)} duplicates={sum(c - 1 for c in got.values())} "
           f"takeover after SIGKILL={takeover:.1f} s (lease {LEASE:g} s) sent by kind={dict(kinds)}")
     assert len(mids) == n + 1 and len(set(mids)) == n + 1
-    assert len(receipts) == n + 1 and set(receipts.values()) == {1}
+    assert len(got) == n + 1 and set(got.values()) == {1}
     # lease expiry + one standby check (a third of the lease) + IDLE/poll + sending
     assert takeover < LEASE + LEASE / 3 + 6

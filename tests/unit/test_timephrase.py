@@ -6,7 +6,6 @@ Each expected row is (phrase text, local start, local end, granularity[, UTC off
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -586,24 +585,3 @@ def test_naive_reference_is_refused() -> None:
         find_time_phrases("11月25日", datetime(2026, 11, 25), SH)
 
 
-def test_speed() -> None:
-    body = (
-        "关于某小区电梯困人事件的报告\n11月25日14时30分许，乌鲁木齐市某小区发生电梯困人事件，接到报警后，我局立即组织"
-        "特种设备安全监察人员赶赴现场，会同消防救援人员开展救援，15时10分被困人员全部安全救出，无人员受伤。经初步调查，"
-        "该电梯由某某电梯工程有限公司负责维护保养，使用单位为某某物业服务有限公司，电梯投入使用已超过十五年，部件老化严重。"
-        "事故发生后，我局责令使用单位立即停止使用该电梯，并对维保单位的维保质量进行调查，对辖区内同类老旧电梯开展专项排查，"
-        "督促使用单位落实安全主体责任。下一步，我局将于12月1日前对辖区电梯开展专项检查，请各单位于11月28日前上报排查情况。"
-        "目前，各项处置工作正在有序进行中，相关情况将及时续报。联系人：王某，联系电话：0991-2817458。\n某某区市场监督管理局\n"
-        "2026年11月25日\n"
-    )
-    text = (body + "各单位要高度重视，认真抓好落实，确保各项工作取得实效。" * 10)[:500]
-    best = 0.0
-    for _ in range(15):  # best batch: the machine may be shared with other test runs
-        if best >= 2000:
-            break
-        n = 200
-        t0 = time.perf_counter()
-        for _ in range(n):
-            extract_event_time(text, REFS["R"], SH)
-        best = max(best, n / (time.perf_counter() - t0))
-    assert best >= 2000, f"{best:.0f} texts/s"
