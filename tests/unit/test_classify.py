@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -763,15 +762,6 @@ def test_classify_and_classify_text_agree() -> None:
                      if case.attachments_text else ())  # fmt: skip
         assert classify(mail).category == case.expected, case.id
 
-
-
-
-
-def _timed(texts: list[tuple[str, str]]) -> float:
-    start = time.perf_counter()
-    for subject, body in texts:
-        classify_text(subject, body)
-    return time.perf_counter() - start
 
 
 @pytest.mark.parametrize(
