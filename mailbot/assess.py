@@ -62,8 +62,11 @@ def assess(mail: ParsedMail, *, internaldate: datetime | None, rules: ClassifyRu
             reference = internaldate
         event = extract_event_time(mail.all_text(), reference, policy.tz)
     judgement = judge(classification.category, event, internaldate=internaldate, date_header=mail.date, policy=policy)
-    return Assessment(classification, event, judgement, find_old_domain(mail, domains))
+    before_cutover = (domains.cutover is not None
+                      and judgement.reported_at.astimezone(policy.tz).date() < domains.cutover)
+    return Assessment(classification, event, judgement, None if before_cutover else find_old_domain(mail, domains))
 
 
 def domain_policy(config: Any) -> DomainPolicy:
-    return DomainPolicy(old_domains=tuple(config.domains.old_domains), new_domain=config.domains.new_domain)
+    return DomainPolicy(old_domains=tuple(config.domains.old_domains), new_domain=config.domains.new_domain,
+                        cutover=config.domains.cutover)

@@ -12,6 +12,7 @@ domain (subdomains are not matched unless listed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from mailbot.model import ParsedMail
 
@@ -29,6 +30,7 @@ __all__ = [
 class DomainPolicy:
     old_domains: tuple[str, ...] = ("xjnewqi.gov.cn",)
     new_domain: str = "xjzj.gov.cn"
+    cutover: date | None = None  # mail that arrived before this day used the old domain rightly
 
 
 DEFAULT_POLICY = DomainPolicy()

@@ -147,3 +147,20 @@ def test_followup_subjects_match_their_case() -> None:
 def test_parsed_mail_is_hashable_value() -> None:
     mail = parse_mail(mailgen.report(2))
     assert replace(mail, subject="x").subject == "x"
+
+
+def test_old_domain_is_only_flagged_after_the_cutover() -> None:
+    from datetime import date
+
+    from mailbot.assess import assess
+    from mailbot.classify import DEFAULT_RULES
+    from mailbot.deadlines import DeadlinePolicy
+    from mailbot.olddomain import DomainPolicy
+
+    mail = parse_mail(mailgen.report(1, to="jbgs@xjnewqi.gov.cn"))
+    arrived = datetime(2012, 4, 20, 10, 0, tzinfo=CST)
+    kwargs = {"rules": DEFAULT_RULES, "policy": DeadlinePolicy()}
+    before = assess(mail, internaldate=arrived, domains=DomainPolicy(cutover=date(2012, 5, 1)), **kwargs)
+    after = assess(mail, internaldate=arrived, domains=DomainPolicy(cutover=date(2012, 4, 1)), **kwargs)
+    assert before.old_domain is None, "before the cut-over the old address was the right one"
+    assert after.old_domain is not None and after.old_domain.sender_on_old_domain is False
