@@ -65,6 +65,7 @@ class Submission(Base):
         Index("ix_submissions_message_id", "message_id"),
         Index("ix_submissions_sha256", "sha256"),
         Index("ix_submissions_from_addr", "from_addr"),
+        Index("ix_submissions_case_id", "case_id", "category"),  # migration 0003: the digest's follow-up counts
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
