@@ -202,7 +202,11 @@ def _store(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail,
 
     flags = list(j.flags)
     case: Case | None = None
-    if a.category.is_report or a.category == Category.OTHER:
+    if parsed.from_addr in cfg.office.own_addresses and a.category != Category.BOUNCE:
+        # our own notices and alerts coming back into the mailbox: kept, never registered as reports
+        a = a.with_category(Category.OTHER, "own_address", app.policy, fetched.internaldate, parsed.date)
+        j = a.judgement
+    elif a.category.is_report or a.category == Category.OTHER:
         case, linked_by = _find_case(app, session, parsed, a)
         if case is not None:
             a = a.with_category(Category.FOLLOWUP, f"case_link:{linked_by}", app.policy, fetched.internaldate,

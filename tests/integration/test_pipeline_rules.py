@@ -253,3 +253,17 @@ def test_move_mode_and_second_account(dovecot, smtp_sink, db_url, mode):  # type
     assert all("$MailbotDone" in f for f in dovecot.fetch_flags(b).values())
     assert kinds(smtp_sink).count("receipt") == 2
     app.close()
+
+
+def test_our_own_notices_coming_back_are_kept_but_not_registered(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
+    clock = Clock(datetime(2026, 11, 20, 10, 30, tzinfo=CST))
+    app = make_app(dovecot, imap_user, smtp_sink, db_url, clock)
+    own = mailgen.report(1, urgent=True, sender=("jbgs@xjzj.gov.cn", "区局办公室"))
+    dovecot.append(imap_user, own, internaldate=clock.now)
+    cycle(app)
+    with app.db.session() as s:
+        sub = s.scalars(select(Submission)).one()
+        assert sub.tracking_no is None and sub.category == "other" and "own_address" in sub.reasons
+        assert s.scalars(select(Case)).all() == []
+    assert smtp_sink.messages == []
+    app.close()
