@@ -114,7 +114,9 @@ def bench_config(folder: Path) -> Path:
 
 
 def run_child(args: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """(seconds, exit code, peak RSS in KB) of a child process."""
+    """(seconds, exit code, peak RSS in KB) of a child process (its own VmHWM when run through bench/peak.py)."""
+    peak_file = Path(tempfile.mkstemp(prefix="mailbot-peak-")[1])
+    env = {**env, "MAILBOT_BENCH_PEAK_FILE": str(peak_file)}
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -125,11 +127,14 @@ def run_child(args: list[str], env: dict[str, str]) -> tuple[float, int, int]:
         print(f"   child failed ({proc.returncode}): {err[-2000:]}")
     if proc.stderr:
         proc.stderr.close()
-    return elapsed, proc.returncode, usage.ru_maxrss
+    # wait4's ru_maxrss includes this (parent) process's high-water mark, carried over vfork + exec on Linux
+    peak = peak_file.read_text().strip()
+    peak_file.unlink()
+    return elapsed, proc.returncode, int(peak) if peak else usage.ru_maxrss
 
 
 def mailbot_cmd(config: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "mailbot.cli", "--config", str(config), *args]
+    return [sys.executable, str(ROOT / "bench" / "peak.py"), "--config", str(config), *args]
 
 
 # --------------------------------------------------------------------------- figures

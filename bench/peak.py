@@ -1,0 +1,31 @@
+"""Run ``python -m mailbot.cli ARGS`` and write its peak RSS (VmHWM, KB) to $MAILBOT_BENCH_PEAK_FILE at exit.
+
+Why not ``wait4``'s ``ru_maxrss``: Linux carries the parent's high-water mark over ``vfork`` + ``exec``
+(``signal->maxrss``), so a child started by a benchmark that holds a 57 MB message reports the
+benchmark's own peak. ``VmHWM`` in /proc/self/status belongs to the process's own address space.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import runpy
+import sys
+
+
+def _write_peak() -> None:
+    target = os.environ.get("MAILBOT_BENCH_PEAK_FILE")
+    if not target:
+        return
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                with open(target, "w", encoding="ascii") as out:
+                    out.write(line.split()[1])
+                return
+
+
+if __name__ == "__main__":
+    atexit.register(_write_peak)
+    sys.argv = ["mailbot", *sys.argv[1:]]
+    runpy.run_module("mailbot.cli", run_name="__main__", alter_sys=True)
