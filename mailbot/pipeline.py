@@ -77,17 +77,32 @@ def prepare(app: App, fetched: FetchedMail, *, archive: bool = False) -> Prepare
         return Prepared(fetched, sha, archive, parsed, error="".join(traceback.format_exception(exc))[-4000:])
 
 
-def _persist(app: App, session: Session, p: Prepared) -> Result:
-    """Store one prepared message in the caller's transaction (or find its stored twin)."""
+def _persist(app: App, session: Session, p: Prepared, twins: dict[str, list[Submission]] | None = None) -> Result:
+    """Store one prepared message in the caller's transaction (or find its stored twin).
+
+    ``twins`` (the batch path): the stored submissions with the batch's content hashes, fetched in one
+    query and kept up to date as the batch stores. The origin lookup is then skipped: the runner has
+    already left out the keys it knows, and a key stored meanwhile by another instance fails the unique
+    constraint, which rolls the batch back and redoes it one message at a time (with the full lookup).
+    """
     assert p.parsed is not None and p.assessment is not None
     fetched = p.fetched
-    dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
-                                 uidvalidity=fetched.uidvalidity, key=fetched.key,
-                                 message_id=p.parsed.message_id, sha256=p.sha256)
+    if twins is None:
+        dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
+                                     uidvalidity=fetched.uidvalidity, key=fetched.key,
+                                     message_id=p.parsed.message_id, sha256=p.sha256)
+    else:
+        mid = p.parsed.message_id
+        dup = next((s for s in twins.get(p.sha256, ()) if not mid or s.message_id == mid), None)
     if dup is not None:
         return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category,
                       f"duplicate of submission {dup.id}")
-    return _store(app, session, fetched, p.parsed, p.assessment, p.sha256, p.archive)
+    result = _store(app, session, fetched, p.parsed, p.assessment, p.sha256, p.archive)
+    if twins is not None and result.submission_id is not None:
+        stored = session.get(Submission, result.submission_id)  # in the identity map: no query
+        if stored is not None:
+            twins.setdefault(p.sha256, []).append(stored)
+    return result
 
 
 def _log_result(p: Prepared, result: Result) -> None:
@@ -144,7 +159,9 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
     if len(good) > 1:
         try:
             with app.db.session() as session:
-                done = {id(p): _persist(app, session, p) for p in good}
+                session.info["unit_cache"] = {}  # see units.attribute
+                twins = queries.submissions_by_sha256(session, [p.sha256 for p in good])
+                done = {id(p): _persist(app, session, p, twins) for p in good}
         except OperationalError as exc:
             raise StoreError(f"database unavailable while storing a batch of {len(good)}: {exc.orig}") from exc
         except Exception:

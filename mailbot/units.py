@@ -447,9 +447,20 @@ def export_rows(session: Session) -> list[dict[str, str]]:
 
 
 def attribute(session: Session, sub: Submission, parsed: ParsedMail, domains: DomainPolicy) -> Unit | None:
-    """Set ``sub.unit_id`` / ``sub.unit_name`` from the sender (then Reply-To); None when unregistered."""
+    """Set ``sub.unit_id`` / ``sub.unit_name`` from the sender (then Reply-To); None when unregistered.
+
+    A session whose ``info`` holds a ``"unit_cache"`` dict (the pipeline's batch transaction, in which
+    no address is registered) remembers each address's unit instead of asking again per message."""
+    cache: dict[str, Unit | None] | None = session.info.get("unit_cache")
     for addr in (parsed.from_addr, *parsed.reply_to):
-        unit = unit_for_address(session, addr, domains) if addr else None
+        if not addr:
+            unit = None
+        elif cache is None:
+            unit = unit_for_address(session, addr, domains)
+        else:
+            if addr not in cache:
+                cache[addr] = unit_for_address(session, addr, domains)
+            unit = cache[addr]
         if unit is not None:
             sub.unit_id, sub.unit_name = unit.id, unit.name
             return unit

@@ -57,6 +57,17 @@ def find_duplicate(session: Session, *, source: str, mailbox: str, uidvalidity: 
     return session.scalars(q2.limit(1)).first()
 
 
+def submissions_by_sha256(session: Session, hashes: Sequence[str]) -> dict[str, list[Submission]]:
+    """Stored submissions by content hash (lowest id first): one query for a whole batch."""
+    found: dict[str, list[Submission]] = {}
+    wanted = sorted(set(hashes))
+    for i in range(0, len(wanted), 500):
+        q = select(Submission).where(Submission.sha256.in_(wanted[i:i + 500])).order_by(Submission.id)
+        for sub in session.scalars(q):
+            found.setdefault(sub.sha256, []).append(sub)
+    return found
+
+
 def next_tracking_no(session: Session, prefix: str, year: int) -> str:
     """``PREFIX-YEAR-000123``: unique and sequential per year (row lock on PostgreSQL)."""
     for _ in range(5):
