@@ -160,6 +160,10 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
         try:
             with app.db.session() as session:
                 session.info["unit_cache"] = {}  # see units.attribute
+                now, cfg = app.now(), app.config
+                window = max(timedelta(hours=cfg.replies.rate_limit_hours), timedelta(days=cfg.domains.notice_interval_days))
+                queries.start_batch(session, [addr for p in good if p.parsed is not None
+                                              for addr in (*p.parsed.reply_to[:1], p.parsed.from_addr)], now - window)
                 twins = queries.submissions_by_sha256(session, [p.sha256 for p in good])
                 done = {id(p): _persist(app, session, p, twins) for p in good}
         except OperationalError as exc:

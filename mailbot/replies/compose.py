@@ -51,7 +51,10 @@ def greeting(name: str | None, addr: str) -> str:
 def enqueue(app: App, session: Session, reply: Reply, *, dedupe_key: str, submission_id: int | None = None,
             case_id: int | None = None, status: str = "pending") -> OutboxItem | None:
     """Insert a rendered reply into the outbox unless one with this dedupe key exists."""
-    existing = session.query(OutboxItem.id).filter(OutboxItem.dedupe_key == dedupe_key).first()
+    if any(isinstance(o, OutboxItem) and o.dedupe_key == dedupe_key for o in session.new):
+        return None
+    with session.no_autoflush:  # (pending rows checked above) one flush later instead of one per reply
+        existing = session.query(OutboxItem.id).filter(OutboxItem.dedupe_key == dedupe_key).first()
     if existing is not None:
         return None
     now = app.now()
@@ -60,6 +63,7 @@ def enqueue(app: App, session: Session, reply: Reply, *, dedupe_key: str, submis
                       cc_addrs=list(reply.cc), subject=reply.subject, message_id=reply.message_id, raw=reply.raw,
                       status=status, attempts=0, created_at=now, next_attempt_at=now)
     session.add(item)
+    queries.note_reply(session, item)
     return item
 
 
