@@ -102,6 +102,7 @@ _BOUNDARY_SCAN = re.compile(
     rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))|^--([^\r\n]{1,204})--[ \t]*\r?$""",
     re.IGNORECASE | re.MULTILINE,
 )
+_BOUNDARY_WORD = re.compile(rb"boundary", re.IGNORECASE)
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:", re.MULTILINE)
 _CHINA_CST = re.compile(r"\bCST\b|\(CST\)|\bBJT\b", re.IGNORECASE)
 
@@ -371,6 +372,11 @@ def _parse_date(value: str | None, defects: list[str]) -> datetime | None:
 def _bound_mime(raw: bytes, max_parts: int, defects: list[str]) -> bytes:
     """Cut the raw message before MIME nesting gets deeper than MAX_DEPTH or a boundary count
     above ``max_parts``: the stdlib parser recurses per level and slows quadratically."""
+    # Each declared boundary is a distinct "boundary" in the text: with few of them, nothing can be cut
+    # (a quick count instead of the full scan, which cost ~1.5 ms on every 50 KB message).
+    mentions = raw.lower().count(b"boundary") if len(raw) <= 1 << 20 else sum(1 for _ in _BOUNDARY_WORD.finditer(raw))
+    if mentions <= min(MAX_DEPTH, max_parts):
+        return raw
     stack: list[bytes] = []
     declared = 0
     for match in _BOUNDARY_SCAN.finditer(raw):
