@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from . import loops
@@ -22,7 +22,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def inspect_bytes(raw: bytes, name: str, config: Config,
-                  registry: Callable[[str], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+                  registry: Callable[[str], dict[str, Any] | None] | None = None,
+                  now: datetime | None = None) -> dict[str, Any]:
     """The judgement of one message as a JSON-ready dict with the documented keys.
 
     The arrival time of a file is the topmost ``Received:`` stamp when there is one, else the Date header.
@@ -31,16 +32,17 @@ def inspect_bytes(raw: bytes, name: str, config: Config,
     parsed = parse_mail(raw, max_attachment_text=config.limits.max_attachment_text, max_parts=config.limits.max_parts)
     arrived = received_time(raw)
     flags: list[str] = list(parsed.defects)
+    if arrived is not None:
+        flags.append("reported_at_from_received_header")
     if parsed.date is None and arrived is None:
-        return {**dict.fromkeys(KEYS), "file": name, "message_id": parsed.message_id, "subject": parsed.subject,
-                "from": parsed.from_addr, "category": None, "reasons": [], "old_domain": False,
-                "flags": [*flags, "no_time_reference"], "unit": _unit(parsed.from_addr, registry)}
+        # A file with neither a Date header nor a Received stamp: judged as if it arrived now
+        # (relative phrases such as 昨天 resolve against now), and flagged.
+        arrived = now or datetime.now(UTC)
+        flags.append("no_time_reference")
     a = assess(parsed, internaldate=arrived, rules=classify_rules(config), policy=deadline_policy(config),
                domains=domain_policy(config))
     j = a.judgement
     flags.extend(j.flags)
-    if arrived is not None:
-        flags.append("reported_at_from_received_header")
     if a.old_domain is not None:
         flags.append("old_domain")
     reason = loops.no_reply_reason(parsed, config.office.own_addresses)

@@ -164,3 +164,22 @@ def test_old_domain_is_only_flagged_after_the_cutover() -> None:
     after = assess(mail, internaldate=arrived, domains=DomainPolicy(cutover=date(2012, 4, 1)), **kwargs)
     assert before.old_domain is None, "before the cut-over the old address was the right one"
     assert after.old_domain is not None and after.old_domain.sender_on_old_domain is False
+
+
+def test_inspect_a_bare_file_without_any_date(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from mailbot.cli import main
+
+    raw = "Subject: 【紧急】某小区发生电梯困人事件\r\nFrom: a@xjzj.gov.cn\r\n\r\n今天14时许，某小区一部电梯发生困人故障。\r\n"
+    path = tmp_path / "bare.eml"
+    path.write_bytes(raw.encode("utf-8"))
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["inspect", "--json", str(path)]) == 0
+    row = json.loads(out.getvalue())
+    assert row["category"] == "urgent" and row["event_time_granularity"] == "hour"
+    assert "no_time_reference" in row["flags"] and row["reported_at"] is not None
