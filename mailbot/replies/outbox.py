@@ -20,8 +20,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from ..errors import SendError
 from ..settings import SmtpSettings
 from ..store import queries
@@ -207,8 +205,3 @@ def _write(directory: Path, item: OutboxItem) -> Path:
     path = directory / f"{item.id:05d}-{item.kind}.eml"
     path.write_bytes(item.raw)
     return path
-
-
-def pending_count(app: App) -> int:
-    with app.db.session() as session:
-        return len(list(session.scalars(select(OutboxItem.id).where(OutboxItem.status == "pending"))))

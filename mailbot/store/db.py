@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,9 +61,6 @@ def migrate(engine: Engine) -> None:
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate database {redact_url(str(engine.url))}: {exc}") from exc
 
-
-def has_schema(engine: Engine) -> bool:
-    return "submissions" in inspect(engine).get_table_names()
 
 
 class Database:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -218,8 +218,3 @@ def close_case(session: Session, case: Case, now: datetime, by: str) -> None:
     case.status = "closed"
     case.closed_at = now
     case.closed_by = by
-
-
-def reset_submission(session: Session, submission_id: int) -> None:
-    session.execute(update(Submission).where(Submission.id == submission_id).values(status="reprocessing"))
-
