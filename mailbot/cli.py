@@ -20,7 +20,7 @@ log = logging.getLogger("mailbot")
 def _setup_logging(level: str, verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else getattr(logging, level, logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("imapclient", "apscheduler.executors", "alembic"):
+    for noisy in ("imapclient", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
