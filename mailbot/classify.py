@@ -94,7 +94,7 @@ class ClassifyRules:
     )  # fmt: skip
     liaison_words: tuple[str, ...] = ("联络员", "信息员", "通讯员")
     registration_after: tuple[str, ...] = (  # 联络员 + …: 联络员变更, 联络员有关情况
-        "登记", "变更", "调整", "更换", "有关情况", "基本情况", "情况报送", "信息", "名单", "报备",
+        "登记", "变更", "调整", "更换", "有关情况", "基本情况", "情况报送", "信息", "名单", "报备", "备案",
     )  # fmt: skip
     registration_before: tuple[str, ...] = (  # … + 联络员: 变更联络员, 确定张某为联络员
         "变更", "调整", "更换", "担任", "确定", "指定", "新任",
@@ -104,6 +104,8 @@ class ClassifyRules:
         "宣传报道通知单", "申请媒体采访", "申请采访报道", "宣传报道申请", "宣传报道内容", "宣传报道时间",
         "邀请媒体", "媒体随行",
     )  # fmt: skip
+    publicity_request_verbs: tuple[str, ...] = ("申请", "请求", "邀请", "恳请", "协调")  # subject only
+    publicity_media_words: tuple[str, ...] = ("媒体", "记者", "新闻单位", "电视台", "报社", "新闻媒体")
     test_markers: tuple[str, ...] = ("测试", "test", "试发", "试一下", "试试")
     thanks_markers: tuple[str, ...] = ("谢谢", "感谢", "收到", "已收到", "收悉", "好的", "thanks", "thank you")  # fmt: skip
     request_verbs: tuple[str, ...] = (
@@ -144,9 +146,22 @@ class ClassifyRules:
     followup_markers: tuple[str, ...] = ("续报", "终报", "结报")
     followup_weak_markers: tuple[str, ...] = (
         "进展情况", "最新进展", "处置进展", "事态进展", "处置情况", "处理情况", "后续情况", "后续处置",
-        "善后情况", "调查处理情况", "调查进展", "进展", "处置结果", "处理结果", "补报", "补充报告",
+        "善后情况", "调查处理情况", "调查进展", "进展", "处置结果", "处理结果", "补充报告",
         "补充说明",
         "善后处理", "救治情况", "原因", "最新情况", "调查情况", "检验结果", "鉴定结果", "后续", "善后",
+        "进一步情况",
+    )  # fmt: skip
+    # a subject naming an earlier event, case, recall or inspection plus a progress word is a
+    # follow-up even without 续报 (…召回进展情况, …爆管处置情况, …火灾的进一步情况, …整改进展)
+    progress_subject_words: tuple[str, ...] = (
+        "进一步情况", "进展情况", "最新进展", "最新情况", "处置情况", "处理情况", "后续情况", "处置进展",
+        "调查进展", "整改进展", "召回进展", "后续处置", "善后情况",
+    )  # fmt: skip
+    progress_subject_objects: tuple[str, ...] = (  # what the progress is about
+        "召回", "暗访", "督查", "曝光", "舆情", "案件", "一案", "事故", "事件", "险情", "整改",
+    )  # fmt: skip
+    routine_progress_words: tuple[str, ...] = (  # 工作进展顺利, 取得阶段性进展: routine work going well
+        "顺利", "取得", "阶段性", "成效", "工作进展", "工作处置情况", "建设进展",
     )  # fmt: skip
     followup_body_markers: tuple[str, ...] = (  # 现将…最新进展报告如下: progress on an event already reported
         "最新情况", "最新进展", "后续进展", "进展情况", "事态进展", "处置进展", "后续处置情况", "后续情况",
@@ -158,7 +173,7 @@ class ClassifyRules:
         "已结案",
     )  # fmt: skip
     research_markers: tuple[str, ...] = (
-        "调研信息", "调研报告", "调查与思考", "调研与思考", "调查报告", "调研文章", "调研分析",
+        "调研信息", "调研报告", "调查与思考", "调研与思考", "调查报告", "调研文章", "调研分析", "调查与建议", "调研与建议",
         "的思考", "的调研", "几点思考", "对策建议", "的探讨", "浅谈", "浅析", "调研:", "与对策", "及对策",
         "问题与建议", "调查分析", "现状调查", "状况调查", "调查与分析", "与启示", "的启示", "对策研究",
         "思考与建议", "对策与建议", "分析与建议", "分析与对策", "分析及对策",
@@ -184,6 +199,12 @@ class ClassifyRules:
         "充电宝", "炉具", "燃气灶", "压力锅", "吊臂", "吊笼", "脚手架", "升降机", "轿厢", "缆车", "滑道",
         "管网", "热网", "阀门", "大摆锤", "过山车", "摩天轮", "海盗船", "跳楼机", "旋转木马", "碰碰车", "蹦极", "滑索", "观光车",
         "游乐设备", "自控飞机", "飞椅", "小火车", "水滑梯",
+    )  # fmt: skip
+    # equipment hurting a person: 扶梯夹伤儿童, 男童手被卷入 — an incident without an explosion verb
+    injury_verbs: tuple[str, ...] = ("夹伤", "划伤", "砸伤", "挤伤", "绞伤", "撞伤", "卷伤", "夹断")
+    victim_words: tuple[str, ...] = (
+        "儿童", "男童", "女童", "幼儿", "小孩", "孩子", "学生", "乘客", "游客", "顾客", "老人", "市民",
+        "男子", "女子", "工人", "一人", "一名", "1人", "1名", "多人", "多名",
     )  # fmt: skip
     event_verbs: tuple[str, ...] = (
         "爆炸", "爆燃", "闪爆", "泄漏", "泄露", "起火", "着火", "坍塌", "倒塌", "坠落", "倾覆", "伤人",
@@ -309,7 +330,7 @@ class ClassifyRules:
     )  # fmt: skip
     summary_words: tuple[str, ...] = (  # 未发生 alone is not here: "未发生泄漏" is said of real events
         "总结", "统计", "同比", "全年", "上半年", "下半年", "季度", "工作情况", "安全形势", "全年未发生", "综述",
-        "盘点",
+        "盘点", "值班情况", "值守情况", "值班工作情况",
     )  # fmt: skip
     enforcement_words: tuple[str, ...] = (
         "行政处罚", "作出处罚", "处罚决定", "处以罚款", "罚款", "调查终结", "已结案", "结案",
@@ -564,6 +585,11 @@ class _Compiled:
     spread: re.Pattern[str]
     extra_urgent: tuple[re.Pattern[str], ...]
     extra_routine: tuple[re.Pattern[str], ...]
+    progress_subject: re.Pattern[str]
+    routine_progress: re.Pattern[str]
+    publicity_subject: re.Pattern[str]
+    forwarded_notice: re.Pattern[str]
+    research_activity: re.Pattern[str]
 
 
 _BY_ID: dict[int, tuple[ClassifyRules, _Compiled]] = {}
@@ -593,6 +619,8 @@ def _compile(r: ClassifyRules) -> _Compiled:
     incident = _flat(
         _heads(_INCIDENT_HEADS, rf"{gap}{{0,14}}?{nouns}{not_after}"),
         _heads(r.equipment_words, rf"{gap}{{0,10}}?(?:{verbs}|事故){not_after}"),
+        _heads(r.equipment_words, rf"{gap}{{0,10}}?{_alt(r.injury_verbs)}了?{gap}{{0,4}}?{_alt(r.victim_words)}"),
+        _heads(r.victim_words, rf"{gap}{{0,12}}?被{gap}{{0,6}}?(?:卷入|夹入|夹住|绞入|卷进|夹进)"),
         _heads((*r.event_verbs, "火灾", "中毒", "质量安全", "群体"), f"(?:事故|事件){not_after}"),
         _heads(("事故", "事件", "险情", "火灾", "火情"), "发生后(?=[,，])"),
         _heads(r.narrated_verbs, r"(?=[,。;]|了|造成|致|导致|引燃|引发|砸|的(?:情况)?报告)"),
@@ -679,6 +707,9 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 # 状况分析及提升建议, 风险分析与防范对策: an analysis piece; 统计分析报告 is statistics
                 rf"分析(?:及|与|和){gap}{{0,8}}?(?:建议|对策)",
                 r"(?<!统计)分析报告",
+                # 从近三年事故数据看我区…形势: an analysis of what the figures show
+                rf"^\W*(?:关于)?从{gap}{{2,24}}?看{gap}{{0,24}}?(?:形势|问题|趋势|变化|短板|差距|风险)",
+                rf"现状{gap}{{0,2}}?问题(?:与|和|及){gap}{{0,2}}?(?:对策|建议)",
             )
         ),
         marker=rx(_alt(r.urgent_markers)),
@@ -774,6 +805,20 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 _heads(("已",), rf"(?:在|向|经|被)?{gap}{{0,12}}?(?:销售|售出|流入)"),
             )
         ),
+        progress_subject=rx(
+            rf"(?:{_alt(r.progress_subject_objects)}|(?<![{_NOT_CASE}])案(?=的|[,，:：\s]|$))"
+            rf"{gap}{{0,24}}?{_alt(r.progress_subject_words)}"
+            rf"|{_alt((*r.incident_nouns, *r.event_verbs))}{gap}{{0,6}}?{_alt(r.progress_subject_words)}"
+        ),
+        routine_progress=rx(_alt(r.routine_progress_words)),
+        publicity_subject=rx(
+            rf"{_alt(r.publicity_request_verbs)}{gap}{{0,10}}?{_alt(r.publicity_media_words)}"
+            rf"{gap}{{0,10}}?(?:报道|采访|宣传|拍摄)"
+        ),
+        # 转发：关于举办…培训班的通知: a forwarded notice, not a report
+        forwarded_notice=rx(rf"^\W*(?:转发|fw|fwd)\W*{gap}{{0,80}}?通知\W*$|^\W*转发{gap}{{0,60}}?的?通知", re.I),
+        # 带队赴…开展走访调研: a trip, not a written analysis
+        research_activity=rx(r"带队|率队|赴|前往|深入|走访|陪同"),
         extra_urgent=tuple(rx(p) for p in r.extra_urgent_patterns),
         extra_routine=tuple(rx(p) for p in r.extra_routine_patterns),
     )
@@ -986,7 +1031,9 @@ def _question(doc: _Doc, c: _Compiled) -> bool:
 
 
 def _publicity_request(doc: _Doc, c: _Compiled) -> list[Hit]:
-    return _marked("publicity_request", c.publicity, doc)
+    hits = _marked("publicity_request", c.publicity, doc)
+    # subject only: 申请媒体跟踪报道…, 请求安排记者采访; a body telling of a past interview is news
+    return hits or _first("publicity_request", c.publicity_subject, doc.subject)
 
 
 def _empty(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1106,7 +1153,35 @@ def _research_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
     if c.leader.search(doc.title) or c.regional_leader.search(doc.title):
         return []  # 领导到我区调研 is a work development, not a 调研信息
     names = " ".join(doc.attachment_names)
-    return _first("research_marker", c.research, doc.subject, doc.title, names)
+    hits = _first("research_marker", c.research, doc.subject, doc.title, names)
+    if hits and hits[0].text.strip() == "调研" and c.research_activity.search(doc.subject):
+        return []  # 书记带队赴和田开展走访调研: a trip (work news), not an analytical write-up
+    return hits
+
+
+def _progress_followup(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A subject naming an earlier event, case, recall or inspection plus a progress word.
+
+    …召回进展情况, …爆管处置情况, …火灾的进一步情况, …暗访发现问题整改进展: the progress word wins
+    over strong incident words.  Routine work going well (工作进展顺利, 取得阶段性成效) and summaries
+    (今年以来…处置情况, 值班情况) do not count.
+    """
+    m = c.progress_subject.search(doc.subject)
+    if m is None or c.routine_progress.search(doc.subject):
+        return []
+    if c.sentence_context.search(doc.subject) or c.summary.search(doc.subject):
+        return []
+    return [Hit("followup_marker", m.group(0))]
+
+
+def _forwarded_notice(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """转发：关于…的通知 — a notice passed on, not a report (a forwarded incident report still counts)."""
+    m = c.forwarded_notice.search(doc.subject)
+    if m is None or c.marker.search(doc.subject) or c.followup.search(doc.subject):
+        return []
+    if _live_matches(doc, c, c.incident)[0] and not c.circular.search(doc.subject):
+        return []
+    return [Hit("forwarded_notice", m.group(0)[:24])]
 
 
 def _subject_marker(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -1141,6 +1216,8 @@ def _where(doc: _Doc, index: int) -> str:
 
 
 _CLAUSE = re.compile(r"[，,、]")
+_COMMA = re.compile(r"[，,]")
+_LIST_NEGATION = re.compile(r"(?:未|没有|无|杜绝)(?:发生|出现)[^，,。;；]*?(?:和|及|或|、)")
 
 
 def _live_matches(
@@ -1162,6 +1239,9 @@ def _live_matches(
         start = doc.starts[i]
         before = _CLAUSE.split(doc.joined[max(start, m.start() - 8) : m.start()])[-1]
         negated = c.negation.search(before) if before else None
+        if not negated:  # 未发生特种设备事故和质量安全突发事件: the negation covers the whole list
+            wide = _COMMA.split(doc.joined[max(start, m.start() - 30) : m.start()])[-1]
+            negated = _LIST_NEGATION.search(wide)
         if negated:
             cancels.append(Hit("negation", negated.group(0) + m.group(0)))
             continue
@@ -1417,13 +1497,14 @@ CHAIN: tuple[tuple[Category, tuple[Rule, ...]], ...] = (
             _thanks_letter,
             _petition,
             _mailbox_notice,
+            _forwarded_notice,
             _circular,
             _correspondence,
             _question_note,
             _inquiry,
         ),
     ),
-    (Category.FOLLOWUP, (_followup_marker,)),
+    (Category.FOLLOWUP, (_followup_marker, _progress_followup)),
     (Category.RESEARCH, (_research_marker,)),
 )
 """Gates tried in order: the first whose rules fire decides the category."""
