@@ -619,7 +619,9 @@ def _compile(r: ClassifyRules) -> _Compiled:
     incident = _flat(
         _heads(_INCIDENT_HEADS, rf"{gap}{{0,14}}?{nouns}{not_after}"),
         _heads(r.equipment_words, rf"{gap}{{0,10}}?(?:{verbs}|事故){not_after}"),
-        _heads(r.equipment_words, rf"{gap}{{0,10}}?{_alt(r.injury_verbs)}了?{gap}{{0,4}}?{_alt(r.victim_words)}"),
+        _heads(
+            r.equipment_words, rf"{gap}{{0,10}}?{_alt(r.injury_verbs)}了?{gap}{{0,4}}?{_alt(r.victim_words)}"
+        ),
         _heads(r.victim_words, rf"{gap}{{0,12}}?被{gap}{{0,6}}?(?:卷入|夹入|夹住|绞入|卷进|夹进)"),
         _heads((*r.event_verbs, "火灾", "中毒", "质量安全", "群体"), f"(?:事故|事件){not_after}"),
         _heads(("事故", "事件", "险情", "火灾", "火情"), "发生后(?=[,，])"),
@@ -816,7 +818,9 @@ def _compile(r: ClassifyRules) -> _Compiled:
             rf"{gap}{{0,10}}?(?:报道|采访|宣传|拍摄)"
         ),
         # 转发：关于举办…培训班的通知: a forwarded notice, not a report
-        forwarded_notice=rx(rf"^\W*(?:转发|fw|fwd)\W*{gap}{{0,80}}?通知\W*$|^\W*转发{gap}{{0,60}}?的?通知", re.I),
+        forwarded_notice=rx(
+            rf"^\W*(?:转发|fw|fwd)\W*{gap}{{0,80}}?通知\W*$|^\W*转发{gap}{{0,60}}?的?通知", re.I
+        ),
         # 带队赴…开展走访调研: a trip, not a written analysis
         research_activity=rx(r"带队|率队|赴|前往|深入|走访|陪同"),
         extra_urgent=tuple(rx(p) for p in r.extra_urgent_patterns),

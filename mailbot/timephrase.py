@@ -219,6 +219,7 @@ _BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|�
 _FOLLOWUP_RE = re.compile(
     r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|(?<![新得性极显要大著])进展|第[二三四五六七八九十\d]{1,2}次报告"
     r"|结报|终报|处置结束|处置完毕|处置情况|处置结果|处理结果|最新情况|后续处置|后续情况|善后处[置理]"
+    r"|进一步情况"
 )
 # …in the body only as a label or a transition (a training on 续报和终报 is no follow-up)
 _FOLLOWUP_BODY_RE = re.compile(
@@ -230,7 +231,7 @@ _ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
 # The recap of the original event opening a follow-up: "11月20日14时许，某地发生…。", "…事故发生后，".
 _RECAP_RE = re.compile(
     "发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光|上访|聚集|传播|发文|爆料|引发|倒塌|爆炸|爆燃|泄漏|泄露|困人|"
-    "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|故障"
+    "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|一事|故障"
 )
 _RECAP_STRONG_RE = re.compile("发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光")
 # …unless the phrase's own clause already tells a development (检验结果, 作出处罚, 完成, 恢复…).
@@ -239,7 +240,8 @@ _DEVELOPMENT_RE = re.compile(
     "扑灭|散去|平息|康复|抢救无效|达成|解除|撤销|复查|勘[查察]"
 )
 _SENTENCE_END_RE = re.compile(r"[。！？!?]")
-_RECAP_STOP_RE = re.compile(r"[。！？；;!?\n]|(?:后|事件|事故|案件|一案)[，,]")
+# the recap also ends at its own label: "…泄漏事件续报：泄漏点于11:40封堵完毕"
+_RECAP_STOP_RE = re.compile(r"[。！？；;!?\n]|(?:后|事件|事故|案件|一案|一事)[，,]|(?:续报|进展|最新情况)[：:]")
 _TRANSITION_RE = re.compile(
     r"现将[^。\n]{0,24}?(?:续报|报告|报送|汇报|通报)如下[：:]?|现(?:续报|报告|报送|汇报)(?:如下)?[：:]|续报如下[：:]"
 )

@@ -815,7 +815,6 @@ def test_classify_and_classify_text_agree() -> None:
         assert classify(mail).category == case.expected, case.id
 
 
-
 @pytest.mark.parametrize(
     ("subject", "body", "context"),
     [
