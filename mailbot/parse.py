@@ -5,8 +5,9 @@ GBK/GB18030-only characters such as 镕 喆 € into mojibake):
 
 * The stdlib ``email`` package (``compat32`` policy, which keeps raw 8-bit header bytes as
   surrogates and never decodes on its own) builds the MIME tree **once**. Every piece of text —
-  encoded-words, RFC 2231 names, raw GBK names, bodies — is decoded here with our own charset
-  ladder (GB2312/GBK labels read as GB18030, lying labels detected, defects recorded).
+  encoded-words, RFC 2231 names, raw GBK names, bodies — is decoded with our own charset
+  ladder in :mod:`mailbot.charsets` (GB2312/GBK labels read as GB18030, lying labels detected,
+  defects recorded). HTML-only bodies become text in :mod:`mailbot.htmltext`.
 * mail-parser is handed that same tree (``MailParser(message)``, no second MIME parse) and is used
   for what it does right: its attachment inventory, which also recovers attachments smuggled into a
   multipart epilogue (we add those and flag them); its per-part defect harvest (MIME structure and
@@ -40,7 +41,12 @@ import mailparser
 from mailparser.const import EPILOGUE_DEFECTS
 from mailparser.dates import parse_mail_date
 
+# decode_bytes, decode_words and html_to_text are also re-exported from here (``X as X``) for
+# callers and tests that import them from mailbot.parse.
+from mailbot.charsets import decode_bytes as decode_bytes
+from mailbot.charsets import decode_words as decode_words
 from mailbot.extract import extract_text
+from mailbot.htmltext import html_to_text as html_to_text
 from mailbot.model import Attachment, ParsedMail
 
 log = logging.getLogger(__name__)
@@ -52,7 +58,6 @@ NUL = b"\x00"
 MAX_DEPTH = 32  # real mail nests 3-5 levels; the stdlib recurses per level
 MAX_HEADER_CHARS = 16_384  # decode at most this much of one header value
 MAX_ADDRESSES = 500
-MAX_HTML_FOR_TEXT = 2_000_000
 
 SELECTED_HEADERS = (
     "auto-submitted",
@@ -78,24 +83,6 @@ SELECTED_HEADERS = (
     "x-qq-mid",
 )
 
-# Labels whose real-world content is GB18030 (a strict superset of all of them).
-_GB_FAMILY = {
-    "gb2312",
-    "gb_2312",
-    "gb_2312-80",
-    "gbk",
-    "x-gbk",
-    "cp936",
-    "ms936",
-    "euc-cn",
-    "csgb2312",
-    "gb18030",
-    "chinese",
-}
-_BIG5_FAMILY = {"big5", "big-5", "cn-big5", "x-x-big5", "csbig5", "big5-hkscs", "cp950"}
-_ASCII_FAMILY = {"us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us"}
-
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")
 _ANGLE_ID = re.compile(r"<([^<>\s]{1,998})>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 _BOUNDARY_SCAN = re.compile(
@@ -105,94 +92,6 @@ _BOUNDARY_SCAN = re.compile(
 _BOUNDARY_WORD = re.compile(rb"boundary", re.IGNORECASE)
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:", re.MULTILINE)
 _CHINA_CST = re.compile(r"\bCST\b|\(CST\)|\bBJT\b", re.IGNORECASE)
-
-
-# --------------------------------------------------------------------------- charsets
-
-
-def _norm_charset(label: str | None) -> str:
-    return (label or "").strip().strip("\"'").lower()
-
-
-def decode_bytes(data: bytes, declared: str | None, defects: list[str], where: str = "") -> str:
-    """Decode with the declared charset, repairing the lies Chinese mail clients tell.
-
-    Order: declared (GB2312/GBK as GB18030) → UTF-8 → GB18030 → Big5 → best effort with
-    replacement characters. Strict UTF-8 is tried before GB18030 because GB18030 accepts most
-    UTF-8 byte sequences and would silently produce mojibake.
-    """
-    label = _norm_charset(declared)
-    tag = f"{where}:" if where else ""
-    if not data:
-        return ""
-    if data.isascii():
-        return data.decode("ascii")
-    utf8: str | None
-    try:
-        utf8 = data.decode("utf-8")
-    except UnicodeDecodeError:
-        utf8 = None
-    if not label or label in _ASCII_FAMILY:
-        if utf8 is not None:
-            if label:
-                defects.append(f"{tag}charset_mislabelled:{label}->utf-8")
-            return utf8
-        return _fallback(data, label or "none", defects, tag)
-    if label in {"utf-8", "utf8"}:
-        if utf8 is not None:
-            return utf8
-        return _fallback(data, label, defects, tag)
-    if label in _GB_FAMILY or label in _BIG5_FAMILY:
-        # Valid multi-byte UTF-8 is almost never valid GB text of any length: the label lies.
-        if utf8 is not None and re.search(r"[\u0800-\uffff]", utf8):
-            defects.append(f"{tag}charset_mislabelled:{label}->utf-8")
-            return utf8
-        first = "gb18030" if label in _GB_FAMILY else "big5"
-        try:
-            text = data.decode(label if label in {"gb2312", "gbk", "big5", "gb18030"} else first)
-            return text
-        except (UnicodeDecodeError, LookupError):
-            pass
-        for codec in (first, "gbk") if first == "gb18030" else ("cp950", "big5hkscs"):
-            try:
-                text = data.decode(codec)
-            except UnicodeDecodeError:
-                continue
-            if codec != label:
-                defects.append(f"{tag}charset_fallback:{label}->{codec}")
-            return text
-        return _fallback(data, label, defects, tag)
-    try:
-        return data.decode(label)
-    except LookupError:
-        defects.append(f"{tag}charset_unknown:{label[:40]}")
-    except UnicodeDecodeError:
-        pass
-    if utf8 is not None:
-        defects.append(f"{tag}charset_mislabelled:{label[:40]}->utf-8")
-        return utf8
-    return _fallback(data, label[:40], defects, tag)
-
-
-def _fallback(data: bytes, label: str, defects: list[str], tag: str) -> str:
-    for codec in ("gb18030", "big5"):
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        defects.append(f"{tag}charset_fallback:{label}->{codec}")
-        return text
-    # Nothing decodes cleanly: keep the candidate that loses least.
-    best = min(
-        (data.decode(c, "replace") for c in ("utf-8", "gb18030")),
-        key=lambda s: s.count("\ufffd"),
-    )
-    if best.count("\ufffd") * 20 > len(best):  # mostly garbage: latin-1 at least keeps every byte
-        best = data.decode("latin-1")
-        defects.append(f"{tag}charset_fallback:{label}->latin-1")
-    else:
-        defects.append(f"{tag}charset_replaced:{label}")
-    return best
 
 
 # --------------------------------------------------------------------------- headers
@@ -227,57 +126,6 @@ def _header_str(value: object, defects: list[str], name: str) -> str:
     if data.isascii():
         return data.decode("ascii")
     return decode_bytes(data, None, defects, f"header_8bit:{name}")
-
-
-def decode_words(text: str, defects: list[str], name: str) -> str:
-    """RFC 2047 encoded-words → text. Adjacent words of one charset are joined as bytes first,
-    because clients split a multi-byte character across two words."""
-    if "=?" not in text:
-        return text
-    out: list[str] = []
-    pending: list[bytes] = []
-    pending_cs = ""
-    pos = 0
-
-    def flush() -> None:
-        nonlocal pending, pending_cs
-        if pending:
-            out.append(decode_bytes(b"".join(pending), pending_cs, defects, name))
-        pending, pending_cs = [], ""
-
-    for match in _ENCODED_WORD.finditer(text):
-        between = text[pos : match.start()]
-        if between and not (between.isspace() and pending):
-            flush()
-            out.append(between)
-        charset, enc, payload = match.group(1), match.group(2).lower(), match.group(3)
-        try:
-            if enc == "b":
-                payload_b = payload.encode("ascii", "replace")
-                payload_b += b"=" * (-len(payload_b) % 4)
-                chunk = base64.b64decode(payload_b, validate=False)
-            else:
-                chunk = _q_decode(payload)
-        except (binascii.Error, ValueError):
-            defects.append(f"bad_encoded_word:{name}")
-            flush()
-            out.append(match.group(0))
-            pos = match.end()
-            continue
-        cs = _norm_charset(charset)
-        if pending and cs != pending_cs:
-            flush()
-        pending_cs = cs
-        pending.append(chunk)
-        pos = match.end()
-    flush()
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _q_decode(payload: str) -> bytes:
-    raw = payload.replace("_", " ").encode("ascii", "replace")
-    return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
 
 
 def _clean(text: str) -> str:
@@ -498,23 +346,6 @@ def _is_attachment(part: email.message.Message, filename: str) -> bool:
     if part.get_content_maintype() == "text" and part.get_content_subtype() in ("plain", "html"):
         return bool(filename) and disposition != "inline"
     return bool(filename) or part.get_content_maintype() not in ("text", "multipart")
-
-
-# --------------------------------------------------------------------------- HTML
-
-
-def html_to_text(html: str) -> str:
-    import html2text
-
-    converter = html2text.HTML2Text()
-    converter.body_width = 0
-    converter.ignore_images = True
-    converter.ignore_emphasis = True
-    converter.ignore_links = True
-    converter.unicode_snob = True
-    text = converter.handle(html[:MAX_HTML_FOR_TEXT])
-    lines = [line.rstrip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 # --------------------------------------------------------------------------- DSN
