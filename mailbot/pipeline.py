@@ -42,6 +42,13 @@ class Result:
     detail: str = ""
 
 
+def _stored_twin(session: Session, fetched: FetchedMail, parsed: ParsedMail | None, sha: str) -> Submission | None:
+    """The stored submission this message repeats (same origin, or same Message-ID and content)."""
+    return queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
+                                  uidvalidity=fetched.uidvalidity, key=fetched.key,
+                                  message_id=parsed.message_id if parsed else None, sha256=sha)
+
+
 def describe(fetched: FetchedMail, message_id: str | None = None) -> str:
     where = f"uid={fetched.uid}" if fetched.uid is not None else f"key={fetched.key}"
     return f"[{fetched.source}/{fetched.mailbox} {where} message-id=<{message_id or '?'}>]"
@@ -88,9 +95,7 @@ def _persist(app: App, session: Session, p: Prepared, twins: dict[str, list[Subm
     assert p.parsed is not None and p.assessment is not None
     fetched = p.fetched
     if twins is None:
-        dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
-                                     uidvalidity=fetched.uidvalidity, key=fetched.key,
-                                     message_id=p.parsed.message_id, sha256=p.sha256)
+        dup = _stored_twin(session, fetched, p.parsed, p.sha256)
     else:
         mid = p.parsed.message_id
         dup = next((s for s in twins.get(p.sha256, ()) if not mid or s.message_id == mid), None)
@@ -133,9 +138,7 @@ def _process_prepared(app: App, p: Prepared) -> Result:
     except IntegrityError:
         # Another worker stored the same origin first (two daemons); the unique key protects us.
         with app.db.session() as session:
-            dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
-                                         uidvalidity=fetched.uidvalidity, key=fetched.key,
-                                         message_id=p.parsed.message_id if p.parsed else None, sha256=p.sha256)
+            dup = _stored_twin(session, fetched, p.parsed, p.sha256)
         if dup is not None:
             return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category)
         return _quarantine(app, fetched, p.sha256, p.parsed, "integrity error without a stored twin")
@@ -336,9 +339,7 @@ def _quarantine(app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail | N
               error.strip().splitlines()[-1] if error.strip() else "unknown error")
     try:
         with app.db.session() as session:
-            dup = queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
-                                         uidvalidity=fetched.uidvalidity, key=fetched.key,
-                                         message_id=parsed.message_id if parsed else None, sha256=sha)
+            dup = _stored_twin(session, fetched, parsed, sha)
             if dup is not None and dup.status == "quarantined":
                 return Result(Outcome.QUARANTINED, dup.id, None, None, "already quarantined")
             sub = _base_submission(app, fetched, sha, parsed, "quarantined")

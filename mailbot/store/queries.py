@@ -31,14 +31,19 @@ def raw_bytes(session: Session, submission_id: int) -> bytes | None:
     return unpack_raw(row) if row is not None else None
 
 
+def _same_folder(source: str, mailbox: str, uidvalidity: int | None) -> list[ColumnElement[bool]]:
+    """Rows that came from this account, folder and UIDVALIDITY (None for a Maildir)."""
+    return [Submission.source == source, Submission.mailbox == mailbox,
+            Submission.uidvalidity.is_(None) if uidvalidity is None else Submission.uidvalidity == uidvalidity]
+
+
 def known_keys(session: Session, source: str, mailbox: str, uidvalidity: int | None, keys: Sequence[str]) -> set[str]:
     """Which of these source keys are already stored for this folder and UIDVALIDITY."""
     found: set[str] = set()
     for i in range(0, len(keys), 500):
         chunk = list(keys[i:i + 500])
-        q = select(Submission.source_key).where(Submission.source == source, Submission.mailbox == mailbox,
+        q = select(Submission.source_key).where(*_same_folder(source, mailbox, uidvalidity),
                                                 Submission.source_key.in_(chunk))
-        q = q.where(Submission.uidvalidity.is_(None) if uidvalidity is None else Submission.uidvalidity == uidvalidity)
         found.update(session.scalars(q))
     return found
 
@@ -46,9 +51,7 @@ def known_keys(session: Session, source: str, mailbox: str, uidvalidity: int | N
 def find_duplicate(session: Session, *, source: str, mailbox: str, uidvalidity: int | None, key: str,
                    message_id: str | None, sha256: str) -> Submission | None:
     """The stored submission this message repeats: same origin, or same Message-ID and content hash."""
-    q = select(Submission).where(Submission.source == source, Submission.mailbox == mailbox,
-                                 Submission.source_key == key)
-    q = q.where(Submission.uidvalidity.is_(None) if uidvalidity is None else Submission.uidvalidity == uidvalidity)
+    q = select(Submission).where(*_same_folder(source, mailbox, uidvalidity), Submission.source_key == key)
     hit = session.scalars(q.limit(1)).first()
     if hit is not None:
         return hit
