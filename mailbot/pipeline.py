@@ -162,7 +162,6 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
     if len(good) > 1:
         try:
             with app.db.session() as session:
-                session.info["unit_cache"] = {}  # see units.attribute
                 now, cfg = app.now(), app.config
                 window = max(timedelta(hours=cfg.replies.rate_limit_hours), timedelta(days=cfg.domains.notice_interval_days))
                 queries.start_batch(session, [addr for p in good if p.parsed is not None

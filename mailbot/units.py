@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from .errors import MailbotError
 from .olddomain import DomainPolicy, is_old_domain, new_address
 from .regform import FIELD_LABELS, RegForm
+from .store import queries
 from .store.models import OutboxItem, Registration, Unit, UnitAddress, UnitContact
 
 if TYPE_CHECKING:
@@ -451,7 +452,7 @@ def attribute(session: Session, sub: Submission, parsed: ParsedMail, domains: Do
 
     A session whose ``info`` holds a ``"unit_cache"`` dict (the pipeline's batch transaction, in which
     no address is registered) remembers each address's unit instead of asking again per message."""
-    cache: dict[str, Unit | None] | None = session.info.get("unit_cache")
+    cache: dict[str, Unit | None] | None = session.info.get(queries.BATCH_UNITS)
     for addr in (parsed.from_addr, *parsed.reply_to):
         if not addr:
             unit = None

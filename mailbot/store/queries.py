@@ -156,6 +156,7 @@ def mark_undeliverable(session: Session, address: str, reason: str, now: datetim
 
 BATCH_COUNTERS = "tracking_counters"
 BATCH_REPLIES = "batch_replies"
+BATCH_UNITS = "unit_cache"
 
 
 @dataclass
@@ -169,7 +170,7 @@ class BatchReplies:
 
 
 def start_batch(session: Session, recipients: Iterable[str], since: datetime) -> None:
-    """Turn on the per-batch caches of this session (one transaction): tracking counters, and for
+    """Turn on the per-batch caches of this session (one transaction): tracking counters, units, and for
     ``recipients`` the undeliverable marks and the replies created since ``since`` (rate limits)."""
     wanted = sorted({r.lower() for r in recipients if r})
     batch = BatchReplies(since=since, sent={r: [] for r in wanted})
@@ -181,6 +182,7 @@ def start_batch(session: Session, recipients: Iterable[str], since: datetime) ->
         batch.undeliverable.update(session.scalars(select(Undeliverable.address).where(Undeliverable.address.in_(chunk))))
     session.info[BATCH_REPLIES] = batch
     session.info[BATCH_COUNTERS] = {}
+    session.info[BATCH_UNITS] = {}  # sender address → unit, see mailbot.units.attribute
 
 
 def note_reply(session: Session, item: OutboxItem) -> None:
