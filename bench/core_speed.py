@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from mailbot.assess import assess, domain_policy  # noqa: E402
-from mailbot.classify import classify_text  # noqa: E402
-from mailbot.config import classify_rules, deadline_policy, load_config  # noqa: E402
-from mailbot.parse import parse_mail  # noqa: E402
-from mailbot.timephrase import extract_event_time  # noqa: E402
+from mailbot.config import load_config  # noqa: E402
+from mailbot.judge.assess import assess  # noqa: E402
+from mailbot.judge.classify import classify_text  # noqa: E402
+from mailbot.judge.timephrase import extract_event_time  # noqa: E402
+from mailbot.mail.parse import parse_mail  # noqa: E402
 
 
 def eval_texts() -> list[dict[str, Any]]:
@@ -77,7 +77,7 @@ def main() -> int:
     ap.add_argument("--mixed", type=int, default=300, help="bench mixed mails (5–200 KB) to parse and assess")
     args = ap.parse_args()
     config = load_config(None, env={})
-    rules, policy, domains = classify_rules(config), deadline_policy(config), domain_policy(config)
+    rules, policy, domains = config.classify, config.deadlines, config.domain_policy
     texts = eval_texts()
     fixtures = fixture_mails()
     mixed = bench_mails(args.mixed)

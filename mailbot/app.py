@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .assess import domain_policy
-from .config import Config, classify_rules, deadline_policy
-from .olddomain import DomainPolicy
-from .replies.render import Renderer
-from .store.db import Database
+from mailbot.config import Config
+from mailbot.judge.olddomain import DomainPolicy
+from mailbot.replies.render import Renderer
+from mailbot.store.db import Database
 
 
 def utc_now() -> datetime:
@@ -33,8 +32,8 @@ class App:
     @classmethod
     def create(cls, config: Config, *, clock: Callable[[], datetime] = utc_now, migrate: bool = True) -> App:
         return cls(config=config, db=Database(config.database_url, migrate_schema=migrate),
-                   renderer=Renderer(config.templates_dir, config.timezone), rules=classify_rules(config),
-                   policy=deadline_policy(config), domains=domain_policy(config), clock=clock)
+                   renderer=Renderer(config.templates_dir, config.timezone), rules=config.classify,
+                   policy=config.deadlines, domains=config.domain_policy, clock=clock)
 
     def now(self) -> datetime:
         return self.clock()

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import Config, load_config
-from .errors import ConfigError, MailbotError
+from mailbot import __version__
+from mailbot.config import Config, load_config
+from mailbot.errors import ConfigError, MailbotError
 
 log = logging.getLogger("mailbot")
 
@@ -25,7 +25,7 @@ def _setup_logging(level: str, verbose: bool) -> None:
 
 
 def _app(config: Config) -> Any:
-    from .app import App
+    from mailbot.app import App
 
     return App.create(config)
 
@@ -40,15 +40,15 @@ def cmd_init_db(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
-    from .errors import MailbotError
-    from .replies.outbox import check_login as smtp_check
-    from .sources.imap import check_login as imap_check
+    from mailbot.errors import MailbotError
+    from mailbot.replies.outbox import check_login as smtp_check
+    from mailbot.sources.imap import check_login as imap_check
 
     print(f"configuration OK: {config.where}")
     print(f"  time zone {config.timezone.key}; database {config.redacted_database_url()}")
     ok = True
     try:
-        from .store.db import make_engine
+        from mailbot.store.db import make_engine
 
         engine = make_engine(config.database_url)
         with engine.connect():
@@ -84,7 +84,7 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_poll(config: Config, args: argparse.Namespace) -> int:
-    from .runner import flush_outbox, poll_once
+    from mailbot.intake.runner import flush_outbox, poll_once
 
     app = _app(config)
     try:
@@ -101,7 +101,7 @@ def cmd_poll(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
-    from .jobs import Daemon
+    from mailbot.daemon.jobs import Daemon
 
     app = _app(config)
     try:
@@ -112,7 +112,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(config: Config, args: argparse.Namespace) -> int:
-    from .jobs import Daemon
+    from mailbot.daemon.jobs import Daemon
 
     app = _app(config)
     daemon = Daemon(app)
@@ -126,7 +126,7 @@ def cmd_jobs(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_reprocess(config: Config, args: argparse.Namespace) -> int:
-    from .reprocess import reprocess
+    from mailbot.commands.reprocess import reprocess
 
     app = _app(config)
     try:
@@ -138,11 +138,10 @@ def cmd_reprocess(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
-    from .assess import domain_policy
-    from .inspect import inspect_bytes, render_table
-    from .units import open_registry_readonly
+    from mailbot.commands.inspect import inspect_bytes, render_table
+    from mailbot.registry.units import open_registry_readonly
 
-    registry = open_registry_readonly(config, domain_policy(config))  # read-only; None without a database
+    registry = open_registry_readonly(config, config.domain_policy)  # read-only; None without a database
     rows = []
     try:
         for name in args.files:
@@ -160,7 +159,7 @@ def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_case(config: Config, args: argparse.Namespace) -> int:
-    from .casecmd import close_case, list_cases
+    from mailbot.commands.case import close_case, list_cases
 
     app = _app(config)
     try:
@@ -174,13 +173,13 @@ def cmd_case(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(config: Config, args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from mailbot.commands.demo import run_demo
 
     return run_demo(Path(args.out), examples=Path(args.maildir) if args.maildir else None)
 
 
 def cmd_export_maildir(config: Config, args: argparse.Namespace) -> int:
-    from .archive import export_maildir
+    from mailbot.commands.archive import export_maildir
 
     app = _app(config)
     try:
@@ -192,7 +191,7 @@ def cmd_export_maildir(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(config: Config, args: argparse.Namespace) -> int:
-    from .backup import backup
+    from mailbot.commands.backup import backup
 
     result = backup(config.database_url, Path(args.path))
     if not result.done:
@@ -204,7 +203,7 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_digest(config: Config, args: argparse.Namespace) -> int:
-    from .digest.command import choose_period, digest_command
+    from mailbot.commands.digest import choose_period, digest_command
 
     app = _app(config)
     try:
@@ -219,7 +218,7 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_units(config: Config, args: argparse.Namespace) -> int:
-    from . import unitcmd
+    from mailbot.commands import units as unitcmd
 
     app = _app(config)
     status = 0

@@ -52,8 +52,8 @@ def load_system() -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Import the two APIs under test; raises ImportError when they do not exist yet."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from mailbot.classify import classify_text
-    from mailbot.timephrase import extract_event_time
+    from mailbot.judge.classify import classify_text
+    from mailbot.judge.timephrase import extract_event_time
 
     return classify_text, extract_event_time
 
@@ -153,7 +153,7 @@ def evaluate(
         pred_start: datetime | None = None
         pred_text = pred_gran = None
         try:
-            # as mailbot does (mailbot.assess): only reports have an event time to judge
+            # as mailbot does (mailbot.judge.assess): only reports have an event time to judge
             et = (extract_event_time(row["subject"] + "\n" + row["body"], sent_at, TZ)
                   if pred_cat in REPORT_CATEGORIES else None)
             if et is not None:
@@ -217,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         classify_text, extract_event_time = load_system()
     except ImportError as exc:
         print(
-            f"cannot import the system under test ({exc}); need mailbot.classify.classify_text "
-            "and mailbot.timephrase.extract_event_time",
+            f"cannot import the system under test ({exc}); need mailbot.judge.classify.classify_text "
+            "and mailbot.judge.timephrase.extract_event_time",
             file=sys.stderr,
         )
         return 2

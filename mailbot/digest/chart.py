@@ -22,7 +22,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .data import UnitRow
+from mailbot.digest.data import UnitRow
 
 log = logging.getLogger(__name__)
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "weight normal → 500" for WenQuanYi, per label

@@ -17,9 +17,9 @@ from sqlalchemy import String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..model import REPORT_CATEGORIES
-from ..store.models import Case, Submission, Unit
-from .period import Period
+from mailbot.digest.period import Period
+from mailbot.model import REPORT_CATEGORIES
+from mailbot.store.models import Case, Submission, Unit
 
 REPORTS = tuple(sorted(c.value for c in REPORT_CATEGORIES))
 NOT_SENDERS = ("bounce", "auto_reply")  # machine mail: not a unit that "sent" something

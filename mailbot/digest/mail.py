@@ -8,11 +8,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..config import DigestSettings, OfficeSettings
-from ..model import Reply
-from ..replies.render import CATEGORY_LABELS, MimePart, Renderer, reply_message_id
-from .data import Digest, Totals
-from .register import XLSX_TYPE
+from mailbot.config.settings import DigestSettings, OfficeSettings
+from mailbot.digest.data import Digest, Totals
+from mailbot.digest.register import XLSX_TYPE
+from mailbot.model import Reply
+from mailbot.replies.render import CATEGORY_LABELS, MimePart, Renderer, reply_message_id
 
 TEMPLATE = "digest"
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
-from ..replies.render import CATEGORY_LABELS, VERDICT_LABELS
-from .data import RegisterRow
+from mailbot.digest.data import RegisterRow
+from mailbot.replies.render import CATEGORY_LABELS, VERDICT_LABELS
 
 HEADER = ("登记编号", "报送时间", "报送单位", "发件人", "主题", "类别", "事件时间", "报送时限", "判定", "超时（分钟）",
           "使用旧域名", "紧急事件编号")

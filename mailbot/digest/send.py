@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import ConfigError
-from ..replies.compose import enqueue
-from ..schedule import cron_trigger, last_fire
-from ..store.models import DigestRun
-from .chart import unit_chart
-from .data import Digest, build_digest, register_rows
-from .mail import digest_mail
-from .period import Period, period_before
-from .register import register_xlsx
+from mailbot.daemon.schedule import cron_trigger, last_fire
+from mailbot.digest.chart import unit_chart
+from mailbot.digest.data import Digest, build_digest, register_rows
+from mailbot.digest.mail import digest_mail
+from mailbot.digest.period import Period, period_before
+from mailbot.digest.register import register_xlsx
+from mailbot.errors import ConfigError
+from mailbot.replies.compose import enqueue
+from mailbot.store.models import DigestRun
 
 if TYPE_CHECKING:
-    from ..app import App
+    from mailbot.app import App
 
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=35)  # beyond the grace: how far back a missed digest is still noticed and logged

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from .. import loops
-from ..model import Category, ParsedMail, Reply
-from ..olddomain import new_address
-from ..store import queries
-from ..store.models import Case, OutboxItem, Registration, Submission
-from .render import reply_message_id
+from mailbot.judge import loops
+from mailbot.judge.olddomain import new_address
+from mailbot.model import Category, ParsedMail, Reply
+from mailbot.replies.render import reply_message_id
+from mailbot.store import queries
+from mailbot.store.models import Case, OutboxItem, Registration, Submission
 
 if TYPE_CHECKING:
-    from ..app import App
-    from ..assess import Assessment
+    from mailbot.app import App
+    from mailbot.judge.assess import Assessment
 
 log = logging.getLogger(__name__)
 UNIT_REPLY_KINDS = ("receipt", "ack", "reminder_old_domain")
@@ -162,7 +162,7 @@ def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMai
 
 
 def registration_context(reg: Registration) -> dict[str, Any]:
-    from ..regform import FIELD_LABELS, REQUIRED_LABELS
+    from mailbot.judge.regform import FIELD_LABELS, REQUIRED_LABELS
 
     fields = reg.fields or {}
     return {"registration": {"id": reg.id, "status": reg.status, "unit_name": reg.unit_name,

@@ -20,14 +20,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import SendError
-from ..settings import SmtpSettings
-from ..store import queries
-from ..store.models import OutboxItem
-from . import compose
+from mailbot.config.settings import SmtpSettings
+from mailbot.errors import SendError
+from mailbot.replies import compose
+from mailbot.store import queries
+from mailbot.store.models import OutboxItem
 
 if TYPE_CHECKING:
-    from ..app import App
+    from mailbot.app import App
 
 log = logging.getLogger(__name__)
 

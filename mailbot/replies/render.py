@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from ..model import Reply
+from mailbot.model import Reply
 
 CATEGORY_LABELS = {
     "urgent": "紧急信息",

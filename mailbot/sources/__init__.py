@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from ..model import FetchedMail
+from mailbot.model import FetchedMail
 
 
 class Source(Protocol):

@@ -5,7 +5,7 @@ set ``\\Seen``) and, once stored, marked done by a keyword or moved to a folder;
 expunged or deleted. TLS is verified against the system store or ``settings.ca_file`` and never falls
 back to plaintext. Every library error leaves this module as :class:`~mailbot.errors.SourceError`
 (:class:`~mailbot.errors.AuthError`, :class:`~mailbot.errors.TLSError`) naming ``host:port``, never
-the password. Reconnecting with backoff is the caller's job (:class:`mailbot.backoff.Backoff`).
+the password. Reconnecting with backoff is the caller's job (:class:`mailbot.daemon.backoff.Backoff`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_exc
 
+from mailbot.config.settings import ImapSettings
 from mailbot.errors import AuthError, MailbotError, SourceError, TLSError
 from mailbot.model import FetchedMail
-from mailbot.settings import ImapSettings
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from email.utils import parsedate_to_datetime
 from mailbox import Maildir
 from pathlib import Path
 
-from ..errors import SourceError
-from ..model import FetchedMail
-from ..settings import MaildirSettings
+from mailbot.config.settings import MaildirSettings
+from mailbot.errors import SourceError
+from mailbot.model import FetchedMail
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 10.0

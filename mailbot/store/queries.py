@@ -11,7 +11,15 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import Case, MailboxState, OutboxItem, RawMessage, Submission, TrackingCounter, Undeliverable
+from mailbot.store.models import (
+    Case,
+    MailboxState,
+    OutboxItem,
+    RawMessage,
+    Submission,
+    TrackingCounter,
+    Undeliverable,
+)
 
 COMPRESS_ABOVE = 512
 
@@ -182,7 +190,7 @@ def start_batch(session: Session, recipients: Iterable[str], since: datetime) ->
         batch.undeliverable.update(session.scalars(select(Undeliverable.address).where(Undeliverable.address.in_(chunk))))
     session.info[BATCH_REPLIES] = batch
     session.info[BATCH_COUNTERS] = {}
-    session.info[BATCH_UNITS] = {}  # sender address → unit, see mailbot.units.attribute
+    session.info[BATCH_UNITS] = {}  # sender address → unit, see mailbot.registry.units.attribute
 
 
 def note_reply(session: Session, item: OutboxItem) -> None:

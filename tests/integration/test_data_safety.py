@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.app import App
-from mailbot.backup import backup_postgresql, pg_dump_command
 from mailbot.cli import main
+from mailbot.commands.backup import backup_postgresql, pg_dump_command
 from mailbot.config import build_config
+from mailbot.intake.pipeline import process_one
 from mailbot.model import FetchedMail
-from mailbot.pipeline import process_one
 from tests import mailgen
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"

@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.config import build_config
+from mailbot.daemon.jobs import Daemon
 from mailbot.digest import send as digest_send
 from mailbot.digest.period import parse_week
 from mailbot.digest.send import build, send_digest, send_due_digest
-from mailbot.jobs import Daemon
 from mailbot.store.models import DigestRun, OutboxItem
 from tests.integration.digest_seed import CST, NOW, seed
 

@@ -174,8 +174,8 @@ class Clock:
 
 
 def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> None:  # type: ignore[no-untyped-def]
+    from mailbot.intake.pipeline import process_one
     from mailbot.model import FetchedMail
-    from mailbot.pipeline import process_one
 
     config = build_config({"database": {"url": db_url}, "smtp": {"url": f"smtp://127.0.0.1:{smtp_sink.port}?tls=none"},
                            "office": {"notify": ["office@xjzj.gov.cn"], "alert_recipients": []},

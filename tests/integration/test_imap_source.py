@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.config.settings import ImapSettings
 from mailbot.errors import AuthError, SourceError, TLSError
-from mailbot.settings import ImapSettings
 from mailbot.sources.imap import ImapSource, check_login, uid_ranges
 from tests.rig import free_port
 from tests.rig.dovecot import Dovecot

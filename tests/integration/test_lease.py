@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from mailbot.lease import DatabaseLease, instance_id, stale_local_holder
+from mailbot.daemon.lease import DatabaseLease, instance_id, stale_local_holder
 from mailbot.store.db import Database
 
 

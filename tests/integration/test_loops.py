@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.config import build_config
+from mailbot.intake.pipeline import process_one
+from mailbot.intake.runner import poll_once
 from mailbot.model import FetchedMail
-from mailbot.pipeline import process_one
 from mailbot.replies.outbox import drain
-from mailbot.runner import poll_once
 from mailbot.store.models import OutboxItem
 from tests import mailgen
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.config import build_config
-from mailbot.runner import flush_outbox, poll_once
+from mailbot.intake.runner import flush_outbox, poll_once
 from mailbot.store.models import Case, OutboxItem, Submission, Undeliverable
 from tests import mailgen
 

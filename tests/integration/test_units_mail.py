@@ -11,9 +11,9 @@ from sqlalchemy import select
 from mailbot.app import App
 from mailbot.cli import main
 from mailbot.config import build_config
-from mailbot.runner import flush_outbox, poll_once
+from mailbot.intake.runner import flush_outbox, poll_once
+from mailbot.registry.units import import_file
 from mailbot.store.models import Registration, Submission, UnitContact
-from mailbot.units import import_file
 from tests import mailgen
 
 CST = mailgen.CST

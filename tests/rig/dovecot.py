@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 from imapclient import IMAPClient
 
-from mailbot.settings import ImapSettings
+from mailbot.config.settings import ImapSettings
 from tests.rig import RigError, TLSFiles, free_port, kill_process_group, make_self_signed, register_cleanup
 
 DOVECOT = "/usr/sbin/dovecot"

@@ -1,4 +1,4 @@
-"""Table-driven tests for mailbot.classify: realistic short reports, hard negatives, config overrides."""
+"""Table-driven tests for mailbot.judge.classify: realistic short reports, hard negatives, config overrides."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from mailbot.classify import DEFAULT_RULES, ClassifyRules, classify, classify_text
 from mailbot.errors import ConfigError
+from mailbot.judge.classify import DEFAULT_RULES, ClassifyRules, classify, classify_text
 from mailbot.model import Attachment, Category, ParsedMail
 
 U, R, F = Category.URGENT, Category.ROUTINE, Category.FOLLOWUP

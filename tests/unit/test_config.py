@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.config import build_config, load_config
+from mailbot.config.urls import parse_server_url, redact_url
 from mailbot.errors import ConfigError
-from mailbot.urls import parse_server_url, redact_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.deadlines import DeadlinePolicy, judge
+from mailbot.judge.deadlines import DeadlinePolicy, judge
 from mailbot.model import Category, EventTime, Granularity, Verdict
 
 SH = ZoneInfo("Asia/Shanghai")

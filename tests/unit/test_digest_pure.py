@@ -14,13 +14,13 @@ import pytest
 from PIL import Image
 
 from mailbot.config import build_config
+from mailbot.daemon.schedule import cron_trigger, last_fire, next_fire
 from mailbot.digest import chart as chart_mod
 from mailbot.digest.data import CaseRow, Digest, LateRow, SenderRow, Totals, UnitRow
 from mailbot.digest.mail import change, digest_mail, percent, preview_html, rate_change
 from mailbot.digest.period import day_range, month_of, parse_week, period_before
 from mailbot.errors import ConfigError
 from mailbot.replies.render import Renderer
-from mailbot.schedule import cron_trigger, last_fire, next_fire
 
 CST = ZoneInfo("Asia/Shanghai")
 UTC = ZoneInfo("UTC")

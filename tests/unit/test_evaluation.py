@@ -1,7 +1,7 @@
 """The labelled evaluation set (tests/eval/reports.jsonl) and the system's score on it.
 
 The validation tests check the set itself and must always pass. The accuracy test runs only
-once mailbot.classify and mailbot.timephrase exist.
+once mailbot.judge.classify and mailbot.judge.timephrase exist.
 """
 
 from __future__ import annotations

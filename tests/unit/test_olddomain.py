@@ -1,11 +1,11 @@
-"""Tests for mailbot.olddomain: the retired xjnewqi.gov.cn domain (新质监办发〔2012〕24号)."""
+"""Tests for mailbot.judge.olddomain: the retired xjnewqi.gov.cn domain (新质监办发〔2012〕24号)."""
 
 from __future__ import annotations
 
 import pytest
 
+from mailbot.judge.olddomain import DEFAULT_POLICY, DomainPolicy, find_old_domain, is_old_domain, new_address
 from mailbot.model import ParsedMail
-from mailbot.olddomain import DEFAULT_POLICY, DomainPolicy, find_old_domain, is_old_domain, new_address
 
 
 def _mail(

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mailbot.mail.parse import decode_bytes, parse_mail
 from mailbot.model import ParsedMail
-from mailbot.parse import decode_bytes, parse_mail
 
 MAIL = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 FIXTURES = sorted(p.stem for p in MAIL.glob("*.eml"))

@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from mailbot.app import App
-from mailbot.assess import assess
 from mailbot.config import build_config
+from mailbot.intake.pipeline import process_one
+from mailbot.judge.assess import assess
+from mailbot.mail.parse import parse_mail
 from mailbot.model import FetchedMail, Outcome
-from mailbot.parse import parse_mail
-from mailbot.pipeline import process_one
 from mailbot.store.models import OutboxItem
 
 PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "\r\nBcc: victim@example.org",

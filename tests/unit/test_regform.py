@@ -8,9 +8,9 @@ import docx
 import openpyxl
 import pytest
 
+from mailbot.judge.regform import read_form, read_text
+from mailbot.mail.parse import parse_mail
 from mailbot.model import Attachment, ParsedMail
-from mailbot.parse import parse_mail
-from mailbot.regform import read_form, read_text
 from tests.mailgen import registration_mail
 
 FULL = {"unit": "昌吉州质量技术监督局", "leader_name": "马建新", "leader_title": "副局长",

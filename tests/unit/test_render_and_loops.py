@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.cases import core_subject, matter_similarity, tracking_numbers_in
-from mailbot.loops import auth_failed, no_reply_reason
-from mailbot.parse import parse_mail
+from mailbot.judge.cases import core_subject, matter_similarity, tracking_numbers_in
+from mailbot.judge.loops import auth_failed, no_reply_reason
+from mailbot.mail.parse import parse_mail
 from mailbot.replies.render import Renderer, format_minutes, reason_text, reply_message_id
 from tests import mailgen
 
@@ -152,10 +152,10 @@ def test_parsed_mail_is_hashable_value() -> None:
 def test_old_domain_is_only_flagged_after_the_cutover() -> None:
     from datetime import date
 
-    from mailbot.assess import assess
-    from mailbot.classify import DEFAULT_RULES
-    from mailbot.deadlines import DeadlinePolicy
-    from mailbot.olddomain import DomainPolicy
+    from mailbot.judge.assess import assess
+    from mailbot.judge.classify import DEFAULT_RULES
+    from mailbot.judge.deadlines import DeadlinePolicy
+    from mailbot.judge.olddomain import DomainPolicy
 
     mail = parse_mail(mailgen.report(1, to="jbgs@xjnewqi.gov.cn"))
     arrived = datetime(2012, 4, 20, 10, 0, tzinfo=CST)

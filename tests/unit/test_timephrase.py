@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailbot.judge.timephrase import extract_event_time, find_time_phrases
 from mailbot.model import Granularity as G
-from mailbot.timephrase import extract_event_time, find_time_phrases
 
 SH = ZoneInfo("Asia/Shanghai")
 REFS = {

@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailbot.olddomain import DEFAULT_POLICY
-from mailbot.store.db import Database
-from mailbot.store.models import UnitContact
-from mailbot.units import (
+from mailbot.judge.olddomain import DEFAULT_POLICY
+from mailbot.registry.units import (
     export_rows,
     import_file,
     import_rows,
@@ -20,6 +18,8 @@ from mailbot.units import (
     unit_for_address,
     write_table,
 )
+from mailbot.store.db import Database
+from mailbot.store.models import UnitContact
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)
 HEAD = ["填报单位", "简称", "类别", "邮箱", "分管领导姓名", "联络员姓名", "性别", "手机号码", "办公电话"]

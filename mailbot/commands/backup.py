@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from .errors import MailbotError
+from mailbot.errors import MailbotError
 
 
 class BackupError(MailbotError):

@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import MailbotError
-from .mail import preview_html, text_digest
-from .period import Period, day_range, parse_week, period_before
-from .send import build, send_digest
+from mailbot.digest.mail import preview_html, text_digest
+from mailbot.digest.period import Period, day_range, parse_week, period_before
+from mailbot.digest.send import build, send_digest
+from mailbot.errors import MailbotError
 
 if TYPE_CHECKING:
-    from ..app import App
+    from mailbot.app import App
 
 
 @dataclass
@@ -37,7 +37,7 @@ def choose_period(app: App, week: str | None, date_from: str | None, date_to: st
 
 
 def digest_command(app: App, *, period: Period, preview: Path | None, send: bool) -> CommandResult:
-    from ..runner import flush_outbox
+    from mailbot.intake.runner import flush_outbox
 
     result = CommandResult()
     cfg = app.config

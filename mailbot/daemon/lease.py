@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .errors import StoreError
-from .store.db import Database
-from .store.models import Lease
+from mailbot.errors import StoreError
+from mailbot.store.db import Database
+from mailbot.store.models import Lease
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .app import App
-from .config import build_config
-from .errors import MailbotError
-from .replies.outbox import drain
-from .runner import poll_once
-from .store.models import OutboxItem, Submission
+from mailbot.app import App
+from mailbot.config import build_config
+from mailbot.errors import MailbotError
+from mailbot.intake.runner import poll_once
+from mailbot.replies.outbox import drain
+from mailbot.store.models import OutboxItem, Submission
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "maildir"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "maildir"
 UNITS_CSV = EXAMPLES.parent / "units.csv"
 
 
@@ -46,7 +46,7 @@ def run_demo(out: Path, *, examples: Path | None = None) -> int:
     app = App.create(config)
     try:
         if UNITS_CSV.is_file():  # the sample registry first, so that receipts greet units by name
-            from .units import import_file
+            from mailbot.registry.units import import_file
 
             with app.db.session() as session:
                 imported = import_file(session, UNITS_CSV, app.now(), app.domains)[0]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from . import loops
-from .assess import assess, domain_policy
-from .config import Config, classify_rules, deadline_policy
-from .parse import parse_mail
-from .sources.maildir import received_time
+from mailbot.config import Config
+from mailbot.judge import loops
+from mailbot.judge.assess import assess
+from mailbot.mail.parse import parse_mail
+from mailbot.sources.maildir import received_time
 
 KEYS = ("file", "message_id", "subject", "from", "category", "reasons", "event_time", "event_time_text",
         "event_time_granularity", "reported_at", "deadline", "verdict", "lateness_minutes", "old_domain", "flags",
@@ -39,8 +39,8 @@ def inspect_bytes(raw: bytes, name: str, config: Config,
         # (relative phrases such as 昨天 resolve against now), and flagged.
         arrived = now or datetime.now(UTC)
         flags.append("no_time_reference")
-    a = assess(parsed, internaldate=arrived, rules=classify_rules(config), policy=deadline_policy(config),
-               domains=domain_policy(config))
+    a = assess(parsed, internaldate=arrived, rules=config.classify, policy=config.deadlines,
+               domains=config.domain_policy)
     j = a.judgement
     flags.extend(j.flags)
     if a.old_domain is not None:

@@ -15,19 +15,19 @@ from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .app import App
-from .backoff import Backoff
-from .config import Config
-from .errors import SourceError, StoreError
-from .lease import DatabaseLease
-from .model import Outcome
-from .pipeline import process_batch
-from .replies import compose
-from .replies.outbox import DrainReport, drain
-from .sources import Source
-from .sources.maildir import MaildirSource
-from .store import queries
-from .units import remind_unregistered_units
+from mailbot.app import App
+from mailbot.config import Config
+from mailbot.daemon.backoff import Backoff
+from mailbot.daemon.lease import DatabaseLease
+from mailbot.errors import SourceError, StoreError
+from mailbot.intake.pipeline import process_batch
+from mailbot.model import Outcome
+from mailbot.registry.units import remind_unregistered_units
+from mailbot.replies import compose
+from mailbot.replies.outbox import DrainReport, drain
+from mailbot.sources import Source
+from mailbot.sources.maildir import MaildirSource
+from mailbot.store import queries
 
 log = logging.getLogger(__name__)
 COMMIT_EVERY = 25  # messages per database transaction: the unit finished before a shutdown
@@ -55,7 +55,7 @@ class PollStats:
 
 
 def build_sources(config: Config) -> list[Source]:
-    from .sources.imap import ImapSource
+    from mailbot.sources.imap import ImapSource
 
     sources: list[Source] = [ImapSource(s) for s in config.imap]
     sources.extend(MaildirSource(m) for m in config.maildirs)

@@ -1,10 +1,10 @@
 """The classifier's built-in data: every keyword list, pattern word and weight, as the defaults of
 :class:`ClassifyRules`.
 
-The rules that use them live in :mod:`mailbot.classify` (which re-exports :class:`ClassifyRules` and
+The rules that use them live in :mod:`mailbot.judge.classify` (which re-exports :class:`ClassifyRules` and
 :data:`DEFAULT_RULES`); a ``[classify]`` config table overrides any field through
 :meth:`ClassifyRules.from_mapping`, which checks each key and value.  Nothing here matches text:
-patterns are compiled and the rules run in :mod:`mailbot.classify`.
+patterns are compiled and the rules run in :mod:`mailbot.judge.classify`.
 """
 
 from __future__ import annotations

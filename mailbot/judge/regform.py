@@ -2,7 +2,7 @@
 
 The form comes as a ``.docx`` (the Word form: label cell, value cell, side by side), as an ``.xlsx``
 (often one header row of labels over one row of values), or as "字段：值" lines in the body. We read
-the attachment text that :mod:`mailbot.extract` made (cells in order, tab-separated, empty cells left
+the attachment text that :mod:`mailbot.mail.attachments` made (cells in order, tab-separated, empty cells left
 out) and the body, and return the fields found plus the required fields that are missing.
 
 Field keys (stable, stored with the registration): ``unit``; ``leader_name``, ``leader_title``,
@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import ParsedMail
+from mailbot.model import ParsedMail
 
 __all__ = ["FIELD_LABELS", "REQUIRED", "RegForm", "read_form", "read_text"]
 

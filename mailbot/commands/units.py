@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from . import units
-from .app import App
-from .errors import MailbotError
-from .store.models import Registration, Submission, Unit, UnitContact
+from mailbot.app import App
+from mailbot.errors import MailbotError
+from mailbot.registry import units
+from mailbot.store.models import Registration, Submission, Unit, UnitContact
 
 
 def import_units(app: App, path: Path) -> tuple[str, bool]:

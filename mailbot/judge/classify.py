@@ -64,7 +64,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailbot.classify_keywords import DEFAULT_RULES, ClassifyRules
+from mailbot.judge.classify_keywords import DEFAULT_RULES, ClassifyRules
 from mailbot.model import Category, Classification, ParsedMail
 
 __all__ = ["CHAIN", "DEFAULT_RULES", "ClassifyRules", "Hit", "classify", "classify_text"]

@@ -28,17 +28,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .errors import MailbotError
-from .olddomain import DomainPolicy, is_old_domain, new_address
-from .regform import FIELD_LABELS, RegForm
-from .store import queries
-from .store.models import OutboxItem, Registration, Unit, UnitAddress, UnitContact
+from mailbot.errors import MailbotError
+from mailbot.judge.olddomain import DomainPolicy, is_old_domain, new_address
+from mailbot.judge.regform import FIELD_LABELS, RegForm
+from mailbot.store import queries
+from mailbot.store.models import OutboxItem, Registration, Unit, UnitAddress, UnitContact
 
 if TYPE_CHECKING:
-    from .app import App
-    from .config import Config
-    from .model import ParsedMail
-    from .store.models import Submission
+    from mailbot.app import App
+    from mailbot.config import Config
+    from mailbot.model import ParsedMail
+    from mailbot.store.models import Submission
 
 log = logging.getLogger(__name__)
 
@@ -564,8 +564,8 @@ def remind_unregistered_units(app: App) -> int:
     ``units.reminder_interval_days`` after the previous one, at most ``units.max_reminders`` per unit.
     The n-th reminder of a unit has the outbox key ``reminder_registration:<unit_id>:<n>``: never twice.
     """
-    from .replies import compose
-    from .replies.render import reply_message_id
+    from mailbot.replies import compose
+    from mailbot.replies.render import reply_message_id
 
     cfg = app.config.units
     if cfg.registration_deadline is None or cfg.max_reminders == 0:

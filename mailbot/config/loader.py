@@ -16,131 +16,35 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
-from .settings import ImapSettings, MaildirSettings, SmtpSettings
-from .urls import parse_server_url, redact_url
+from mailbot.config.settings import (
+    CaseSettings,
+    Config,
+    DigestSettings,
+    DomainSettings,
+    HaSettings,
+    ImapSettings,
+    LimitSettings,
+    MaildirSettings,
+    OfficeSettings,
+    OutboxSettings,
+    ReplySettings,
+    ScheduleSettings,
+    SmtpSettings,
+    UnitSettings,
+)
+from mailbot.config.urls import parse_server_url, redact_url
+from mailbot.errors import ConfigError
+from mailbot.judge.classify_keywords import DEFAULT_RULES, ClassifyRules
+from mailbot.judge.deadlines import DeadlinePolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///mailbot.db"
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class OfficeSettings:
-    name: str = "自治区质量技术监督局办公室"
-    address: str = "jbgs@xjzj.gov.cn"  # the From of every reply
-    contact: str = "邹思媛，电话 0991-2817458，传真 0991-2316124"
-    own_addresses: tuple[str, ...] = ("jbgs@xjzj.gov.cn", "jbgs@xjnewqi.gov.cn")
-    notify: tuple[str, ...] = ("jbgs@xjzj.gov.cn",)  # office staff told about quarantine, failures, last reminders
-    alert_recipients: tuple[str, ...] = ()  # duty recipients of urgent-report alerts
-    tracking_prefix: str = "JB"
-    message_id_domain: str = "mailbot.xjzj.gov.cn"
-
-
-@dataclass(frozen=True)
-class ReplySettings:
-    rate_limit_count: int = 10  # replies per sender …
-    rate_limit_hours: float = 3.0  # … per this many hours
-    hold_on_auth_failure: bool = False  # hold receipts for senders failing Authentication-Results
-    write_dir: Path | None = None  # demo: write replies as .eml files here instead of sending
-
-
-@dataclass(frozen=True)
-class OutboxSettings:
-    interval_seconds: float = 5.0
-    max_attempts: int = 8
-    backoff_base_seconds: float = 30.0
-    backoff_max_seconds: float = 3600.0
-    batch_size: int = 50
-
-
-@dataclass(frozen=True)
-class CaseSettings:
-    followup_interval_hours: float = 12.0
-    max_reminders: int = 3
-    link_window_days: float = 7.0
-    similarity_threshold: float = 0.35
-
-
-@dataclass(frozen=True)
-class DomainSettings:
-    old_domains: tuple[str, ...] = ("xjnewqi.gov.cn",)
-    new_domain: str = "xjzj.gov.cn"
-    cutover: date = date(2012, 5, 1)
-    notice_interval_days: float = 30.0
-
-
-@dataclass(frozen=True)
-class LimitSettings:
-    max_message_bytes: int = 60 * 1024 * 1024
-    max_parts: int = 500
-    max_attachment_text: int = 200_000
-
-
-@dataclass(frozen=True)
-class UnitSettings:
-    registration_deadline: date | None = None  # units without a confirmed liaison are reminded after this day
-    reminder_interval_days: float = 7.0
-    max_reminders: int = 3  # 0: never remind
-
-
-@dataclass(frozen=True)
-class HaSettings:
-    lease_seconds: float = 30.0  # a mailbox lease lasts this long; renewed every third of it
-
-
-@dataclass(frozen=True)
-class DigestSettings:
-    recipients: tuple[str, ...] = ()  # leadership; empty: no weekly digest is sent
-    subject: str = "【政务信息报送周报】{period}"  # {period} becomes e.g. 2026年第47周（11月16日—11月22日）
-    period: str = "week"  # "week" (the last ISO week, Monday–Sunday) or "month" (the last calendar month)
-    attach_register: bool = True  # the period's register as an .xlsx attachment
-    chart: bool = True  # the inline PNG chart (reports per unit, on-time rate)
-    max_rows: int = 50  # longest lists (late reports, unregistered senders) in the mail
-
-
-@dataclass(frozen=True)
-class ScheduleSettings:
-    digest: str = "0 9 * * mon"  # crontab (minute hour day month weekday) in general.timezone
-    digest_grace_hours: float = 48.0  # a digest missed while the daemon was down is sent on start within this
-    reminders_interval_seconds: float = 300.0  # how often overdue urgent cases are looked for
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path | None
-    timezone: ZoneInfo
-    database_url: str
-    imap: tuple[ImapSettings, ...]
-    maildirs: tuple[MaildirSettings, ...]
-    smtp: SmtpSettings | None
-    office: OfficeSettings
-    replies: ReplySettings
-    outbox: OutboxSettings
-    cases: CaseSettings
-    domains: DomainSettings
-    limits: LimitSettings
-    templates_dir: Path | None
-    deadlines: Mapping[str, Any] = field(default_factory=dict)  # raw table, see deadline_policy()
-    classify: Mapping[str, Any] = field(default_factory=dict)  # raw table, see classify_rules()
-    digest: DigestSettings = field(default_factory=DigestSettings)
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    log_level: str = "INFO"
-    ha: HaSettings = field(default_factory=HaSettings)
-    units: UnitSettings = field(default_factory=UnitSettings)
-
-    @property
-    def where(self) -> str:
-        return str(self.path) if self.path else "<defaults>"
-
-    def redacted_database_url(self) -> str:
-        return redact_url(self.database_url)
 
 
 class _Table:
@@ -477,7 +381,7 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         reminders_interval_seconds=sc.positive("reminders_interval_seconds", 300.0))
     if schedule.digest_grace_hours < 0:
         raise sc.fail("digest_grace_hours", f"must be 0 or more, got {schedule.digest_grace_hours}")
-    from .schedule import cron_trigger
+    from mailbot.daemon.schedule import cron_trigger
 
     try:
         cron_trigger(schedule.digest, tz)
@@ -498,35 +402,15 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
 
     config = Config(path=path, timezone=tz, database_url=db_url, imap=tuple(imap), maildirs=tuple(maildirs),
                     smtp=smtp, office=office, replies=replies, outbox=outbox, cases=cases, domains=domains,
-                    limits=limits, templates_dir=templates_dir, deadlines=dict(deadlines),
-                    classify=dict(classify), log_level=log_level, digest=digest, schedule=schedule, ha=ha,
+                    limits=limits, templates_dir=templates_dir, deadlines=_deadline_policy(deadlines, where, tz),
+                    classify=_classify_rules(classify, where), log_level=log_level, digest=digest, schedule=schedule, ha=ha,
                     units=units)
-    # Build the rule objects once now so that a bad table fails at start, naming its key.
-    deadline_policy(config)
-    classify_rules(config)
     return config
 
 
-def _cached(fn: Callable[[Config], T]) -> Callable[[Config], T]:
-    cache: dict[int, tuple[Config, T]] = {}
-
-    def wrapper(config: Config) -> T:
-        hit = cache.get(id(config))
-        if hit is None or hit[0] is not config:
-            hit = (config, fn(config))
-            cache[id(config)] = hit
-        return hit[1]
-
-    return wrapper
-
-
-@_cached
-def deadline_policy(config: Config) -> Any:
-    """The :class:`mailbot.deadlines.DeadlinePolicy` for this configuration."""
-    from .deadlines import DeadlinePolicy
-
-    where = config.where
-    t = _Table(config.deadlines, "deadlines", where)
+def _deadline_policy(table: Mapping[str, Any], where: str, tz: ZoneInfo) -> DeadlinePolicy:
+    """The ``[deadlines]`` table as a :class:`~mailbot.judge.deadlines.DeadlinePolicy`."""
+    t = _Table(table, "deadlines", where)
     policy = DeadlinePolicy(
         urgent_hours=t.positive("urgent_hours", 2.0),
         routine_mode=t.choice("routine_mode", ("calendar_days", "hours", "working_days"), "calendar_days"),  # type: ignore[arg-type]
@@ -534,20 +418,17 @@ def deadline_policy(config: Config) -> Any:
         routine_hours=t.positive("routine_hours", 72.0),
         future_date_tolerance_hours=t.positive("future_date_tolerance_hours", 24.0),
         past_date_tolerance_days=t.positive("past_date_tolerance_days", 30.0),
-        tz=config.timezone,
+        tz=tz,
     )
     t.check_unknown()
     return policy
 
 
-@_cached
-def classify_rules(config: Config) -> Any:
-    """The :class:`mailbot.classify.ClassifyRules` for this configuration."""
-    from .classify import DEFAULT_RULES, ClassifyRules
-
-    if not config.classify:
+def _classify_rules(table: Mapping[str, Any], where: str) -> ClassifyRules:
+    """The ``[classify]`` table as :class:`~mailbot.judge.classify_keywords.ClassifyRules` (defaults when empty)."""
+    if not table:
         return DEFAULT_RULES
     try:
-        return ClassifyRules.from_mapping(config.classify)
+        return ClassifyRules.from_mapping(table)
     except ConfigError as exc:
-        raise ConfigError(f"{config.where}: {exc}") from None
+        raise ConfigError(f"{where}: {exc}") from None

@@ -6,8 +6,8 @@ GBK/GB18030-only characters such as 镕 喆 € into mojibake):
 * The stdlib ``email`` package (``compat32`` policy, which keeps raw 8-bit header bytes as
   surrogates and never decodes on its own) builds the MIME tree **once**. Every piece of text —
   encoded-words, RFC 2231 names, raw GBK names, bodies — is decoded with our own charset
-  ladder in :mod:`mailbot.charsets` (GB2312/GBK labels read as GB18030, lying labels detected,
-  defects recorded). HTML-only bodies become text in :mod:`mailbot.htmltext`.
+  ladder in :mod:`mailbot.mail.charsets` (GB2312/GBK labels read as GB18030, lying labels detected,
+  defects recorded). HTML-only bodies become text in :mod:`mailbot.mail.htmltext`.
 * mail-parser is handed that same tree (``MailParser(message)``, no second MIME parse) and is used
   for what it does right: its attachment inventory, which also recovers attachments smuggled into a
   multipart epilogue (we add those and flag them); its per-part defect harvest (MIME structure and
@@ -41,12 +41,13 @@ import mailparser
 from mailparser.const import EPILOGUE_DEFECTS
 from mailparser.dates import parse_mail_date
 
+from mailbot.mail.attachments import extract_text
+
 # decode_bytes, decode_words and html_to_text are also re-exported from here (``X as X``) for
-# callers and tests that import them from mailbot.parse.
-from mailbot.charsets import decode_bytes as decode_bytes
-from mailbot.charsets import decode_words as decode_words
-from mailbot.extract import extract_text
-from mailbot.htmltext import html_to_text as html_to_text
+# callers and tests that import them from mailbot.mail.parse.
+from mailbot.mail.charsets import decode_bytes as decode_bytes
+from mailbot.mail.charsets import decode_words as decode_words
+from mailbot.mail.htmltext import html_to_text as html_to_text
 from mailbot.model import Attachment, ParsedMail
 
 log = logging.getLogger(__name__)

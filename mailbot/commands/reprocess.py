@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from .app import App
-from .errors import MailbotError
-from .model import FetchedMail
-from .pipeline import Result, process_one
-from .store import queries
-from .store.models import OutboxItem, RawMessage, Submission
+from mailbot.app import App
+from mailbot.errors import MailbotError
+from mailbot.intake.pipeline import Result, process_one
+from mailbot.model import FetchedMail
+from mailbot.store import queries
+from mailbot.store.models import OutboxItem, RawMessage, Submission
 
 
 def reprocess(app: App, submission_id: int) -> Result:

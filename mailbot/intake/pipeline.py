@@ -18,17 +18,17 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import units
-from .app import App
-from .assess import Assessment, assess
-from .cases import matter_similarity, tracking_numbers_in
-from .errors import StoreError
-from .model import Category, FetchedMail, Outcome, ParsedMail
-from .parse import parse_mail
-from .regform import read_form
-from .replies import compose
-from .store import queries
-from .store.models import Case, RawMessage, Submission
+from mailbot.app import App
+from mailbot.errors import StoreError
+from mailbot.judge.assess import Assessment, assess
+from mailbot.judge.cases import matter_similarity, tracking_numbers_in
+from mailbot.judge.regform import read_form
+from mailbot.mail.parse import parse_mail
+from mailbot.model import Category, FetchedMail, Outcome, ParsedMail
+from mailbot.registry import units
+from mailbot.replies import compose
+from mailbot.store import queries
+from mailbot.store.models import Case, RawMessage, Submission
 
 log = logging.getLogger(__name__)
 

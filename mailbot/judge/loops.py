@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 
-from .model import ParsedMail
+from mailbot.model import ParsedMail
 
 _SYSTEM_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|auto[-_.]?reply|mail[-_.]?daemon)"

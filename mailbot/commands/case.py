@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from .app import App
-from .errors import MailbotError
-from .store import queries
-from .store.models import Case, Submission
+from mailbot.app import App
+from mailbot.errors import MailbotError
+from mailbot.store import queries
+from mailbot.store.models import Case, Submission
 
 
 def close_case(app: App, number: str) -> str:

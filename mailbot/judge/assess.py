@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
-from .classify import ClassifyRules, classify
-from .deadlines import DeadlinePolicy, judge
-from .model import Category, Classification, EventTime, Judgement, ParsedMail
-from .olddomain import DomainPolicy, OldDomainHit, find_old_domain
-from .timephrase import extract_event_time
+from mailbot.judge.classify import ClassifyRules, classify
+from mailbot.judge.deadlines import DeadlinePolicy, judge
+from mailbot.judge.olddomain import DomainPolicy, OldDomainHit, find_old_domain
+from mailbot.judge.timephrase import extract_event_time
+from mailbot.model import Category, Classification, EventTime, Judgement, ParsedMail
 
 
 @dataclass(frozen=True)
@@ -65,8 +64,3 @@ def assess(mail: ParsedMail, *, internaldate: datetime | None, rules: ClassifyRu
     before_cutover = (domains.cutover is not None
                       and judgement.reported_at.astimezone(policy.tz).date() < domains.cutover)
     return Assessment(classification, event, judgement, None if before_cutover else find_old_domain(mail, domains))
-
-
-def domain_policy(config: Any) -> DomainPolicy:
-    return DomainPolicy(old_domains=tuple(config.domains.old_domains), new_domain=config.domains.new_domain,
-                        cutover=config.domains.cutover)

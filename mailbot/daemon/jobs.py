@@ -20,12 +20,12 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from .app import App
-from .backoff import Backoff
-from .lease import DatabaseLease, instance_id
-from .runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
-from .schedule import cron_trigger
-from .units import remind_unregistered_units
+from mailbot.app import App
+from mailbot.daemon.backoff import Backoff
+from mailbot.daemon.lease import DatabaseLease, instance_id
+from mailbot.daemon.schedule import cron_trigger
+from mailbot.intake.runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
+from mailbot.registry.units import remind_unregistered_units
 
 log = logging.getLogger(__name__)
 DIGEST_RETRY_SECONDS = 600  # a digest run that failed (database down …) is tried again after this
@@ -81,7 +81,7 @@ class Daemon:
                                    replace_existing=True)
 
     def _digest(self) -> None:
-        from .digest.send import send_due_digest
+        from mailbot.digest.send import send_due_digest
 
         try:
             outcome = send_due_digest(self.app)

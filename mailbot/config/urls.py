@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .errors import ConfigError
-from .settings import TLSMode
+from mailbot.errors import ConfigError
+
+TLSMode = Literal["implicit", "starttls", "none"]
 
 _DEFAULT_PORTS = {("imap", "implicit"): 993, ("imap", "starttls"): 143, ("imap", "none"): 143,
                   ("smtp", "implicit"): 465, ("smtp", "starttls"): 587, ("smtp", "none"): 25}

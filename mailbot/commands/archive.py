@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from .app import App
-from .store import queries
-from .store.models import RawMessage, Submission
+from mailbot.app import App
+from mailbot.store import queries
+from mailbot.store.models import RawMessage, Submission
 
 
 def _write_raw(directory: Path, sid: int, raw: bytes) -> None:

@@ -1,0 +1,177 @@
+"""Frozen, validated settings objects. Built by :mod:`mailbot.config.loader` from TOML + MAILBOT_* env."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from mailbot.config.urls import TLSMode, redact_url
+from mailbot.judge.classify_keywords import DEFAULT_RULES, ClassifyRules
+from mailbot.judge.deadlines import DeadlinePolicy
+from mailbot.judge.olddomain import DomainPolicy
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    name: str  # account name, e.g. "main", "old-domain"
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    tls: TLSMode = "implicit"  # imaps:// → implicit, imap:// → starttls, ?tls=none → none
+    ca_file: Path | None = None
+    timeout: float = 60.0  # socket timeout, seconds
+    mark: Literal["flag", "move"] = "flag"  # after the DB commit: add \Seen + keyword, or move
+    done_keyword: str = "$MailbotDone"
+    done_folder: str = "mailbot/done"  # used when mark == "move"
+    failed_folder: str = "mailbot/failed"  # quarantined messages are moved here
+    idle: bool = True  # use IDLE when the server offers it
+    idle_renew_seconds: float = 5 * 60  # re-issue IDLE well before 29 minutes (RFC 2177); also detects dead links
+    poll_interval: float = 60.0  # seconds, when IDLE is not available or disabled
+    batch_size: int = 100  # messages per FETCH and per DB transaction
+    archive_before: datetime | None = None  # backlog before this instant is archived without replies
+    archive_backlog: bool = False  # archive what the folder held when first seen (when archive_before is None)
+
+
+@dataclass(frozen=True)
+class MaildirSettings:
+    name: str
+    path: Path
+    batch_size: int = 100
+    archive_before: datetime | None = None
+    archive_backlog: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    user: str | None
+    password: str | None = field(repr=False)
+    tls: TLSMode = "starttls"
+    ca_file: Path | None = None
+    timeout: float = 30.0
+    helo: str | None = None
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    name: str = "自治区质量技术监督局办公室"
+    address: str = "jbgs@xjzj.gov.cn"  # the From of every reply
+    contact: str = "邹思媛，电话 0991-2817458，传真 0991-2316124"
+    own_addresses: tuple[str, ...] = ("jbgs@xjzj.gov.cn", "jbgs@xjnewqi.gov.cn")
+    notify: tuple[str, ...] = ("jbgs@xjzj.gov.cn",)  # office staff told about quarantine, failures, last reminders
+    alert_recipients: tuple[str, ...] = ()  # duty recipients of urgent-report alerts
+    tracking_prefix: str = "JB"
+    message_id_domain: str = "mailbot.xjzj.gov.cn"
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    rate_limit_count: int = 10  # replies per sender …
+    rate_limit_hours: float = 3.0  # … per this many hours
+    hold_on_auth_failure: bool = False  # hold receipts for senders failing Authentication-Results
+    write_dir: Path | None = None  # demo: write replies as .eml files here instead of sending
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    interval_seconds: float = 5.0
+    max_attempts: int = 8
+    backoff_base_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    batch_size: int = 50
+
+
+@dataclass(frozen=True)
+class CaseSettings:
+    followup_interval_hours: float = 12.0
+    max_reminders: int = 3
+    link_window_days: float = 7.0
+    similarity_threshold: float = 0.35
+
+
+@dataclass(frozen=True)
+class DomainSettings:
+    old_domains: tuple[str, ...] = ("xjnewqi.gov.cn",)
+    new_domain: str = "xjzj.gov.cn"
+    cutover: date = date(2012, 5, 1)
+    notice_interval_days: float = 30.0
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_message_bytes: int = 60 * 1024 * 1024
+    max_parts: int = 500
+    max_attachment_text: int = 200_000
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    registration_deadline: date | None = None  # units without a confirmed liaison are reminded after this day
+    reminder_interval_days: float = 7.0
+    max_reminders: int = 3  # 0: never remind
+
+
+@dataclass(frozen=True)
+class HaSettings:
+    lease_seconds: float = 30.0  # a mailbox lease lasts this long; renewed every third of it
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    recipients: tuple[str, ...] = ()  # leadership; empty: no weekly digest is sent
+    subject: str = "【政务信息报送周报】{period}"  # {period} becomes e.g. 2026年第47周（11月16日—11月22日）
+    period: str = "week"  # "week" (the last ISO week, Monday–Sunday) or "month" (the last calendar month)
+    attach_register: bool = True  # the period's register as an .xlsx attachment
+    chart: bool = True  # the inline PNG chart (reports per unit, on-time rate)
+    max_rows: int = 50  # longest lists (late reports, unregistered senders) in the mail
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    digest: str = "0 9 * * mon"  # crontab (minute hour day month weekday) in general.timezone
+    digest_grace_hours: float = 48.0  # a digest missed while the daemon was down is sent on start within this
+    reminders_interval_seconds: float = 300.0  # how often overdue urgent cases are looked for
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    timezone: ZoneInfo
+    database_url: str
+    imap: tuple[ImapSettings, ...]
+    maildirs: tuple[MaildirSettings, ...]
+    smtp: SmtpSettings | None
+    office: OfficeSettings
+    replies: ReplySettings
+    outbox: OutboxSettings
+    cases: CaseSettings
+    domains: DomainSettings
+    limits: LimitSettings
+    templates_dir: Path | None
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)  # [deadlines]: the 3-day / 2-hour rules
+    classify: ClassifyRules = DEFAULT_RULES  # [classify]: keyword lists and weights
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    log_level: str = "INFO"
+    ha: HaSettings = field(default_factory=HaSettings)
+    units: UnitSettings = field(default_factory=UnitSettings)
+
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.path else "<defaults>"
+
+    def redacted_database_url(self) -> str:
+        return redact_url(self.database_url)
+
+    @cached_property
+    def domain_policy(self) -> DomainPolicy:
+        """The old-domain rule (:mod:`mailbot.judge.olddomain`) for these settings."""
+        return DomainPolicy(old_domains=tuple(self.domains.old_domains), new_domain=self.domains.new_domain,
+                            cutover=self.domains.cutover)
