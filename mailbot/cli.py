@@ -139,7 +139,7 @@ def cmd_reprocess(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
     from mailbot.commands.inspect import inspect_bytes, render_table
-    from mailbot.registry.units import open_registry_readonly
+    from mailbot.registry.lookup import open_registry_readonly
 
     registry = open_registry_readonly(config, config.domain_policy)  # read-only; None without a database
     rows = []

@@ -46,7 +46,7 @@ def run_demo(out: Path, *, examples: Path | None = None) -> int:
     app = App.create(config)
     try:
         if UNITS_CSV.is_file():  # the sample registry first, so that receipts greet units by name
-            from mailbot.registry.units import import_file
+            from mailbot.registry.contacts import import_file
 
             with app.db.session() as session:
                 imported = import_file(session, UNITS_CSV, app.now(), app.domains)[0]

@@ -8,7 +8,15 @@ from sqlalchemy import func, select
 
 from mailbot.app import App
 from mailbot.errors import MailbotError
-from mailbot.registry import units
+from mailbot.registry.contacts import export_rows, import_file
+from mailbot.registry.lookup import contact_history, current_contact, find_unit, unit_addresses
+from mailbot.registry.registrations import (
+    confirm_registration,
+    form_fields_labelled,
+    pending_registrations,
+    reject_registration,
+)
+from mailbot.registry.rows import KIND_LABELS, PERSON_FIELDS, PERSON_LABELS, write_table
 from mailbot.store.models import Registration, Submission, Unit, UnitContact
 
 
@@ -17,7 +25,7 @@ def import_units(app: App, path: Path) -> tuple[str, bool]:
     if not path.is_file():
         raise MailbotError(f"{path}: no such file")
     with app.db.session() as session:
-        reports, unknown = units.import_file(session, path, app.now(), app.domains)
+        reports, unknown = import_file(session, path, app.now(), app.domains)
     lines = [str(r) for r in reports]
     if unknown:
         lines.append(f"ignored column(s): {', '.join(unknown)}")
@@ -28,8 +36,8 @@ def import_units(app: App, path: Path) -> tuple[str, bool]:
 
 def export_units(app: App, path: Path) -> str:
     with app.db.session() as session:
-        rows = units.export_rows(session)
-    units.write_table(path, rows)
+        rows = export_rows(session)
+    write_table(path, rows)
     return f"exported {len(rows)} unit(s) to {path}"
 
 
@@ -37,8 +45,8 @@ def list_units(app: App) -> str:
     lines = [f"{'id':>4}  {'kind':<10} {'unit':<28} {'liaison':<10} {'mobile':<13} addresses"]
     with app.db.session() as session:
         for unit in session.scalars(select(Unit).order_by(Unit.kind, Unit.id)):
-            liaison = units.current_contact(session, unit.id, "liaison")
-            addrs = units.unit_addresses(session, unit.id)
+            liaison = current_contact(session, unit.id, "liaison")
+            addrs = unit_addresses(session, unit.id)
             name = unit.name + ("" if unit.active else "（停用）")
             lines.append(f"{unit.id:>4}  {unit.kind:<10} {name:<28} {liaison.name if liaison else '—':<10} "
                          f"{(liaison.mobile or '') if liaison else '':<13} {', '.join(addrs)}")
@@ -46,7 +54,7 @@ def list_units(app: App) -> str:
 
 
 def _person(c: UnitContact) -> str:
-    parts = [f"{units.PERSON_LABELS[f]} {getattr(c, f)}" for f in units.PERSON_FIELDS[1:] if getattr(c, f)]
+    parts = [f"{PERSON_LABELS[f]} {getattr(c, f)}" for f in PERSON_FIELDS[1:] if getattr(c, f)]
     if c.email:
         parts.append(f"邮箱 {c.email}")
     return f"{c.name}（{'，'.join(parts)}）" if parts else c.name
@@ -55,16 +63,16 @@ def _person(c: UnitContact) -> str:
 def show_unit(app: App, text: str) -> str:
     tz = app.config.timezone
     with app.db.session() as session:
-        unit = units.find_unit(session, text, app.domains)
+        unit = find_unit(session, text, app.domains)
         if unit is None:
             raise MailbotError(f"no unit {text!r} (give its name, short name, id or an address)")
-        lines = [f"{unit.name}（{unit.short_name or '—'}）  id {unit.id}, {units.KIND_LABELS.get(unit.kind, unit.kind)}, "
+        lines = [f"{unit.name}（{unit.short_name or '—'}）  id {unit.id}, {KIND_LABELS.get(unit.kind, unit.kind)}, "
                  f"{'在用' if unit.active else '停用'}",
-                 f"  addresses: {', '.join(units.unit_addresses(session, unit.id)) or '—'}"]
+                 f"  addresses: {', '.join(unit_addresses(session, unit.id)) or '—'}"]
         for role, label in (("leader", "分管领导"), ("liaison", "联络员")):
-            c = units.current_contact(session, unit.id, role)
+            c = current_contact(session, unit.id, role)
             lines.append(f"  {label}: {_person(c) if c else '—'}")
-        history = [c for c in units.contact_history(session, unit.id) if c.valid_to is not None]
+        history = [c for c in contact_history(session, unit.id) if c.valid_to is not None]
         if history:
             lines.append("  history:")
             for c in history:
@@ -83,11 +91,11 @@ def pending(app: App) -> str:
     tz = app.config.timezone
     lines = []
     with app.db.session() as session:
-        for reg in units.pending_registrations(session):
+        for reg in pending_registrations(session):
             unit = session.get(Unit, reg.unit_id) if reg.unit_id else None
             lines.append(f"#{reg.id} {reg.status}  {reg.created_at.astimezone(tz):%Y-%m-%d %H:%M}  from {reg.sender}  "
                          f"unit: {unit.name if unit else (reg.unit_name or '?') + ' (not in the registry)'}")
-            for label, value in units.form_fields_labelled(reg.fields or {}):
+            for label, value in form_fields_labelled(reg.fields or {}):
                 lines.append(f"    {label}：{value}")
             if reg.missing:
                 lines.append(f"    missing: {', '.join(reg.missing)}")
@@ -96,10 +104,10 @@ def pending(app: App) -> str:
 
 def confirm(app: App, reg_id: int, unit: str | None = None) -> str:
     with app.db.session() as session:
-        done = units.confirm_registration(session, reg_id, app.now(), app.domains, unit_name=unit)
+        done = confirm_registration(session, reg_id, app.now(), app.domains, unit_name=unit)
     return "\n".join(done)
 
 
 def reject(app: App, reg_id: int, reason: str | None) -> str:
     with app.db.session() as session:
-        return units.reject_registration(session, reg_id, app.now(), reason)
+        return reject_registration(session, reg_id, app.now(), reason)

@@ -24,8 +24,9 @@ from mailbot.app import App
 from mailbot.daemon.backoff import Backoff
 from mailbot.daemon.lease import DatabaseLease, instance_id
 from mailbot.daemon.schedule import cron_trigger
-from mailbot.intake.runner import Watcher, build_sources, flush_outbox, remind_overdue_cases
-from mailbot.registry.units import remind_unregistered_units
+from mailbot.daemon.watcher import Watcher
+from mailbot.intake.runner import build_sources, flush_outbox
+from mailbot.replies.reminders import remind_overdue_cases, remind_unregistered_units
 
 log = logging.getLogger(__name__)
 DIGEST_RETRY_SECONDS = 600  # a digest run that failed (database down …) is tried again after this

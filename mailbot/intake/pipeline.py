@@ -25,7 +25,8 @@ from mailbot.judge.cases import matter_similarity, tracking_numbers_in
 from mailbot.judge.regform import read_form
 from mailbot.mail.parse import parse_mail
 from mailbot.model import Category, FetchedMail, Outcome, ParsedMail
-from mailbot.registry import units
+from mailbot.registry.lookup import attribute
+from mailbot.registry.registrations import record_registration
 from mailbot.replies import compose
 from mailbot.store import queries
 from mailbot.store.models import Case, RawMessage, Submission
@@ -221,7 +222,7 @@ def _store(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail,
     session.flush()
     kind, data = queries.pack_raw(fetched.raw)
     session.add(RawMessage(submission_id=sub.id, compression=kind, data=data))
-    unit = units.attribute(session, sub, parsed, app.domains)  # before the case, which names the unit
+    unit = attribute(session, sub, parsed, app.domains)  # before the case, which names the unit
 
     flags = list(j.flags)
     case: Case | None = None
@@ -277,7 +278,7 @@ def _store(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail,
         flags.append("unregistered_sender")
     registration = None
     if category == Category.REGISTRATION:
-        registration = units.record_registration(session, sub, read_form(parsed), unit, now)
+        registration = record_registration(session, sub, read_form(parsed), unit, now)
 
     if category == Category.BOUNCE:
         _record_bounce(session, parsed, sub, now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -180,29 +180,3 @@ def queue_office_notice(app: App, session: Session, *, what: str, details: str, 
                     context={"what": what, "details": details, "submission_id": submission_id},
                     to=notify, subject=f"[mailbot] {what}")
     enqueue(app, session, reply, dedupe_key=f"notice:{key}", submission_id=submission_id)
-
-
-def queue_case_reminder(app: App, session: Session, case: Case, now: datetime) -> bool:
-    """Queue the next follow-up reminder of an overdue open case; True when one was queued."""
-    cfg = app.config.cases
-    if case.reminders_sent >= cfg.max_reminders:
-        return False
-    number = case.reminders_sent + 1
-    last = number == cfg.max_reminders
-    hours = cfg.followup_interval_hours
-    ctx = {"greeting": greeting(case.unit_name, case.sender), "case": case, "reminder_no": number,
-           "max_reminders": cfg.max_reminders, "last": last,
-           "interval_text": f"{hours:g}小时" if hours < 48 else f"{hours / 24:g}天"}
-    first = session.query(Submission).filter(Submission.case_id == case.id).order_by(Submission.id).first()
-    refs = [first.message_id] if first is not None and first.message_id else []
-    reply = _render(app, "reminder_case", f"{case.number}:{number}:{case.last_report_at.isoformat()}",
-                    template="reminder_case", context=ctx, to=[case.sender],
-                    cc=app.config.office.notify if last else (),
-                    subject=f"【续报提醒】{case.number} {case.subject}", in_reply_to=refs[0] if refs else None,
-                    references=refs)
-    queued = enqueue(app, session, reply,
-                     dedupe_key=f"reminder_case:{case.id}:{case.last_report_at.isoformat()}:{number}",
-                     case_id=case.id)
-    case.reminders_sent = number
-    case.last_reminder_at = now
-    return queued is not None

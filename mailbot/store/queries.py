@@ -190,7 +190,7 @@ def start_batch(session: Session, recipients: Iterable[str], since: datetime) ->
         batch.undeliverable.update(session.scalars(select(Undeliverable.address).where(Undeliverable.address.in_(chunk))))
     session.info[BATCH_REPLIES] = batch
     session.info[BATCH_COUNTERS] = {}
-    session.info[BATCH_UNITS] = {}  # sender address → unit, see mailbot.registry.units.attribute
+    session.info[BATCH_UNITS] = {}  # sender address → unit, see mailbot.registry.lookup.attribute
 
 
 def note_reply(session: Session, item: OutboxItem) -> None:

@@ -12,7 +12,7 @@ from mailbot.app import App
 from mailbot.cli import main
 from mailbot.config import build_config
 from mailbot.intake.runner import flush_outbox, poll_once
-from mailbot.registry.units import import_file
+from mailbot.registry.contacts import import_file
 from mailbot.store.models import Registration, Submission, UnitContact
 from tests import mailgen
 

@@ -9,15 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from mailbot.judge.olddomain import DEFAULT_POLICY
-from mailbot.registry.units import (
-    export_rows,
-    import_file,
-    import_rows,
-    parse_table,
-    split_addresses,
-    unit_for_address,
-    write_table,
-)
+from mailbot.registry.contacts import export_rows, import_file, import_rows
+from mailbot.registry.lookup import unit_for_address
+from mailbot.registry.rows import parse_table, split_addresses, write_table
 from mailbot.store.db import Database
 from mailbot.store.models import UnitContact
 
