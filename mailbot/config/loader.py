@@ -40,7 +40,7 @@ from mailbot.config.settings import (
 )
 from mailbot.config.urls import parse_server_url, redact_url
 from mailbot.errors import ConfigError
-from mailbot.judge.classify_keywords import DEFAULT_RULES, ClassifyRules
+from mailbot.judge.classify.keywords import DEFAULT_RULES, ClassifyRules
 from mailbot.judge.deadlines import DeadlinePolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///mailbot.db"
@@ -425,7 +425,7 @@ def _deadline_policy(table: Mapping[str, Any], where: str, tz: ZoneInfo) -> Dead
 
 
 def _classify_rules(table: Mapping[str, Any], where: str) -> ClassifyRules:
-    """The ``[classify]`` table as :class:`~mailbot.judge.classify_keywords.ClassifyRules` (defaults when empty)."""
+    """The ``[classify]`` table as :class:`~mailbot.judge.classify.keywords.ClassifyRules` (defaults when empty)."""
     if not table:
         return DEFAULT_RULES
     try:

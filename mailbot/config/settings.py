@@ -10,7 +10,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from mailbot.config.urls import TLSMode, redact_url
-from mailbot.judge.classify_keywords import DEFAULT_RULES, ClassifyRules
+from mailbot.judge.classify.keywords import DEFAULT_RULES, ClassifyRules
 from mailbot.judge.deadlines import DeadlinePolicy
 from mailbot.judge.olddomain import DomainPolicy
 

@@ -1,0 +1,140 @@
+"""Chinese time expressions in report text → when the reported event happened.
+
+Pure: no clock (the message's sending time is the ``reference``), no I/O. Regexes are compiled once.
+
+A *phrase* is an optional zone prefix (北京时间 = UTC+8, 新疆时间 = UTC+6), an optional date
+(``2026年11月25日``, ``2026-11-25``, ``11月25日``, ``25日``, ``十一月二十五日``, ``本月25日``,
+``今天``/``昨日``/``当日``/``次日``/``今晨``/``昨晚``…, ``上周五``/``周三``), an optional part of day and an
+optional clock time (``14时30分``, ``14:30``, ``14点半``, ``2时许``), with an optional approximation
+suffix (许/左右/前后/多) and an optional range tail (``至25日``, ``至16时``: the event starts at the start).
+
+Spans (``start`` ≤ event < ``end``) by granularity:
+
+* minute: the minute; hour (``14时``, ``14时许/左右``): the hour;
+* day: 00:00 to the next day's 00:00; month: the calendar month;
+* part of day, local time: 凌晨 00–06, 清晨/早上/早晨/早间/今晨/今早 06–09, 上午 08–12,
+  中午/午间 11–13, 下午/午后 12–18, 傍晚 17–19, 晚上/晚间/今晚/昨晚/当晚 18–24,
+  夜间/夜里/今夜/昨夜/当夜 20–06 (next day), 深夜/半夜 23–03 (next day).
+
+A bare hour after a part of day is read in it: 下午3时 → 15:00, 晚8时 → 20:00, 凌晨1时 → 01:00,
+深夜1时 → 01:00 of the next day; 12时 stays 12:00.
+
+Year inference: a month/day without a year is the most recent such date not after the reference
+date + 1 day (so 12月30日 referenced in January is last year's). A day without a month takes the
+month of the date mentioned just before it, else the most recent such day. 当日/同日/当天/次日 and
+a clock time or part of day without a date refer to the date mentioned before them; with none,
+to the reference date (the previous day when the time would be after the reference).
+
+Also read as dates: a dotted month.day at a clause start before a comma, a clock time or a part of day
+(``11.25，``, ``11.25 15:10``; not ``11.25万元``, ``93.6%``), and a date's own part of day (``12月29日当晚``,
+``12月29日当天上午``). ``N号`` between two nouns (``某商场3号电梯``) is a label, not a day.
+
+A statistics report opening a paragraph with ``截至X，`` is about the state at X (no 截至 penalty). A
+month alone in the body that does not open a paragraph (``我处于今年7月组织调研``) is mentioned in
+passing and is not the event. A range tail may carry its own year (``2026年12月31日至2027年1月2日``).
+
+Which phrase is the event: see :func:`find_time_phrases` (every candidate, with its score and the
+reasons) and :func:`extract_event_time` (the best candidate with a positive score).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mailbot.judge.timephrase.grammar import _CORE_GROUPS, _FULLWIDTH_RE, _PHRASE_RE, _halfwidth
+from mailbot.judge.timephrase.resolve import _build, _Context
+from mailbot.judge.timephrase.scoring import (
+    _FOLLOWUP_BODY_RE,
+    _FOLLOWUP_RE,
+    _FOLLOWUP_WINDOW,
+    _followup,
+    _narrative,
+    _score,
+)
+from mailbot.model import EventTime, Granularity
+
+__all__ = ["Candidate", "extract_event_time", "find_time_phrases"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One time phrase found in the text, resolved, with the score that ranks it as the event."""
+
+    text: str  # the phrase as it stands in the text
+    span: tuple[int, int]  # character offsets in the text
+    position: int  # rank among the phrases, 0 = first in the text
+    event: EventTime
+    score: float
+    reasons: tuple[str, ...]  # why the score is what it is, e.g. ("minute:+3.0", "event_word:发生:+1.5")
+
+
+def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Candidate]:
+    """Every time phrase in ``text``, resolved against ``reference`` (aware) in ``tz``, in text order.
+
+    Each candidate's ``score`` says how likely it is the reported event's time: finer phrases score
+    higher, event language around it (发生, 接到报警, 召开, 检查…), ``于`` before it and being the first
+    phrase add; deadlines (…前上报, 请于), 截至 statistics, 以来, future plans (将于, 拟于, 下一步),
+    founding/birth dates, titles in 《》, times after the reference and lone date lines (signatures)
+    subtract. Narrative rules: the phrase opening a paragraph ("11月25日14时30分许，…") is the event and
+    later, later-in-time phrases are the response (赶到, 救出, 扑灭 … subtract too); a finer phrase inside
+    a coarser one refines it (subject "今日下午", body "今日下午3时"). A phrase with no evidence of being
+    an event (no event word, no 于, not at a clause start) is penalised; signature and document-date
+    lines ("某局\n2026年11月9日", "（2026年11月9日）"), forwarded headers (发送时间：) and earlier report
+    times ("已于11时首报") are never the event.
+
+    Follow-ups (续报/进展/最新情况/处置情况/第N次报告/终报/结报 in the subject, or 【续报】/现将…续报如下/
+    此为终报 early in the body): the recap of the original event — the first phrase of the body, after
+    any 现将…如下： transition, whose sentence tells the incident (发生, 事故, 曝光, 已于…报告 …, up to 。
+    or "…事故，"/"…后，") and whose own clause tells no development (检验结果, 处罚, 完成, 恢复…) — is
+    background (-10); the first acceptable phrase after the recap or transition is the event (+4).
+    With no such phrase there is no event time.
+    """
+    if reference.tzinfo is None:
+        raise ValueError("reference must be timezone-aware")
+    norm = _FULLWIDTH_RE.sub(_halfwidth, text)  # same length: offsets stay valid
+    ctx = _Context(reference)
+    found: list[tuple[EventTime, tuple[int, int], bool]] = []
+    for m in _PHRASE_RE.finditer(norm):
+        if m.end() == m.start() or not any(m.group(*_CORE_GROUPS)):
+            continue
+        built = _build(m, ctx, tz)
+        if built is None:
+            continue
+        event, span, has_day = built
+        event = EventTime(event.start, event.end, text[span[0] : span[1]], event.granularity)
+        found.append((event, span, has_day))
+        if has_day or event.granularity is Granularity.DAY:
+            ctx.last_date = event.start.date()
+    scores: list[float] = []
+    reasons: list[list[str]] = []
+    openings: list[bool] = []
+    newline = norm.find("\n")
+    subject_end = newline if newline >= 0 else len(norm)
+    followup = bool(
+        _FOLLOWUP_RE.search(norm, 0, subject_end)
+        or _FOLLOWUP_BODY_RE.search(norm, subject_end, subject_end + _FOLLOWUP_WINDOW)
+    )
+    for rank, (event, span, _) in enumerate(found):
+        score, why, opening = _score(norm, span, event, reference, rank, followup)
+        scores.append(score)
+        reasons.append(why)
+        openings.append(opening)
+    events = [f[0] for f in found]
+    _narrative(events, scores, reasons, openings, followup)
+    if followup:
+        _followup(norm, [f[1] for f in found], scores, reasons)
+    return [
+        Candidate(ev.text, span, rank, ev, round(scores[rank], 3), tuple(reasons[rank]))
+        for rank, (ev, span, _) in enumerate(found)
+    ]
+
+
+def extract_event_time(text: str, reference: datetime, tz: ZoneInfo) -> EventTime | None:
+    """When the reported event happened: the best-scoring phrase, or None when none scores above 0."""
+    best: Candidate | None = None
+    for cand in find_time_phrases(text, reference, tz):
+        if cand.score > 0 and (best is None or cand.score > best.score):
+            best = cand
+    return best.event if best else None

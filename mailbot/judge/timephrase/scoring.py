@@ -1,0 +1,394 @@
+"""Which phrase is the event: context scores around each candidate (event words, deadlines, plans,
+background, headers, follow-up recaps) and the narrative/follow-up adjustments.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from mailbot.model import EventTime, Granularity
+
+# Scoring.
+_GRANULARITY_SCORE = {
+    Granularity.MINUTE: 3.0,
+    Granularity.HOUR: 2.8,
+    Granularity.PART_OF_DAY: 2.3,
+    Granularity.DAY: 2.0,
+    Granularity.MONTH: 0.0,
+}
+
+
+_EVENT_WORDS_RE = re.compile(
+    "发生|接到|接报|报警|报告称|突发|起火|着火|失火|火灾|爆炸|爆燃|泄漏|泄露|困人|倒塌|坍塌|坠落|"
+    "出现|事故|伤亡|死亡|受伤|中毒|召开|举办|开展|组织|检查|抽查|举行|督查|查处|查获|约谈|调研|启动|"
+    "停运|故障|冒顶|断裂|侧翻|追尾|曝光|播出|聚集|反映|冲顶|逆行|滞留|坠梯|失控"
+)
+
+
+# Follow-up actions: a time in such a clause is the response, not the event.
+_RESPONSE_BEFORE_RE = re.compile("接报后|接到.{0,10}后|发生后|事发后|随后|之后|立即|迅速|随即|连夜|第一时间")
+
+
+_RESPONSE_AFTER_RE = re.compile("到达|赶到|赶赴|抵达|到场|救出|扑灭|解救|恢复|撤离|送医|处置完毕|结束")
+
+
+# A date that only qualifies a noun (…发生的事故, …召开的会议) or sets the background (针对, 按照).
+_ATTRIBUTIVE_AFTER_RE = re.compile(
+    r"[^，,。；;、]{0,20}?(?:发生|召开|印发|下发|举办|部署|发布|开展|举行|出台)的"
+)
+
+
+_BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|吸取|对照|贯彻|落实")
+
+
+# A follow-up (续报) narrates what happened since the first report: the original event is background.
+_FOLLOWUP_RE = re.compile(
+    r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|(?<![新得性极显要大著])进展|第[二三四五六七八九十\d]{1,2}次报告"
+    r"|结报|终报|处置结束|处置完毕|处置情况|处置结果|处理结果|最新情况|后续处置|后续情况|善后处[置理]"
+    r"|进一步情况"
+)
+
+
+# …in the body only as a label or a transition (a training on 续报和终报 is no follow-up)
+_FOLLOWUP_BODY_RE = re.compile(
+    r"【续报[^】\n]{0,4}】|[（(]续报[^）)\n]{0,3}[）)]|续报如下|现续报|现将[^。\n]{0,24}?(?:续报|进展|最新情况|处置情况)"
+    r"|第[二三四五六七八九十\d]{1,2}次报告|(?:此|本次|本报告)为终报|特此终报"
+)
+
+
+_FOLLOWUP_WINDOW = 200
+
+
+_ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
+
+
+# The recap of the original event opening a follow-up: "11月20日14时许，某地发生…。", "…事故发生后，".
+_RECAP_RE = re.compile(
+    "发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光|上访|聚集|传播|发文|爆料|引发|倒塌|爆炸|爆燃|泄漏|泄露|困人|"
+    "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|一事|故障"
+)
+
+
+_RECAP_STRONG_RE = re.compile("发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光")
+
+
+# …unless the phrase's own clause already tells a development (检验结果, 作出处罚, 完成, 恢复…).
+_DEVELOPMENT_RE = re.compile(
+    "通报|出具|检验|检测|结果|查明|确认|认定|处罚|立案|出院|完成|召开|追回|移送|恢复|成立|约谈|封存|控制|救出|"
+    "扑灭|散去|平息|康复|抢救无效|达成|解除|撤销|复查|勘[查察]"
+)
+
+
+_SENTENCE_END_RE = re.compile(r"[。！？!?]")
+
+
+# the recap also ends at its own label: "…泄漏事件续报：泄漏点于11:40封堵完毕"
+_RECAP_STOP_RE = re.compile(r"[。！？；;!?\n]|(?:后|事件|事故|案件|一案|一事)[，,]|(?:续报|进展|最新情况)[：:]")
+
+
+_TRANSITION_RE = re.compile(
+    r"现将[^。\n]{0,24}?(?:续报|报告|报送|汇报|通报)如下[：:]?|现(?:续报|报告|报送|汇报)(?:如下)?[：:]|续报如下[：:]"
+)
+
+
+_COMMA_RE = re.compile(r"[，,。；;！？\n]")
+
+
+_OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*$")
+
+
+# "截至9月30日，全区共…" opening the body or a paragraph: a statistics report's cut-off is its event
+_CUTOFF_OPENING_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*(?:截至|截止到|截止)[\s　]*$")
+
+
+_CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
+
+
+_LAST_CLAUSE_END_RE = re.compile(r".*[。；;！!？?\n]", re.S)
+
+
+_FUTURE_RE = re.compile("将于|将在|拟于|拟在|计划于|计划在|定于|预计于|预计在|准备于|下一步|即将|将要")
+
+
+_DEADLINE_BEFORE_RE = re.compile(
+    "请于|请在|务必于|务必在|须于|需于|必须于|应于|应在|截止|最迟|不迟于|限于|要求于|并于"
+)
+
+
+_DEADLINE_AFTER_RE = re.compile(r"\s*(?:前(?!后)|之前|以前|为止|止(?!血)|截止|内(?!容))")
+
+
+_SINCE_AFTER_RE = re.compile(r"\s*(?:以来|至今|起(?!火|重|步))")
+
+
+_BIRTH_AFTER_RE = re.compile(
+    r"\s*(?:出生|生人|生，|建成|始建|注册|颁布|印发|施行|起施行|起实施|投产|竣工|发布的|通过(?=[）)，,。的])|修订|修正|公布)"
+)
+
+
+_VAGUE_MONTH_AFTER_RE = re.compile(r"\s*(?:上旬|中旬|下旬|中下旬|初|底|末|中|以来|至今)")
+
+
+_OLD_DAYS = 90
+
+
+_YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并源由属对关基等])于\s*$")
+
+
+_HOLIDAY_ANNOT_RE = re.compile(r"^\s*(?:到|至)")
+
+
+_CLAUSE_START_CHARS = frozenset("，,。；;：:！？!?、\n \t\u3000（(【")
+
+
+# "经查，", "据报，" … and "在"/"自" / a subject before the time ("我局于" is yu_before).
+_LEAD_IN_RE = re.compile(r"(?:^|[，,。；;：:\n])[^，,。；;：:\n]{0,12}?(?:在|自|从|截至|截止到|截止)\s*$")
+
+
+# Dates that are not the event: a forwarded mail's header, a document's date, a signature line.
+_HEADER_BEFORE_RE = re.compile(
+    r"(?:(?:发送|发件|收件|印发|成文|报送|填报|制表|签发|发文|打印)(?:时间|日期)|^\s*(?:Date|Sent|日期))\s*[:：]\s*$",
+    re.I | re.M,
+)
+
+
+_BRACKETS_RE = re.compile(r"[\s（()）【】\[\]]*")
+
+
+_SIGNER_BEFORE_RE = re.compile(r"\s*[^\s，,。；;：:！？]{2,30}?(?:局|处|室|办|院|所|中心|委|会|站|队|科|组|[\u4e00-\u9fff]{2,3})\s+")
+
+
+# "（已于11时25分首报）", "已于当日报告": the first report, not a development.
+_EARLIER_REPORT_BEFORE_RE = re.compile(r"(?:已于|已在|曾于|于)\s*$")
+
+
+_EARLIER_REPORT_RE = re.compile(r"\s*(?:首报|初报|报告|上报|报送|电话报告|报区局|报告区局)")
+
+
+def _score(
+    text: str,
+    span: tuple[int, int],
+    event: EventTime,
+    reference: datetime,
+    rank: int,
+    followup: bool,
+) -> tuple[float, list[str], bool]:
+    """Score one phrase → (score, reasons, opens a paragraph).
+
+    A clause ends at 。；！？ or a newline.
+    """
+    start, end = span
+    last = _LAST_CLAUSE_END_RE.match(text, max(0, start - 60), start)
+    clause_start = last.end() if last else 0
+    nxt = _CLAUSE_END_RE.search(text, end, end + 60)
+    clause_end = nxt.start() if nxt else len(text)
+    before = text[max(clause_start, start - 30) : start]
+    sentence_before = text[max(clause_start, start - 60) : start]
+    after = text[end : min(clause_end, end + 40)]
+    sentence_after = text[end : min(clause_end, end + 60)]
+    reasons: list[str] = []
+    base = _GRANULARITY_SCORE[event.granularity]
+    score = base
+    reasons.append(f"{event.granularity.value}:+{base}")
+
+    def add(name: str, value: float) -> None:
+        nonlocal score
+        score += value
+        reasons.append(f"{name}:{value:+}")
+
+    # "截至9月30日，全区共…" opening the body or a paragraph: the cut-off of a statistics report is
+    # its event (no cumulative_until penalty), but the counted work after it (累计检查) is no event word
+    cutoff_opening = bool(
+        not followup
+        and _CUTOFF_OPENING_RE.search(text, max(0, start - 16), start)
+        and text[end : end + 1] in ("，", ",", " ", "")
+    )
+    word = None if cutoff_opening else _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
+    if word:
+        add(f"event_word:{word.group()}", 1.5)
+    yu = bool(_YU_BEFORE_RE.search(before))
+    if yu:
+        add("yu_before", 0.5)
+    if not (word or yu or start == 0 or text[start - 1] in _CLAUSE_START_CHARS or _LEAD_IN_RE.search(before)):
+        # nothing says this is when something happened: a date in passing (会议精神, 文件, 报告日期…)
+        add("no_event_evidence", -2.5)
+    if rank == 0:
+        add("first_phrase", 1.0)
+    elif rank == 1:
+        add("second_phrase", 0.4)
+    opening = bool(
+        _OPENING_BEFORE_RE.search(text, max(0, start - 12), start)
+        and text[end : end + 1] in ("，", ",", " ", "")
+    )
+    if opening:
+        add("opens_paragraph", 2.0)
+    elif cutoff_opening:
+        reasons.append("statistics_cutoff")  # no cumulative_until penalty; an activity date still wins
+    elif event.granularity is Granularity.MONTH and text.find("\n", 0, start) >= 0:
+        # "我处于今年7月组织调研", "6月至7月，调研组…": a month in passing in the body, not the reported
+        # event; a report about a month's activity opens with it ("今年6月，哈密市局…") or names it in
+        # the subject ("10月份行政审批工作情况")
+        add("month_in_passing", -3.5)
+    own_clause = _COMMA_RE.split(after.lstrip("，, \t\u3000"), 1)[0]  # "…许，某地发生…，10时40分救出": not 救出
+    if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(own_clause):
+        add("response", 0.5 if followup else -2.0)
+    if followup:
+        comma = _COMMA_RE.search(text, end, end + 60)
+        if _ORIGINAL_EVENT_RE.search(text[end : comma.start() if comma else end + 60]):
+            add("followup_original_event", -3.0)
+    if _ATTRIBUTIVE_AFTER_RE.match(after):
+        add("attributive", -2.0)
+    if _BACKGROUND_BEFORE_RE.search(before[max(before.rfind("，"), before.rfind(",")) + 1 :]):
+        add("background", -1.5)
+    if start > 0 and text[start - 1] in "（(":
+        add("parenthetical", -1.5)
+    if _DEADLINE_AFTER_RE.match(text, end) or _DEADLINE_BEFORE_RE.search(before):
+        add("deadline", -5.0)
+    if not followup and not cutoff_opening and ("截至" in before or "截止" in before):
+        add("cumulative_until", -2.5)
+    if _SINCE_AFTER_RE.match(text, end):
+        add("since", -2.0)
+    if _FUTURE_RE.search(sentence_before) or _FUTURE_RE.match(sentence_after):
+        add("future_plan", -4.0)
+    if _BIRTH_AFTER_RE.match(text, end) or before.endswith("成立于"):
+        add("birth_or_founding", -4.0)
+    if text.rfind("《", max(0, start - 80), start) > text.rfind("》", max(0, start - 80), start):
+        add("in_title", -5.0)
+    age = reference - event.end
+    if event.start > reference + timedelta(days=1):
+        add("after_reference", -3.0)
+    elif age > timedelta(days=_OLD_DAYS):
+        add("long_before_reference", -2.5)
+    elif age > timedelta(days=30):
+        add("month_before_reference", -1.5)
+    elif age > timedelta(days=7):
+        add("week_before_reference", -0.8)
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    if line_end < 0:
+        line_end = len(text)
+    line_head = text[line_start:start]
+    line_tail = text[end:line_end]
+    if _HEADER_BEFORE_RE.search(text, max(line_start, start - 16), start):
+        add("header_or_document_date", -8.0)
+    elif _BRACKETS_RE.fullmatch(line_tail) and (
+        _BRACKETS_RE.fullmatch(line_head) or _SIGNER_BEFORE_RE.fullmatch(line_head)
+    ):
+        # a line holding only a date (or a signer and a date): a signature or a document date
+        add("date_line", -8.0 if _is_tail(text, line_end) or _SIGNER_BEFORE_RE.fullmatch(line_head) else -6.0)
+    if _EARLIER_REPORT_RE.match(text, end) and _EARLIER_REPORT_BEFORE_RE.search(before):
+        add("earlier_report", -6.0)
+    return score, reasons, opening
+
+
+def _is_tail(text: str, pos: int) -> bool:
+    """Only a few short lines (signature, contact) follow ``pos``."""
+    rest = [ln for ln in text[pos:].split("\n") if ln.strip()]
+    return len(rest) <= 3 and all(len(ln.strip()) <= 40 for ln in rest)
+
+
+_FINENESS = {
+    Granularity.MINUTE: 0,
+    Granularity.HOUR: 1,
+    Granularity.PART_OF_DAY: 2,
+    Granularity.DAY: 3,
+    Granularity.MONTH: 4,
+}
+
+
+def _narrative(
+    events: list[EventTime],
+    scores: list[float],
+    reasons: list[list[str]],
+    openings: list[bool],
+    followup: bool,
+) -> None:
+    """Rules between phrases, in place.
+
+    * A report opens with the event: a phrase later in the text whose time is after the
+      paragraph-opening phrase's is a follow-up (-1).
+    * A finer phrase inside a coarser, positively scored one refines it (subject "11月22日…",
+      body "当日17时许…"): the first such phrase scores at least the coarse one + 0.3.
+    """
+    first_open = None if followup else next((k for k, o in enumerate(openings) if o and scores[k] > 0), None)
+    if first_open is not None:
+        lead = events[first_open]
+        for k in range(first_open + 1, len(events)):
+            ev = events[k]
+            if ev.start >= lead.end and not (lead.start <= ev.start and ev.end <= lead.end):
+                scores[k] -= 1.0
+                reasons[k].append("after_opening_event:-1.0")
+    for a, coarse in enumerate(events):
+        if scores[a] <= 0:
+            continue
+        for b in range(a + 1, len(events)):
+            fine = events[b]
+            if (
+                _FINENESS[fine.granularity] < _FINENESS[coarse.granularity]
+                and not any(r.startswith("response") for r in reasons[b])
+                and coarse.start <= fine.start
+                and fine.end <= coarse.end
+            ):
+                if scores[a] + 0.3 > scores[b]:
+                    scores[b] = scores[a] + 0.3
+                    reasons[b].append(f"refines:{coarse.text}")
+                break
+
+
+def _recap_end(text: str, spans: list[tuple[int, int]], reasons: list[list[str]], body: int) -> int | None:
+    """Where the recap of the original event ends in a follow-up, or None when there is none.
+
+    An explicit transition (现将…续报如下：) ends what comes before it. The first usable phrase after
+    it (or in the body) opens a recap when its sentence (up to 。 or "…事故，"/"…后，") tells the
+    original event (发生, 事故, 曝光, 已于…报告…) and its own clause tells no development (检验结果,
+    处罚, 完成, 恢复…); the recap must open the body, the transition or a paragraph.
+    """
+    transition = _TRANSITION_RE.search(text, body)
+    begin = transition.end() if transition is not None else body
+    fallback = begin if transition is not None else None
+    for (start, end), why in zip(spans, reasons, strict=True):
+        if start < begin or any(r.startswith(("header_or_document_date", "date_line")) for r in why):
+            continue
+        if "截至" in text[max(begin, start - 3) : start] or "截止" in text[max(begin, start - 3) : start]:
+            return fallback
+        if not _OPENING_BEFORE_RE.search(text, max(0, start - 12), start) and _SENTENCE_END_RE.search(
+            text, begin, start
+        ):
+            return fallback  # the recap opens the body or a paragraph, not the middle of the narrative
+        stop = _RECAP_STOP_RE.search(text, end)
+        stop_at = stop.end() if stop else len(text)
+        region = text[end:stop_at]
+        lead = region.lstrip("，,、 \t\u3000")
+        clause = _COMMA_RE.split(lead, 1)[0]
+        recap = _RECAP_RE if transition is None else _RECAP_STRONG_RE  # after 现将…如下 the recap says so
+        if recap.search(region) and not _DEVELOPMENT_RE.search(clause):
+            return stop_at
+        return fallback
+    return fallback
+
+
+def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reasons: list[list[str]]) -> None:
+    """A follow-up reports what happened since the first report: the recap is background (-10) and the
+    first acceptable phrase after it is the new development (+4). With no new phrase there is no event."""
+    newline = text.find("\n")
+    body = newline + 1 if newline >= 0 else 0
+    for k, (start, _) in enumerate(spans):
+        if start < body:
+            # the subject of a follow-up names the case: "关于11月23日某县锅炉爆炸事故的续报"
+            scores[k] -= 10.0
+            reasons[k].append("followup_subject:-10.0")
+    recap_end = _recap_end(text, spans, reasons, body)
+    if recap_end is None:
+        return
+    new_found = False
+    for k, (start, _) in enumerate(spans):
+        if start < body:
+            continue
+        if start < recap_end:
+            scores[k] -= 10.0
+            reasons[k].append("followup_recap:-10.0")
+        elif not new_found and scores[k] > 0:
+            new_found = True
+            scores[k] += 4.0
+            reasons[k].append("followup_new:+4.0")
