@@ -54,6 +54,17 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Result:
+    """What happened to one message: its outcome, and the submission it became or repeats."""
+
+    outcome: Outcome
+    submission_id: int | None = None
+    tracking_no: str | None = None
+    category: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class FetchedMail:
     """Raw bytes as they came from a source, with where they came from."""
 

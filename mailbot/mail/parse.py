@@ -34,31 +34,49 @@ import email.utils
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
 
 import mailparser
 from mailparser.const import EPILOGUE_DEFECTS
-from mailparser.dates import parse_mail_date
 
 from mailbot.mail.attachments import extract_text
-
-# decode_bytes, decode_words and html_to_text are also re-exported from here (``X as X``) for
-# callers and tests that import them from mailbot.mail.parse.
 from mailbot.mail.charsets import decode_bytes as decode_bytes
 from mailbot.mail.charsets import decode_words as decode_words
+from mailbot.mail.dsn import _dsn
+from mailbot.mail.headers import (
+    _ANGLE_ID,
+    _HEADER_LINE,
+    _addresses,
+    _clean,
+    _decoded_header,
+    _header_str,
+    _msgid,
+    _parse_date,
+    _raw_get,
+    _raw_values,
+    _unique,
+)
 from mailbot.mail.htmltext import html_to_text as html_to_text
+from mailbot.mail.mime import (
+    _bound_mime,
+    _filename,
+    _is_attachment,
+    _message_attachment,
+    _message_from_bytes,
+    _payload_bytes,
+    _walk,
+)
 from mailbot.model import Attachment, ParsedMail
 
 log = logging.getLogger(__name__)
+
+
 # mail-parser logs raw header and part contents at WARNING/ERROR; we record those problems as
 # defects instead, and mail content must not reach the logs.
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 
+
 NUL = b"\x00"
-MAX_DEPTH = 32  # real mail nests 3-5 levels; the stdlib recurses per level
-MAX_HEADER_CHARS = 16_384  # decode at most this much of one header value
-MAX_ADDRESSES = 500
+
 
 SELECTED_HEADERS = (
     "auto-submitted",
@@ -83,319 +101,6 @@ SELECTED_HEADERS = (
     "x-ms-exchange-generated-message-source",
     "x-qq-mid",
 )
-
-_ANGLE_ID = re.compile(r"<([^<>\s]{1,998})>")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
-_BOUNDARY_SCAN = re.compile(
-    rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))|^--([^\r\n]{1,204})--[ \t]*\r?$""",
-    re.IGNORECASE | re.MULTILINE,
-)
-_BOUNDARY_WORD = re.compile(rb"boundary", re.IGNORECASE)
-_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:", re.MULTILINE)
-_CHINA_CST = re.compile(r"\bCST\b|\(CST\)|\bBJT\b", re.IGNORECASE)
-
-
-# --------------------------------------------------------------------------- headers
-
-
-def _raw_values(msg: email.message.Message, name: str) -> list[str]:
-    """Header values exactly as parsed: compat32 keeps 8-bit bytes as surrogates here, where
-    ``msg.get()`` would hand back a lossy ``Header`` object."""
-    name = name.lower()
-    return [str(v) for k, v in msg.raw_items() if k.lower() == name]
-
-
-def _raw_get(msg: email.message.Message, name: str) -> str | None:
-    values = _raw_values(msg, name)
-    return values[0] if values else None
-
-
-def _raw_header_bytes(value: object) -> bytes:
-    """Surrogate-escaped header text back to the bytes that were on the wire."""
-    return str(value).encode("ascii", "surrogateescape")
-
-
-def _header_str(value: object, defects: list[str], name: str) -> str:
-    """A raw header value as text: 8-bit bytes decoded (UTF-8, else GB18030), length capped."""
-    try:
-        data = _raw_header_bytes(value)
-    except UnicodeEncodeError:
-        data = str(value).encode("utf-8", "replace")
-    if len(data) > MAX_HEADER_CHARS:
-        defects.append(f"header_truncated:{name}")
-        data = data[:MAX_HEADER_CHARS]
-    if data.isascii():
-        return data.decode("ascii")
-    return decode_bytes(data, None, defects, f"header_8bit:{name}")
-
-
-def _clean(text: str) -> str:
-    """Header injection defence: every CR, LF and control character becomes one space."""
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
-def _decoded_header(msg: email.message.Message, name: str, defects: list[str]) -> str | None:
-    value = _raw_get(msg, name)
-    if value is None:
-        return None
-    return _clean(decode_words(_header_str(value, defects, name), defects, name))
-
-
-def _addresses(
-    msg: email.message.Message, names: tuple[str, ...], defects: list[str]
-) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for name in names:
-        values = _raw_values(msg, name)
-        for value in values[:20]:
-            text = _header_str(value, defects, name)
-            try:
-                pairs = email.utils.getaddresses([_CONTROL.sub(" ", text)])
-            except Exception:  # the stdlib address parser has raised on odd input before
-                defects.append(f"bad_address:{name}")
-                pairs = []
-            for display, addr in pairs[:MAX_ADDRESSES]:
-                addr = addr.strip().lower()
-                if not addr or ("@" not in addr and not addr.isidentifier()):
-                    continue
-                found.append((_clean(decode_words(display, defects, name)), addr))
-    return found
-
-
-def _unique(items: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(i for i in items if i))
-
-
-def _msgid(value: str | None) -> str | None:
-    if value is None:
-        return None
-    match = _ANGLE_ID.search(value)
-    ident = match.group(1) if match else value.strip().strip("<>").strip()
-    ident = _clean(ident)
-    return ident or None
-
-
-def _parse_date(value: str | None, defects: list[str]) -> datetime | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        defects.append("date_missing")
-        return None
-    stdlib: datetime | None
-    try:
-        stdlib = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        stdlib = None
-    if stdlib is None:
-        try:  # 2026-11-16 15:20:00 from some gateway software
-            stdlib = datetime.fromisoformat(value[:64])
-        except ValueError:
-            stdlib = None
-    try:
-        checked = parse_mail_date(value[:256])  # mail-parser's reader as the cross-check
-    except Exception:
-        checked = None
-    if checked is not None:
-        for reason in checked.reasons:
-            if reason != "invalid-date-syntax" or stdlib is None:
-                defects.append(f"date:{reason}")
-    if stdlib is None and checked is not None and checked.value is not None:
-        stdlib = checked.value
-    if stdlib is None:
-        defects.append("date_unparsable")
-        return None
-    if _CHINA_CST.search(value) and stdlib.utcoffset() == timedelta(hours=-6):
-        # Chinese servers write "CST" for China Standard Time (+08:00), not US Central.
-        defects.append("date_cst_read_as_china")
-        stdlib = stdlib.replace(tzinfo=timezone(timedelta(hours=8)))
-    if stdlib.tzinfo is None:
-        defects.append("date_naive_assumed_utc")
-        stdlib = stdlib.replace(tzinfo=UTC)
-    return stdlib
-
-
-# --------------------------------------------------------------------------- MIME bounds
-
-
-def _bound_mime(raw: bytes, max_parts: int, defects: list[str]) -> bytes:
-    """Cut the raw message before MIME nesting gets deeper than MAX_DEPTH or a boundary count
-    above ``max_parts``: the stdlib parser recurses per level and slows quadratically."""
-    # Each declared boundary is a distinct "boundary" in the text: with few of them, nothing can be cut
-    # (a quick count instead of the full scan, which cost ~1.5 ms on every 50 KB message).
-    mentions = raw.lower().count(b"boundary") if len(raw) <= 1 << 20 else sum(1 for _ in _BOUNDARY_WORD.finditer(raw))
-    if mentions <= min(MAX_DEPTH, max_parts):
-        return raw
-    stack: list[bytes] = []
-    declared = 0
-    for match in _BOUNDARY_SCAN.finditer(raw):
-        closing = match.group(3)
-        if closing is not None:
-            if closing in stack:
-                while stack and stack.pop() != closing:
-                    pass
-            continue
-        declared += 1
-        stack.append(match.group(1) or match.group(2) or b"")
-        if len(stack) > MAX_DEPTH or declared > max_parts:
-            defects.append("mime_too_deep" if len(stack) > MAX_DEPTH else f"too_many_parts:>{max_parts}")
-            cut = raw.rfind(b"\n", 0, match.start())
-            return raw[: max(cut, 0)]
-    return raw
-
-
-def _walk(root: email.message.Message, max_parts: int, defects: list[str]) -> Iterator[email.message.Message]:
-    """Depth-first, iterative; does not descend into attached messages; stops at max_parts."""
-    stack = [root]
-    seen = 0
-    while stack:
-        part = stack.pop()
-        seen += 1
-        if seen > max_parts:
-            defects.append(f"too_many_parts:>{max_parts}")
-            return
-        yield part
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list) and part.get_content_maintype() == "multipart":
-            stack.extend(p for p in reversed(payload) if isinstance(p, email.message.Message))
-
-
-def _filename(part: email.message.Message, defects: list[str]) -> str:
-    """RFC 2231 (filename*=UTF-8''…), RFC 2047 (=?GBK?B?…?=) and raw 8-bit GBK names."""
-    raw: object = None
-    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
-        value = _raw_get(part, header)
-        if not value:
-            continue
-        if not value.isascii():  # raw 8-bit (GBK) parameter: decode the bytes before splitting
-            view = email.message.Message()
-            view[header] = _header_str(value, defects, "filename")
-            raw = view.get_param(param, None, header)
-        else:
-            raw = part.get_param(param, None, header)
-        if raw:
-            break
-    if not raw:
-        return ""
-    if isinstance(raw, tuple):  # RFC 2231: (charset, language, percent-decoded text)
-        charset, _lang, value = raw
-        try:
-            data = str(value).encode("latin-1", "surrogateescape")
-        except UnicodeEncodeError:
-            data = str(value).encode("utf-8", "surrogateescape")
-        name = decode_bytes(data, charset or "utf-8", defects, "filename")
-    else:
-        name = decode_words(
-            _header_str(email.utils.collapse_rfc2231_value(str(raw)), defects, "filename"),
-            defects,
-            "filename",
-        )
-    name = _clean(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[:255]
-
-
-def _decoded_payload(part: email.message.Message) -> object:
-    """``part.get_payload(decode=True)``, with less memory for a big base64 part.
-
-    The stdlib splits the encoded payload into one bytes object per line before joining and decoding
-    it: a 57 MB base64 part peaked at ~250 MB on top of the message. Deleting the line breaks in one
-    ``translate`` gives the same bytes to the same decoder (same result, same defects recorded).
-    """
-    payload = None if part.is_multipart() else part.get_payload()  # a plain ASCII str is returned as it is
-    if (isinstance(payload, str) and len(payload) >= BIG_PAYLOAD
-            and str(part.get("content-transfer-encoding", "")).lower() == "base64" and payload.isascii()):
-        encoded = payload.encode("ascii").translate(None, b"\r\n")
-        value, found = email._encoded_words.decode_b(encoded)  # the decoder get_payload uses
-        del encoded
-        for defect in found:
-            part.policy.handle_defect(part, defect)
-        return value
-    return part.get_payload(decode=True)
-
-
-def _payload_bytes(part: email.message.Message, defects: list[str]) -> bytes:
-    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
-    try:
-        data = _decoded_payload(part)
-    except Exception:
-        defects.append("payload_undecodable")
-        return b""
-    if not isinstance(data, bytes):
-        return b""
-    if cte == "base64":
-        for defect in part.defects:
-            if "Base64" in type(defect).__name__:
-                defects.append("bad_base64")
-                break
-    return data
-
-
-def _message_attachment(part: email.message.Message, filename: str) -> Attachment:
-    inner = part.get_payload()
-    try:
-        first = inner[0] if isinstance(inner, list) and inner else part
-        size = len(first.as_bytes()) if isinstance(first, email.message.Message) else len(str(first))
-    except Exception:
-        size = 0
-    return Attachment(filename=filename or "message.eml", content_type=part.get_content_type(), size=size)
-
-
-def _is_attachment(part: email.message.Message, filename: str) -> bool:
-    disposition = (part.get_content_disposition() or "").lower()
-    if disposition == "attachment":
-        return True
-    if part.get_content_maintype() == "text" and part.get_content_subtype() in ("plain", "html"):
-        return bool(filename) and disposition != "inline"
-    return bool(filename) or part.get_content_maintype() not in ("text", "multipart")
-
-
-# --------------------------------------------------------------------------- DSN
-
-
-def _dsn(
-    msg: email.message.Message, parts: list[email.message.Message], defects: list[str]
-) -> tuple[tuple[str, ...], str | None]:
-    failed: list[str] = []
-    original_id: str | None = None
-    is_report = msg.get_content_type() == "multipart/report"
-    for part in parts:
-        ctype = part.get_content_type()
-        if ctype in ("message/delivery-status", "message/global-delivery-status"):
-            is_report = True
-            blocks = part.get_payload()
-            if not isinstance(blocks, list):
-                blocks = [email.message_from_string(str(blocks))]
-            for block in blocks[1:] if len(blocks) > 1 else blocks:
-                if not isinstance(block, email.message.Message):
-                    continue
-                action = str(block.get("action", "")).strip().lower()
-                if action and action != "failed":
-                    continue
-                for field in ("original-recipient", "final-recipient"):
-                    value = block.get(field)
-                    if value:
-                        addr = str(value).split(";", 1)[-1].strip().strip("<>").lower()
-                        if addr and action == "failed":
-                            failed.append(addr)
-        elif ctype in ("message/rfc822", "message/global", "text/rfc822-headers") and is_report:
-            if ctype == "text/rfc822-headers":
-                data = part.get_payload(decode=True)
-                text = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
-                headers = email.parser.HeaderParser().parsestr(text)
-            else:
-                inner = part.get_payload()
-                first = inner[0] if isinstance(inner, list) and inner else None
-                headers = first if isinstance(first, email.message.Message) else email.message.Message()
-            original_id = original_id or _msgid(
-                _header_str(headers.get("message-id", ""), defects, "message-id") or None
-            )
-    if is_report:
-        for value in msg.get_all("x-failed-recipients") or []:
-            failed.extend(a.strip().lower() for a in str(value).split(",") if "@" in a)
-    return _unique(failed), original_id
-
-
-# --------------------------------------------------------------------------- mail-parser
 
 
 def _mailparser_view(
@@ -433,9 +138,6 @@ def _mailparser_view(
     return extra
 
 
-# --------------------------------------------------------------------------- entry point
-
-
 def parse_mail(raw: bytes, *, max_attachment_text: int = 200_000, max_parts: int = 500) -> ParsedMail:
     """Parse raw mail bytes. Never raises: whatever went wrong is listed in ``defects``."""
     defects: list[str] = []
@@ -467,24 +169,6 @@ def _empty(defects: list[str], text: str = "") -> ParsedMail:
         attachments=(),
         defects=_unique(defects),
     )
-
-
-FEED_CHUNK = 1 << 16
-BIG_PAYLOAD = 1 << 20  # encoded parts above this are decoded by _decoded_payload
-
-
-def _message_from_bytes(raw: bytes) -> email.message.Message:
-    """``email.message_from_bytes`` (compat32), fed in 64 KB chunks as ``Parser.parse`` does with a file.
-
-    ``message_from_bytes`` first decodes the whole message into one str and copies it into a StringIO:
-    a 57 MB message peaked at ~480 MB; fed in chunks it peaks at ~150 MB (and parses faster). Bytes are
-    decoded as ASCII with surrogateescape byte by byte, so a chunk boundary cannot split a character.
-    """
-    parser = email.feedparser.BytesFeedParser(policy=email.policy.compat32)
-    view = memoryview(raw)
-    for start in range(0, len(raw), FEED_CHUNK):
-        parser.feed(bytes(view[start:start + FEED_CHUNK]))
-    return parser.close()
 
 
 def _parse(raw: bytes, limit: int, max_parts: int, defects: list[str]) -> ParsedMail:

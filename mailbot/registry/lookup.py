@@ -17,13 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mailbot.judge.olddomain import DomainPolicy, is_old_domain, new_address
-from mailbot.store import queries
 from mailbot.store.models import Registration, Unit, UnitAddress, UnitContact
 
 if TYPE_CHECKING:
     from mailbot.config import Config
     from mailbot.model import ParsedMail
-    from mailbot.store.models import Submission
 
 log = logging.getLogger(__name__)
 
@@ -96,23 +94,21 @@ def unit_addresses(session: Session, unit_id: int) -> list[str]:
                                 .order_by(UnitAddress.id)))
 
 
-def attribute(session: Session, sub: Submission, parsed: ParsedMail, domains: DomainPolicy) -> Unit | None:
-    """Set ``sub.unit_id`` / ``sub.unit_name`` from the sender (then Reply-To); None when unregistered.
+def unit_of_sender(session: Session, parsed: ParsedMail, domains: DomainPolicy,
+                   cache: dict[str, Unit | None] | None = None) -> Unit | None:
+    """The registered unit of the sender (then Reply-To); None when unregistered.
 
-    A session whose ``info`` holds a ``"unit_cache"`` dict (the pipeline's batch transaction, in which
-    no address is registered) remembers each address's unit instead of asking again per message."""
-    cache: dict[str, Unit | None] | None = session.info.get(queries.BATCH_UNITS)
+    ``cache`` (the batch's, in which no address is registered) remembers each address's unit."""
     for addr in (parsed.from_addr, *parsed.reply_to):
         if not addr:
-            unit = None
-        elif cache is None:
+            continue
+        if cache is None:
             unit = unit_for_address(session, addr, domains)
         else:
             if addr not in cache:
                 cache[addr] = unit_for_address(session, addr, domains)
             unit = cache[addr]
         if unit is not None:
-            sub.unit_id, sub.unit_name = unit.id, unit.name
             return unit
     return None
 

@@ -19,6 +19,7 @@ from mailbot.judge.olddomain import new_address
 from mailbot.model import Category, ParsedMail, Reply
 from mailbot.replies.render import reply_message_id
 from mailbot.store import queries
+from mailbot.store.batch import BatchCache
 from mailbot.store.models import Case, OutboxItem, Registration, Submission
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def greeting(name: str | None, addr: str) -> str:
 
 
 def enqueue(app: App, session: Session, reply: Reply, *, dedupe_key: str, submission_id: int | None = None,
-            case_id: int | None = None, status: str = "pending") -> OutboxItem | None:
+            case_id: int | None = None, status: str = "pending", batch: BatchCache | None = None) -> OutboxItem | None:
     """Insert a rendered reply into the outbox unless one with this dedupe key exists."""
     if any(isinstance(o, OutboxItem) and o.dedupe_key == dedupe_key for o in session.new):
         return None
@@ -63,7 +64,8 @@ def enqueue(app: App, session: Session, reply: Reply, *, dedupe_key: str, submis
                       cc_addrs=list(reply.cc), subject=reply.subject, message_id=reply.message_id, raw=reply.raw,
                       status=status, attempts=0, created_at=now, next_attempt_at=now)
     session.add(item)
-    queries.note_reply(session, item)
+    if batch is not None:
+        batch.note_reply(item)
     return item
 
 
@@ -100,7 +102,8 @@ def judgement_context(app: App, sub: Submission, parsed: ParsedMail, a: Assessme
 
 
 def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMail, a: Assessment,
-                  case: Case | None, *, registration: Registration | None = None) -> list[str]:
+                  case: Case | None, *, registration: Registration | None = None,
+                  batch: BatchCache | None = None) -> list[str]:
     """Queue what this submission gets; returns flags describing what was withheld and why."""
     cfg = app.config
     flags: list[str] = []
@@ -113,7 +116,7 @@ def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMai
         reply = _render(app, "alert", f"{sub.id}", template="alert", context=ctx, to=cfg.office.alert_recipients,
                         subject=f"【紧急信息提示】{sub.tracking_no} {parsed.subject}")
         enqueue(app, session, reply, dedupe_key=f"alert:{sub.id}", submission_id=sub.id,
-                case_id=case.id if case else None)
+                case_id=case.id if case else None, batch=batch)
 
     if category.is_report:
         kind, template, subject = "receipt", "receipt", f"[回执 {sub.tracking_no}] {parsed.subject or '（无主题）'}"
@@ -127,11 +130,11 @@ def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMai
 
     reason = loops.no_reply_reason(parsed, cfg.office.own_addresses)
     recipient = (parsed.reply_to[0] if parsed.reply_to else parsed.from_addr).lower()
-    if reason is None and queries.is_undeliverable(session, recipient):
+    if reason is None and queries.is_undeliverable(session, recipient, batch):
         reason = "undeliverable_sender"
     if reason is None:
         since = now - timedelta(hours=cfg.replies.rate_limit_hours)
-        if queries.replies_to_since(session, recipient, since, UNIT_REPLY_KINDS) >= cfg.replies.rate_limit_count:
+        if queries.replies_to_since(session, recipient, since, UNIT_REPLY_KINDS, batch) >= cfg.replies.rate_limit_count:
             reason = "rate_limited"
     if reason is not None:
         log.info("submission %s (%s): no reply to %s: %s", sub.id, sub.tracking_no, recipient, reason)
@@ -147,17 +150,17 @@ def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMai
     reply = _render(app, kind, f"{sub.id}", template=template, context=ctx, to=[recipient], subject=subject,
                     in_reply_to=parsed.message_id, references=refs)
     enqueue(app, session, reply, dedupe_key=f"{kind}:{sub.id}", submission_id=sub.id,
-            case_id=case.id if case else None, status=status)
+            case_id=case.id if case else None, status=status, batch=batch)
 
     if a.old_domain is not None:
         since = now - timedelta(days=cfg.domains.notice_interval_days)
-        if queries.replies_to_since(session, recipient, since, ("reminder_old_domain",)) == 0:
+        if queries.replies_to_since(session, recipient, since, ("reminder_old_domain",), batch) == 0:
             old = ctx["old_domain"]
             reminder = _render(app, "reminder_old_domain", f"{recipient}:{sub.id}", template="reminder_old_domain",
                                context={**ctx, **old}, to=[recipient],
                                subject=f"【提醒】请使用新邮箱地址 {cfg.office.address} 报送政务信息")
             enqueue(app, session, reminder, dedupe_key=f"reminder_old_domain:{recipient}:{sub.id}",
-                    submission_id=sub.id, status=status)
+                    submission_id=sub.id, status=status, batch=batch)
     return flags
 
 

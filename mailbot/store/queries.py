@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailbot.store.batch import BatchCache
 from mailbot.store.models import (
     Case,
     MailboxState,
@@ -69,20 +69,9 @@ def find_duplicate(session: Session, *, source: str, mailbox: str, uidvalidity: 
     return session.scalars(q2.limit(1)).first()
 
 
-def submissions_by_sha256(session: Session, hashes: Sequence[str]) -> dict[str, list[Submission]]:
-    """Stored submissions by content hash (lowest id first): one query for a whole batch."""
-    found: dict[str, list[Submission]] = {}
-    wanted = sorted(set(hashes))
-    for i in range(0, len(wanted), 500):
-        q = select(Submission).where(Submission.sha256.in_(wanted[i:i + 500])).order_by(Submission.id)
-        for sub in session.scalars(q):
-            found.setdefault(sub.sha256, []).append(sub)
-    return found
-
-
-def next_tracking_no(session: Session, prefix: str, year: int) -> str:
+def next_tracking_no(session: Session, prefix: str, year: int, batch: BatchCache | None = None) -> str:
     """``PREFIX-YEAR-000123``: unique and sequential per year (row lock on PostgreSQL)."""
-    cache: dict[tuple[str, int], TrackingCounter] | None = session.info.get(BATCH_COUNTERS)
+    cache = batch.counters if batch is not None else None
     for _ in range(5):
         counter = cache.get((prefix, year)) if cache is not None else None
         if counter is None:
@@ -136,68 +125,28 @@ def outbox_by_message_ids(session: Session, ids: Iterable[str]) -> list[OutboxIt
     return list(session.scalars(select(OutboxItem).where(OutboxItem.message_id.in_(ids))))
 
 
-def replies_to_since(session: Session, recipient: str, since: datetime, kinds: Sequence[str]) -> int:
-    batch: BatchReplies | None = session.info.get(BATCH_REPLIES)
-    if batch is not None and recipient in batch.sent and since >= batch.since:
-        return sum(1 for kind, at in batch.sent[recipient] if at >= since and kind in kinds)
+def replies_to_since(session: Session, recipient: str, since: datetime, kinds: Sequence[str],
+                     batch: BatchCache | None = None) -> int:
+    cached = batch.replies_since(recipient, since, kinds) if batch is not None else None
+    if cached is not None:
+        return cached
     return session.scalar(select(func.count()).select_from(OutboxItem).where(
         OutboxItem.recipient == recipient, OutboxItem.created_at >= since, OutboxItem.kind.in_(kinds))) or 0
 
 
-def is_undeliverable(session: Session, address: str) -> bool:
-    batch: BatchReplies | None = session.info.get(BATCH_REPLIES)
-    if batch is not None and address.lower() in batch.sent:
+def is_undeliverable(session: Session, address: str, batch: BatchCache | None = None) -> bool:
+    if batch is not None and batch.knows(address):
         return address.lower() in batch.undeliverable
     return session.get(Undeliverable, address.lower()) is not None
 
 
-def mark_undeliverable(session: Session, address: str, reason: str, now: datetime, bounce_id: int | None) -> None:
+def mark_undeliverable(session: Session, address: str, reason: str, now: datetime, bounce_id: int | None,
+                       batch: BatchCache | None = None) -> None:
     row = session.get(Undeliverable, address.lower())
     if row is None:
         session.add(Undeliverable(address=address.lower(), reason=reason, since=now, bounce_submission_id=bounce_id))
-    batch: BatchReplies | None = session.info.get(BATCH_REPLIES)
     if batch is not None:
         batch.undeliverable.add(address.lower())
-
-
-# --- per-batch caches (the pipeline's batch transaction): the same answers with fewer round trips ----------
-
-BATCH_COUNTERS = "tracking_counters"
-BATCH_REPLIES = "batch_replies"
-BATCH_UNITS = "unit_cache"
-
-
-@dataclass
-class BatchReplies:
-    """For the batch's recipients: which are undeliverable, and their replies created since ``since``
-    (kind, created_at), kept up to date by ``note_reply`` as the batch queues more."""
-
-    since: datetime
-    sent: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)
-    undeliverable: set[str] = field(default_factory=set)
-
-
-def start_batch(session: Session, recipients: Iterable[str], since: datetime) -> None:
-    """Turn on the per-batch caches of this session (one transaction): tracking counters, units, and for
-    ``recipients`` the undeliverable marks and the replies created since ``since`` (rate limits)."""
-    wanted = sorted({r.lower() for r in recipients if r})
-    batch = BatchReplies(since=since, sent={r: [] for r in wanted})
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i:i + 500]
-        for rcpt, kind, at in session.execute(select(OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at)
-                                              .where(OutboxItem.recipient.in_(chunk), OutboxItem.created_at >= since)):
-            batch.sent[rcpt].append((kind, at))
-        batch.undeliverable.update(session.scalars(select(Undeliverable.address).where(Undeliverable.address.in_(chunk))))
-    session.info[BATCH_REPLIES] = batch
-    session.info[BATCH_COUNTERS] = {}
-    session.info[BATCH_UNITS] = {}  # sender address → unit, see mailbot.registry.lookup.attribute
-
-
-def note_reply(session: Session, item: OutboxItem) -> None:
-    """A reply queued in this session: counted by ``replies_to_since`` from the batch cache."""
-    batch: BatchReplies | None = session.info.get(BATCH_REPLIES)
-    if batch is not None and item.recipient in batch.sent:
-        batch.sent[item.recipient].append((item.kind, item.created_at))
 
 
 def open_cases_from(session: Session, senders: Sequence[str], unit_name: str | None, since: datetime) -> list[Case]:

@@ -1,0 +1,136 @@
+"""Persist: write what was decided (no decisions here).
+
+One submission row with its raw bytes, its unit, its tracking number, the urgent case opened, joined
+or closed, a registration waiting for the office, a bounce's undeliverable marks, and the replies
+queued in the outbox: all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from mailbot.intake.finalize import Decision
+from mailbot.intake.lookup import Found
+from mailbot.judge.regform import read_form
+from mailbot.model import Category, FetchedMail, ParsedMail
+from mailbot.registry.registrations import record_registration
+from mailbot.replies import compose
+from mailbot.store import queries
+from mailbot.store.batch import BatchCache
+from mailbot.store.models import Case, RawMessage, Submission
+
+if TYPE_CHECKING:
+    from mailbot.app import App
+
+
+def new_submission(app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail | None, status: str) -> Submission:
+    """A submission row for these bytes, with what the parser read (nothing judged yet)."""
+    now = app.now()
+    sub = Submission(
+        status=status, source=fetched.source, mailbox=fetched.mailbox, uidvalidity=fetched.uidvalidity,
+        uid=fetched.uid, source_key=fetched.key, sha256=sha, size=len(fetched.raw),
+        internaldate=fetched.internaldate, fetched_at=now, references=[], to_addrs=[], cc_addrs=[],
+        attachments=[], defects=[], reasons=[], flags=[], approximate=False, old_domain=False,
+        from_addr="", from_name="", subject="", body_text="",
+        reported_at=fetched.internaldate)
+    if parsed is not None:
+        sub.message_id = (parsed.message_id or None) and parsed.message_id[:998]
+        sub.in_reply_to = parsed.in_reply_to and parsed.in_reply_to[:998]
+        sub.references = list(parsed.references[-50:])
+        sub.date_header = parsed.date
+        sub.from_addr = parsed.from_addr[:320]
+        sub.from_name = parsed.from_name[:500]
+        sub.to_addrs = list(parsed.to)
+        sub.cc_addrs = list(parsed.cc)
+        sub.subject = parsed.subject
+        sub.body_text = parsed.text[:200_000]
+        sub.attachments = [{"filename": a.filename, "content_type": a.content_type, "size": a.size}
+                           for a in parsed.attachments]
+        sub.defects = list(parsed.defects)
+        sub.reported_at = fetched.internaldate or parsed.date
+    return sub
+
+
+def add_raw(session: Session, sub: Submission, raw: bytes) -> None:
+    kind, data = queries.pack_raw(raw)
+    session.add(RawMessage(submission_id=sub.id, compression=kind, data=data))
+
+
+def persist(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail, sha: str, found: Found,
+            d: Decision, batch: BatchCache | None) -> Submission:
+    """Store the submission as decided and queue its replies; returns the stored row."""
+    now = app.now()
+    cfg = app.config
+    a, j, category = d.assessment, d.assessment.judgement, d.category
+    sub = new_submission(app, fetched, sha, parsed, "archived" if d.archived else "stored")
+    if found.unit is not None:
+        sub.unit_id, sub.unit_name = found.unit.id, found.unit.name
+    if category.is_report:
+        year = j.reported_at.astimezone(cfg.timezone).year
+        sub.tracking_no = queries.next_tracking_no(session, cfg.office.tracking_prefix, year, batch)
+    sub.category = category.value
+    sub.reasons = list(a.classification.reasons)
+    if a.event is not None:
+        sub.event_start, sub.event_end = a.event.start, a.event.end
+        sub.event_text, sub.event_granularity = a.event.text[:200], a.event.granularity.value
+    sub.reported_at = j.reported_at
+    sub.deadline = j.deadline
+    sub.verdict = j.verdict.value if j.verdict else None
+    sub.lateness_minutes = j.lateness_minutes
+    sub.approximate = j.approximate
+    sub.old_domain = a.old_domain is not None
+    session.add(sub)
+    session.flush()
+    add_raw(session, sub, fetched.raw)
+    if batch is not None:
+        batch.note_stored(sub)
+
+    case = _case(session, sub, parsed, found, d, now)
+    registration = None
+    if category == Category.REGISTRATION:
+        registration = record_registration(session, sub, read_form(parsed), found.unit, now)
+    if category == Category.BOUNCE:
+        _record_bounce(session, parsed, sub, now, batch)
+    flags = list(d.flags)
+    if not d.archived:
+        flags.extend(compose.queue_replies(app, session, sub, parsed, a, case, registration=registration,
+                                           batch=batch))
+    sub.flags = sorted(set(flags))
+    return sub
+
+
+def _case(session: Session, sub: Submission, parsed: ParsedMail, found: Found, d: Decision,
+          now: datetime) -> Case | None:
+    """Open, join or close the urgent case as decided."""
+    reported_at = d.assessment.judgement.reported_at
+    case = found.case if d.link_case else None
+    if d.open_case and sub.tracking_no:
+        case = Case(number=sub.tracking_no, status="open", sender=parsed.from_addr, unit_name=sub.unit_name,
+                    subject=parsed.subject[:2000], opened_at=reported_at, last_report_at=reported_at,
+                    reminders_sent=0)
+        session.add(case)
+        session.flush()
+    elif case is not None:
+        case.last_report_at = max(case.last_report_at, reported_at)
+        case.reminders_sent = 0
+        case.last_reminder_at = None
+    if case is not None:
+        sub.case_id = case.id
+        if d.close_case and case.status == "open":
+            queries.close_case(session, case, now, "final_report")
+    return case
+
+
+def _record_bounce(session: Session, parsed: ParsedMail, sub: Submission, now: datetime,
+                   batch: BatchCache | None) -> None:
+    """A delivery failure of one of our own replies marks its recipients undeliverable."""
+    ours = queries.outbox_by_message_ids(session, [parsed.dsn_original_message_id or ""])
+    recipients = set(parsed.dsn_recipients)
+    for item in ours:
+        targets = recipients or set(item.to_addrs)
+        for addr in targets:
+            queries.mark_undeliverable(session, addr, f"bounce of {item.kind} {item.message_id}", now, sub.id, batch)
+        item.last_error = f"bounced: {', '.join(sorted(targets))}"
