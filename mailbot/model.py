@@ -53,6 +53,33 @@ class Outcome(enum.StrEnum):
     QUARANTINED = "quarantined"
 
 
+class SubmissionStatus(enum.StrEnum):
+    STORED = "stored"
+    ARCHIVED = "archived"  # a backlog message: stored, never answered
+    IGNORED = "ignored"
+    QUARANTINED = "quarantined"  # could not be processed; raw bytes kept for ``reprocess``
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    HELD = "held"  # waits for the office to release it
+    WRITTEN = "written"  # demo: written as an .eml file instead of sent
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    UNREADABLE = "unreadable"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
 @dataclass(frozen=True)
 class Result:
     """What happened to one message: its outcome, and the submission it became or repeats."""

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from mailbot.app import App
 from mailbot.errors import MailbotError
+from mailbot.model import CaseStatus
 from mailbot.store import queries
 from mailbot.store.models import Case, Submission
 
@@ -15,7 +16,7 @@ def close_case(app: App, number: str) -> str:
         case = queries.case_by_number(session, number)
         if case is None:
             raise MailbotError(f"no case {number}")
-        if case.status == "closed":
+        if case.status == CaseStatus.CLOSED:
             return f"case {number} was already closed ({case.closed_by})"
         queries.close_case(session, case, app.now(), "office")
         return f"case {number} closed by the office"
@@ -26,7 +27,7 @@ def list_cases(app: App, *, include_closed: bool = False) -> str:
     with app.db.session() as session:
         q = select(Case).order_by(Case.opened_at)
         if not include_closed:
-            q = q.where(Case.status == "open")
+            q = q.where(Case.status == CaseStatus.OPEN)
         lines = []
         for case in session.scalars(q):
             n = session.scalar(select(func.count()).select_from(Submission).where(Submission.case_id == case.id))

@@ -16,9 +16,10 @@ from mailbot.config import build_config
 from mailbot.errors import MailbotError
 from mailbot.intake.runner import poll_once
 from mailbot.replies.outbox import drain
+from mailbot.replies.render import data_dir
 from mailbot.store.models import OutboxItem, Submission
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "maildir"
+EXAMPLES = data_dir() / "examples" / "maildir"
 UNITS_CSV = EXAMPLES.parent / "units.csv"
 
 

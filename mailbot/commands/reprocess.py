@@ -7,7 +7,7 @@ from sqlalchemy import delete, update
 from mailbot.app import App
 from mailbot.errors import MailbotError
 from mailbot.intake.pipeline import Result, process_one
-from mailbot.model import FetchedMail
+from mailbot.model import FetchedMail, SubmissionStatus
 from mailbot.store import queries
 from mailbot.store.models import OutboxItem, RawMessage, Submission
 
@@ -17,7 +17,7 @@ def reprocess(app: App, submission_id: int) -> Result:
         sub = session.get(Submission, submission_id)
         if sub is None:
             raise MailbotError(f"no submission with id {submission_id}")
-        if sub.status not in ("quarantined",):
+        if sub.status not in (SubmissionStatus.QUARANTINED,):
             raise MailbotError(f"submission {submission_id} is {sub.status}, not quarantined; nothing to retry")
         raw = queries.raw_bytes(session, submission_id)
         if raw is None:

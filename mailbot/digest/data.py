@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailbot.digest.period import Period
-from mailbot.model import REPORT_CATEGORIES
+from mailbot.model import REPORT_CATEGORIES, CaseStatus, SubmissionStatus
 from mailbot.store.models import Case, Submission, Unit
 
 REPORTS = tuple(sorted(c.value for c in REPORT_CATEGORIES))
@@ -105,7 +105,7 @@ class Digest:
 
 def _in(period: Period) -> ColumnElement[bool]:
     return and_(Submission.reported_at >= period.start, Submission.reported_at < period.end,
-                Submission.status != "quarantined")
+                Submission.status != SubmissionStatus.QUARANTINED)
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -164,12 +164,12 @@ def _cases(session: Session, where: ColumnElement[bool], now: datetime, interval
     rows = []
     for c, n in session.execute(stmt):
         silent = now - c.last_report_at
-        overdue = silent - interval if c.status == "open" and silent > interval else None
+        overdue = silent - interval if c.status == CaseStatus.OPEN and silent > interval else None
         rows.append(CaseRow(number=c.number, unit=c.unit_name or c.sender, subject=c.subject, status=c.status,
                             opened_at=c.opened_at, last_report_at=c.last_report_at, followups=int(n),
                             reminders_sent=c.reminders_sent,
                             overdue_minutes=int(overdue.total_seconds() // 60) if overdue is not None else None,
-                            missed_followups=int(silent / interval) if c.status == "open" else 0))
+                            missed_followups=int(silent / interval) if c.status == CaseStatus.OPEN else 0))
     return rows
 
 
@@ -203,12 +203,12 @@ def build_digest(session: Session, period: Period, *, now: datetime, followup_in
     interval = timedelta(hours=followup_interval_hours)
     unregistered, unregistered_total = unregistered_senders(session, period, max_rows)
     quarantined = session.scalar(select(func.count(Submission.id)).where(
-        Submission.status == "quarantined", Submission.fetched_at >= period.start, Submission.fetched_at < period.end))
+        Submission.status == SubmissionStatus.QUARANTINED, Submission.fetched_at >= period.start, Submission.fetched_at < period.end))
     return Digest(
         period=period, generated_at=now, totals=totals(session, period), previous=totals(session, period.previous()),
         by_category=by_category(session, period), units=by_unit(session, period),
         cases_opened=_cases(session, and_(Case.opened_at >= period.start, Case.opened_at < period.end), now, interval),
-        cases_open=_cases(session, Case.status == "open", now, interval),
+        cases_open=_cases(session, Case.status == CaseStatus.OPEN, now, interval),
         late=late_reports(session, period, max_rows), silent_units=silent_units(session, period),
         unregistered=unregistered, unregistered_total=unregistered_total,
         followup_interval_hours=followup_interval_hours, max_rows=max_rows, quarantined=int(quarantined or 0))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from mailbot.intake.finalize import Decision
 from mailbot.intake.lookup import Found
 from mailbot.judge.regform import read_form
-from mailbot.model import Category, FetchedMail, ParsedMail
+from mailbot.model import CaseStatus, Category, FetchedMail, ParsedMail, SubmissionStatus
 from mailbot.registry.registrations import record_registration
 from mailbot.replies import compose
 from mailbot.store import queries
@@ -65,7 +65,7 @@ def persist(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail
     now = app.now()
     cfg = app.config
     a, j, category = d.assessment, d.assessment.judgement, d.category
-    sub = new_submission(app, fetched, sha, parsed, "archived" if d.archived else "stored")
+    sub = new_submission(app, fetched, sha, parsed, SubmissionStatus.ARCHIVED if d.archived else SubmissionStatus.STORED)
     if found.unit is not None:
         sub.unit_id, sub.unit_name = found.unit.id, found.unit.name
     if category.is_report:
@@ -108,7 +108,7 @@ def _case(session: Session, sub: Submission, parsed: ParsedMail, found: Found, d
     reported_at = d.assessment.judgement.reported_at
     case = found.case if d.link_case else None
     if d.open_case and sub.tracking_no:
-        case = Case(number=sub.tracking_no, status="open", sender=parsed.from_addr, unit_name=sub.unit_name,
+        case = Case(number=sub.tracking_no, status=CaseStatus.OPEN, sender=parsed.from_addr, unit_name=sub.unit_name,
                     subject=parsed.subject[:2000], opened_at=reported_at, last_report_at=reported_at,
                     reminders_sent=0)
         session.add(case)
@@ -119,7 +119,7 @@ def _case(session: Session, sub: Submission, parsed: ParsedMail, found: Found, d
         case.last_reminder_at = None
     if case is not None:
         sub.case_id = case.id
-        if d.close_case and case.status == "open":
+        if d.close_case and case.status == CaseStatus.OPEN:
             queries.close_case(session, case, now, "final_report")
     return case
 

@@ -31,7 +31,7 @@ from mailbot.intake.persist import persist
 from mailbot.intake.quarantine import describe, quarantine
 from mailbot.judge.assess import Assessment, assess
 from mailbot.mail.parse import parse_mail
-from mailbot.model import FetchedMail, Outcome, ParsedMail, Result
+from mailbot.model import CaseStatus, FetchedMail, Outcome, ParsedMail, Result
 from mailbot.store.batch import BatchCache
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = N
         return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category, f"duplicate of submission {dup.id}")
     found = look_up(app, session, p.parsed, p.assessment, batch)
     decision = finalize(p.assessment, p.parsed, registered=found.unit is not None, case_found=found.case is not None,
-                        case_open=found.case is not None and found.case.status == "open", linked_by=found.linked_by,
+                        case_open=found.case is not None and found.case.status == CaseStatus.OPEN, linked_by=found.linked_by,
                         own_addresses=app.config.office.own_addresses, policy=app.policy,
                         internaldate=p.fetched.internaldate, archive=p.archive)
     sub = persist(app, session, p.fetched, p.parsed, p.sha256, found, decision, batch)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailbot.errors import StoreError
 from mailbot.intake.lookup import stored_twin
 from mailbot.intake.persist import add_raw, new_submission
-from mailbot.model import FetchedMail, Outcome, ParsedMail, Result
+from mailbot.model import FetchedMail, Outcome, ParsedMail, Result, SubmissionStatus
 from mailbot.replies import compose
 
 if TYPE_CHECKING:
@@ -32,12 +32,12 @@ def quarantine(app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail | No
     try:
         with app.db.session() as session:
             dup = stored_twin(session, fetched, parsed, sha)
-            if dup is not None and dup.status == "quarantined":
+            if dup is not None and dup.status == SubmissionStatus.QUARANTINED:
                 return Result(Outcome.QUARANTINED, dup.id, None, None, "already quarantined")
             if dup is not None:  # e.g. reprocessing raised again; keep the original row
-                dup.status, dup.error = "quarantined", error[:8000]
+                dup.status, dup.error = SubmissionStatus.QUARANTINED, error[:8000]
                 return Result(Outcome.QUARANTINED, dup.id, None, None, error[:200])
-            sub = new_submission(app, fetched, sha, parsed, "quarantined")
+            sub = new_submission(app, fetched, sha, parsed, SubmissionStatus.QUARANTINED)
             sub.error = error[:8000]
             session.add(sub)
             session.flush()

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mailbot.judge.olddomain import DomainPolicy, is_old_domain, new_address
+from mailbot.model import RegistrationStatus
 from mailbot.store.models import Registration, Unit, UnitAddress, UnitContact
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def unit_of_sender(session: Session, parsed: ParsedMail, domains: DomainPolicy,
 def units_without_liaison(session: Session) -> list[Unit]:
     """Active units with no current liaison and no registration waiting for the office."""
     has_liaison = select(UnitContact.unit_id).where(UnitContact.role == "liaison", UnitContact.valid_to.is_(None))
-    waiting = select(Registration.unit_id).where(Registration.status == "pending", Registration.unit_id.is_not(None))
+    waiting = select(Registration.unit_id).where(Registration.status == RegistrationStatus.PENDING, Registration.unit_id.is_not(None))
     return list(session.scalars(select(Unit).where(Unit.active.is_(True), Unit.id.not_in(has_liaison),
                                                    Unit.id.not_in(waiting)).order_by(Unit.id)))
 

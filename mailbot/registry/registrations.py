@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from mailbot.errors import MailbotError
 from mailbot.judge.olddomain import DomainPolicy
 from mailbot.judge.regform import FIELD_LABELS, RegForm
+from mailbot.model import RegistrationStatus
 from mailbot.registry.contacts import set_contact
 from mailbot.registry.lookup import find_unit, unit_by_name, unit_for_address
 from mailbot.registry.rows import PERSON_FIELDS, ROLES
@@ -28,7 +29,7 @@ def record_registration(session: Session, sub: Submission, form: RegForm, unit: 
     if unit is None and form.fields.get("unit"):
         unit = unit_by_name(session, form.fields["unit"])
     reg = Registration(submission_id=sub.id, unit_id=unit.id if unit is not None else None,
-                       unit_name=(form.fields.get("unit") or None), status="pending" if form.readable else "unreadable",
+                       unit_name=(form.fields.get("unit") or None), status=RegistrationStatus.PENDING if form.readable else RegistrationStatus.UNREADABLE,
                        fields=dict(form.fields), missing=list(form.missing), sender=sub.from_addr, created_at=now)
     session.add(reg)
     session.flush()
@@ -42,7 +43,7 @@ def confirm_registration(session: Session, reg_id: int, now: datetime, domains: 
     reg = session.get(Registration, reg_id)
     if reg is None:
         raise MailbotError(f"no registration with id {reg_id}")
-    if reg.status not in ("pending", "unreadable"):
+    if reg.status not in (RegistrationStatus.PENDING, RegistrationStatus.UNREADABLE):
         raise MailbotError(f"registration {reg_id} is already {reg.status}")
     f = reg.fields or {}
     if not f.get("liaison_name"):
@@ -68,7 +69,7 @@ def confirm_registration(session: Session, reg_id: int, now: datetime, domains: 
             done.append(f"address {reg.sender} added")
         elif owner.id != unit.id:
             done.append(f"address {reg.sender} left with {owner.name}")
-    reg.status, reg.unit_id, reg.decided_at, reg.decided_by = "confirmed", unit.id, now, by
+    reg.status, reg.unit_id, reg.decided_at, reg.decided_by = RegistrationStatus.CONFIRMED, unit.id, now, by
     unit.updated_at = now
     session.flush()
     return [f"registration {reg.id} confirmed for {unit.name}", *done]
@@ -79,14 +80,14 @@ def reject_registration(session: Session, reg_id: int, now: datetime, reason: st
     reg = session.get(Registration, reg_id)
     if reg is None:
         raise MailbotError(f"no registration with id {reg_id}")
-    if reg.status not in ("pending", "unreadable"):
+    if reg.status not in (RegistrationStatus.PENDING, RegistrationStatus.UNREADABLE):
         raise MailbotError(f"registration {reg_id} is already {reg.status}")
-    reg.status, reg.decided_at, reg.decided_by, reg.note = "rejected", now, by, reason
+    reg.status, reg.decided_at, reg.decided_by, reg.note = RegistrationStatus.REJECTED, now, by, reason
     return f"registration {reg.id} rejected" + (f": {reason}" if reason else "")
 
 
 def pending_registrations(session: Session) -> list[Registration]:
-    return list(session.scalars(select(Registration).where(Registration.status.in_(("pending", "unreadable")))
+    return list(session.scalars(select(Registration).where(Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.UNREADABLE)))
                                 .order_by(Registration.id)))
 
 

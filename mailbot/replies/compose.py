@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.judge import loops
 from mailbot.judge.olddomain import new_address
-from mailbot.model import Category, ParsedMail, Reply
+from mailbot.model import CaseStatus, Category, OutboxStatus, ParsedMail, Reply
 from mailbot.replies.render import reply_message_id
 from mailbot.store import queries
 from mailbot.store.batch import BatchCache
@@ -50,7 +50,7 @@ def greeting(name: str | None, addr: str) -> str:
 
 
 def enqueue(app: App, session: Session, reply: Reply, *, dedupe_key: str, submission_id: int | None = None,
-            case_id: int | None = None, status: str = "pending", batch: BatchCache | None = None) -> OutboxItem | None:
+            case_id: int | None = None, status: str = OutboxStatus.PENDING, batch: BatchCache | None = None) -> OutboxItem | None:
     """Insert a rendered reply into the outbox unless one with this dedupe key exists."""
     if any(isinstance(o, OutboxItem) and o.dedupe_key == dedupe_key for o in session.new):
         return None
@@ -95,7 +95,7 @@ def judgement_context(app: App, sub: Submission, parsed: ParsedMail, a: Assessme
         "deadline": sub.deadline, "verdict": sub.verdict, "lateness_minutes": sub.lateness_minutes,
         "approximate": sub.approximate, "rule_text": rule_text(sub.category or "", app.policy),
         "case_number": case.number if case is not None else None,
-        "case_closed": case is not None and case.status == "closed", "old_domain": old,
+        "case_closed": case is not None and case.status == CaseStatus.CLOSED, "old_domain": old,
         "sender": f"{parsed.from_name} <{parsed.from_addr}>" if parsed.from_name else parsed.from_addr,
         "excerpt": parsed.text.strip()[:600],
     }
@@ -140,12 +140,12 @@ def queue_replies(app: App, session: Session, sub: Submission, parsed: ParsedMai
         log.info("submission %s (%s): no reply to %s: %s", sub.id, sub.tracking_no, recipient, reason)
         return [f"no_reply:{reason}"]
 
-    status = "pending"
+    status = OutboxStatus.PENDING
     auth = loops.auth_failed(parsed)
     if auth is not None:
         flags.append(f"auth:{auth}")
         if cfg.replies.hold_on_auth_failure:
-            status = "held"
+            status = OutboxStatus.HELD
             flags.append("reply_held")
     reply = _render(app, kind, f"{sub.id}", template=template, context=ctx, to=[recipient], subject=subject,
                     in_reply_to=parsed.message_id, references=refs)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from mailbot.config.settings import SmtpSettings
 from mailbot.errors import SendError
+from mailbot.model import OutboxStatus
 from mailbot.replies import compose
 from mailbot.store import queries
 from mailbot.store.models import OutboxItem
@@ -123,7 +124,7 @@ def drain(app: App, *, limit: int | None = None) -> DrainReport:
                 item = items[0]
                 if write_dir is not None:
                     _write(write_dir, item)
-                    item.status, item.sent_at, item.attempts = "written", now, item.attempts + 1
+                    item.status, item.sent_at, item.attempts = OutboxStatus.WRITTEN, now, item.attempts + 1
                     report.written += 1
                     continue
                 assert smtp_settings is not None
@@ -150,7 +151,7 @@ def drain(app: App, *, limit: int | None = None) -> DrainReport:
                         report.server_down = True
                         break
                     continue
-                item.status, item.sent_at, item.attempts = "sent", app.now(), item.attempts + 1
+                item.status, item.sent_at, item.attempts = OutboxStatus.SENT, app.now(), item.attempts + 1
                 item.last_error = None
                 report.sent += 1
                 log.info("outbox %s sent: %s to %s (message-id=<%s>)", item.id, item.kind,
@@ -185,7 +186,7 @@ def _failed(app: App, session: object, item: OutboxItem, exc: SendError, report:
     item.attempts += 1
     item.last_error = str(exc)[:2000]
     if exc.permanent or item.attempts >= app.config.outbox.max_attempts:
-        item.status = "failed"
+        item.status = OutboxStatus.FAILED
         report.failed += 1
         log.error("outbox %s failed permanently (%s to %s): %s", item.id, item.kind, ",".join(item.to_addrs), exc)
         if item.kind != "notice_office":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from mailbot.judge.reasons import REASONS
 from mailbot.model import Reply
 
 CATEGORY_LABELS = {
@@ -41,19 +41,6 @@ CATEGORY_LABELS = {
     "other": "其他来信",
 }
 VERDICT_LABELS = {"on_time": "按时报送", "late": "报送超时", "unknown": "无法判断（未找到事件时间）"}
-REASON_LABELS = {
-    "subject_marker": "主题标记", "header": "邮件优先级", "priority_header": "邮件优先级",
-    "incident_language": "事故/事件用语", "incident_time": "事件发生时间表述", "casualty": "人员伤亡",
-    "response": "应急处置用语", "public_opinion": "舆情/群体性事件", "major_event": "重大事件",
-    "important_work": "重要工作动态", "major_case": "重大案件", "spread": "事态扩散",
-    "negation": "否定表述", "no_casualty": "无人员伤亡", "routine_context": "日常工作语境", "routine_topic": "日常工作",
-    "followup_marker": "续报标记", "final_report": "终报", "research_marker": "调研信息标记",
-    "registration": "联络员登记", "publicity_request": "宣传报道申报", "auto_reply_header": "自动回复标记",
-    "auto_reply_subject": "自动回复主题", "bounce_header": "退信", "bounce_sender": "退信发件人",
-    "bounce_subject": "退信主题", "test_mail": "测试邮件", "thanks": "致谢", "empty": "无正文",
-    "document_request": "索取文件", "correspondence": "一般来信", "mailbox_notice": "邮箱通知",
-    "case_link": "关联紧急事件", "threshold": "综合评分",
-}
 GRANULARITY_LABELS = {"minute": "精确到分钟", "hour": "精确到小时", "part_of_day": "时段", "day": "日期", "month": "月份"}
 
 
@@ -70,11 +57,16 @@ class MimePart:
 
 
 def builtin_templates_dir() -> Path:
-    """``templates/`` of the source tree, or of the installed data files."""
-    here = Path(__file__).resolve().parent.parent.parent / "templates"
-    if here.is_dir():
-        return here
-    return Path(sys.prefix) / "share" / "mailbot" / "templates"
+    """The shipped templates: ``mailbot/_data/templates`` of an installed copy, else the source tree's."""
+    return data_dir() / "templates"
+
+
+def data_dir() -> Path:
+    """``mailbot/_data`` of an installed copy (setup.py copies ``templates/`` and ``examples/`` there),
+    or the repository's top folder when running from a checkout or an editable install."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "_data"
+    return installed if installed.is_dir() else package.parent
 
 
 def one_line(value: object) -> str:
@@ -85,7 +77,7 @@ def one_line(value: object) -> str:
 def reason_text(reason: str) -> str:
     """A rule hit such as ``subject_marker:【紧急】`` in the office's words: ``主题标记“【紧急】”``."""
     name, _, detail = str(reason).partition(":")
-    label = REASON_LABELS.get(name)
+    label = REASONS.get(name)
     if label is None:
         return one_line(reason)
     if name == "threshold":

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailbot.model import CaseStatus, OutboxStatus
 from mailbot.store.batch import BatchCache
 from mailbot.store.models import (
     Case,
@@ -153,7 +154,7 @@ def open_cases_from(session: Session, senders: Sequence[str], unit_name: str | N
     conds: list[ColumnElement[bool]] = [Case.sender.in_(list(senders))]
     if unit_name:
         conds.append(Case.unit_name == unit_name)
-    return list(session.scalars(select(Case).where(Case.status == "open", Case.opened_at >= since, or_(*conds))
+    return list(session.scalars(select(Case).where(Case.status == CaseStatus.OPEN, Case.opened_at >= since, or_(*conds))
                                 .order_by(Case.last_report_at.desc())))
 
 
@@ -162,7 +163,7 @@ def case_by_number(session: Session, number: str) -> Case | None:
 
 
 def due_outbox(session: Session, now: datetime, limit: int, *, lock: bool) -> list[OutboxItem]:
-    q = (select(OutboxItem).where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now)
+    q = (select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.next_attempt_at <= now)
          .order_by(OutboxItem.id).limit(limit))
     if lock:
         q = q.with_for_update(skip_locked=True)
@@ -172,11 +173,11 @@ def due_outbox(session: Session, now: datetime, limit: int, *, lock: bool) -> li
 def overdue_cases(session: Session, cutoff: datetime) -> list[Case]:
     """Open cases whose last report and last reminder are both older than ``cutoff``."""
     return list(session.scalars(select(Case).where(
-        Case.status == "open", Case.last_report_at <= cutoff,
+        Case.status == CaseStatus.OPEN, Case.last_report_at <= cutoff,
         or_(Case.last_reminder_at.is_(None), Case.last_reminder_at <= cutoff))))
 
 
 def close_case(session: Session, case: Case, now: datetime, by: str) -> None:
-    case.status = "closed"
+    case.status = CaseStatus.CLOSED
     case.closed_at = now
     case.closed_by = by
