@@ -77,6 +77,25 @@ def count_submissions(db_url: str) -> int:
         db.dispose()
 
 
+
+def wait_sent(db_url: str, n: int, timeout: float = 30.0) -> None:
+    """Wait until ``n`` outbox rows are committed as sent (the SMTP sink sees a mail a moment earlier)."""
+    from mailbot.store.models import OutboxItem
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db = Database(db_url, migrate_schema=False)
+        try:
+            with db.session() as s:
+                if (s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "sent")) or 0) >= n:
+                    return
+        except DBAPIError:
+            pass
+        finally:
+            db.dispose()
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {n} replies committed as sent within {timeout} s")
+
 def receipts(sink) -> Counter[str]:  # type: ignore[no-untyped-def]
     """How many receipts the sink got per original Message-ID (In-Reply-To)."""
     return Counter(m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt")

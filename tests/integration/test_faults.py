@@ -30,6 +30,7 @@ from tests.integration.daemon_util import (
     start_daemon,
     stop_daemon,
     wait_for,
+    wait_sent,
     write_config,
 )
 from tests.rig.postgres import Postgres
@@ -247,6 +248,7 @@ def test_postgresql_stopped_and_restarted_under_the_daemon(tmp_path, dovecot, im
         try:
             dovecot.multiappend(imap_user, _reports(3))
             smtp_sink.wait_for(3, timeout=30)
+            wait_sent(url, 3)  # the outage is not meant to fall inside the sent-but-not-committed window
             cluster.stop()
             dovecot.multiappend(imap_user, [mailgen.report(50 + i) for i in range(4)])
             time.sleep(8)
