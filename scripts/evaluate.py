@@ -34,7 +34,11 @@ REPORT_CATEGORIES = frozenset({"urgent", "routine", "followup", "research"})
 GRANULARITIES = ("minute", "hour", "part_of_day", "day", "month")
 
 
-def load_rows(path: str | Path = DEFAULT_SET) -> list[dict[str, Any]]:
+def load_rows(path: str | Path = DEFAULT_SET, split: str | None = None) -> list[dict[str, Any]]:
+    """The rows of a JSONL set, or of every ``*.jsonl`` in a folder; only ``split`` (dev/test) when given."""
+    path = Path(path)
+    if path.is_dir():
+        return [r for f in sorted(path.glob("*.jsonl")) for r in load_rows(f, split)]
     rows = []
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -42,7 +46,9 @@ def load_rows(path: str | Path = DEFAULT_SET) -> list[dict[str, Any]]:
             if not line:
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
+                if split is None or row.get("split") == split:
+                    rows.append(row)
             except json.JSONDecodeError as exc:  # pragma: no cover - reported to the user
                 raise ValueError(f"{path}:{lineno}: {exc}") from exc
     return rows
@@ -111,8 +117,14 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     confusion = Counter(
         (r["gold_category"], r["pred_category"]) for r in results if not r["category_ok"]
     )
+    urgent_gold = [r for r in results if r["gold_category"] == "urgent"]
+    routine_gold = [r for r in results if r["gold_category"] == "routine"]
     return {
         "n": n,
+        "urgent_recall": _ratio(sum(r["pred_category"] == "urgent" for r in urgent_gold), len(urgent_gold)),
+        "urgent_n": len(urgent_gold),
+        "false_urgent_rate": _ratio(sum(r["pred_category"] == "urgent" for r in routine_gold), len(routine_gold)),
+        "routine_n": len(routine_gold),
         "category_accuracy": _ratio(cat_ok, n),
         "event_time_accuracy": _ratio(time_ok, n),
         "per_category": per_cat,
@@ -183,11 +195,14 @@ def evaluate(
     out = _summary(results)
     out["reports"] = _summary([r for r in results if r["gold_category"] in REPORT_CATEGORIES])
     out["errors"] = [r for r in results if not (r["category_ok"] and r["time_ok"])]
+    out["results"] = results
     return out
 
 
 def _print_summary(title: str, s: dict[str, Any]) -> None:
     print(f"== {title} (n={s['n']})")
+    print(f"urgent recall:       {s['urgent_recall']:.3f} (n={s['urgent_n']})   "
+          f"false urgent: {s['false_urgent_rate']:.3f} of {s['routine_n']} routine")
     print(f"category accuracy:   {s['category_accuracy']:.3f}")
     print(f"event-time accuracy: {s['event_time_accuracy']:.3f}")
     print(f"  {'category':<18} {'supp':>5} {'pred':>5} {'prec':>6} {'rec':>6} {'time':>6}")
@@ -205,14 +220,69 @@ def _print_summary(title: str, s: dict[str, Any]) -> None:
             print(f"    {c['gold']:<18} -> {c['predicted']!s:<18} {c['count']}")
 
 
+SETS: tuple[tuple[str, Path, str | None, str], ...] = (
+    ("real-test", ROOT / "tests/eval/real", "test", "real published texts, frozen test part (independent)"),
+    ("real-dev", ROOT / "tests/eval/real", "dev", "real published texts, dev part (tuned on)"),
+    ("reports", ROOT / "tests/eval/reports.jsonl", None, "synthetic (regression only)"),
+    ("holdout", ROOT / "tests/eval/holdout.jsonl", None, "synthetic (regression only)"),
+    ("final", ROOT / "tests/eval/final.jsonl", None, "synthetic (regression only)"),
+    ("fourth", ROOT / "tests/eval/fourth.jsonl", None, "synthetic (regression only)"),
+)
+RECORDS = ROOT / "tests" / "eval" / "results"
+
+
+def _outcomes(result: dict[str, Any]) -> dict[str, list[Any]]:
+    return {r["id"]: [r["pred_category"], r["pred_event_time"]] for r in result["results"]}
+
+
+def changed_since_record(name: str, result: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(id, recorded, now) for every item whose category or event time differs from the recorded run."""
+    path = RECORDS / f"{name}.json"
+    if not path.is_file():
+        return []
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    now = _outcomes(result)
+    return [(i, recorded.get(i), v) for i, v in sorted(now.items()) if recorded.get(i) != v]
+
+
+def run_all(record: bool, show_changed: bool) -> int:
+    """One line per labelled set: urgent recall first, then false urgent, category and event time."""
+    classify_text, extract_event_time = load_system()
+    print(f"{'set':<10} {'n':>4} {'urgent rec':>10} {'false urg':>9} {'category':>8} {'time*':>6} {'changed':>7}  what")
+    for name, path, split, what in SETS:
+        rows = load_rows(path, split)
+        if not rows:
+            continue
+        result = evaluate(rows, classify_text, extract_event_time)
+        changed = changed_since_record(name, result)
+        rep = result["reports"]
+        print(f"{name:<10} {result['n']:>4} {result['urgent_recall']:>10.3f} {result['false_urgent_rate']:>9.3f} "
+              f"{result['category_accuracy']:>8.3f} {rep['event_time_accuracy']:>6.3f} {len(changed):>7}  {what}")
+        if show_changed:
+            for item, before, after in changed:
+                print(f"    {item}: {before} -> {after}")
+        if record:
+            RECORDS.mkdir(parents=True, exist_ok=True)
+            (RECORDS / f"{name}.json").write_text(json.dumps(_outcomes(result), ensure_ascii=False, indent=0,
+                                                             sort_keys=True) + "\n", encoding="utf-8")
+    print("time* = event-time accuracy on the report rows (urgent/routine/followup/research)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default=str(DEFAULT_SET), help="labelled JSONL set")
+    ap.add_argument("--set", default=str(DEFAULT_SET), help="labelled JSONL set, or a folder of them")
+    ap.add_argument("--split", choices=("dev", "test"), help="only the rows of this split")
+    ap.add_argument("--all", action="store_true", help="one line per labelled set, with changes since the record")
+    ap.add_argument("--record", action="store_true", help="with --all: record this run as the new reference")
+    ap.add_argument("--changed", action="store_true", help="with --all: list the items whose result changed")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument("--errors", action="store_true", help="list every mistake")
     args = ap.parse_args(argv)
+    if args.all:
+        return run_all(args.record, args.changed)
 
-    rows = load_rows(args.set)
+    rows = load_rows(args.set, args.split)
     try:
         classify_text, extract_event_time = load_system()
     except ImportError as exc:
@@ -225,8 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate(rows, classify_text, extract_event_time)
 
     if args.json:
-        if not args.errors:
-            result = {k: v for k, v in result.items() if k != "errors"}
+        result = {k: v for k, v in result.items() if k != "results" and (args.errors or k != "errors")}
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
 
