@@ -10,8 +10,10 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-DATA = {"templates": ("*.j2",), "examples": ("units.csv", "maildir/INTENDED.tsv", "maildir/cur/*",
-                                              "maildir/new/*", "maildir/tmp/*")}
+DATA = {
+    "templates": ("*.j2",),
+    "examples": ("units.csv", "maildir/INTENDED.tsv", "maildir/cur/*", "maildir/new/*", "maildir/tmp/*"),
+}
 
 
 class BuildPyWithData(build_py):

@@ -47,17 +47,27 @@ UNITS = ["wlmqzjj", "cjzjj", "ylzjj", "kszjj", "klmyzjj", "hmzjj", "bzzjj", "aks
 
 # --------------------------------------------------------------------------- mail
 
+
 def mixed_mail(i: int, rng: random.Random) -> bytes:
     """A realistic report of 5–200 KB: Chinese text, sometimes a Word-sized or PDF-sized attachment."""
     sent = datetime(2026, 11, 2, 9, 0, tzinfo=CST) + timedelta(minutes=7 * i)
     unit = UNITS[i % len(UNITS)]
     urgent = i % 9 == 0
     event = sent - (timedelta(minutes=40) if urgent else timedelta(days=1))
-    subject = (f"【紧急】{unit}关于辖区一起锅炉泄漏事故的报告（{i}）" if urgent
-               else f"{unit}开展冬季特种设备安全专项检查工作情况（{i}）")
-    para = (f"{event.month}月{event.day}日{event.hour}时{event.minute}分许，我局组织开展冬季特种设备安全专项检查，"
-            "共检查使用单位十二家，电梯二十五台，锅炉八台，发现并督促整改隐患六处，约谈使用单位负责人三人。")
-    body = "区局办公室：\n" + "\n".join(para for _ in range(rng.randint(3, 30))) + f"\n\n{unit}\n{sent:%Y年%m月%d日}\n"
+    subject = (
+        f"【紧急】{unit}关于辖区一起锅炉泄漏事故的报告（{i}）"
+        if urgent
+        else f"{unit}开展冬季特种设备安全专项检查工作情况（{i}）"
+    )
+    para = (
+        f"{event.month}月{event.day}日{event.hour}时{event.minute}分许，我局组织开展冬季特种设备安全专项检查，"
+        "共检查使用单位十二家，电梯二十五台，锅炉八台，发现并督促整改隐患六处，约谈使用单位负责人三人。"
+    )
+    body = (
+        "区局办公室：\n"
+        + "\n".join(para for _ in range(rng.randint(3, 30)))
+        + f"\n\n{unit}\n{sent:%Y年%m月%d日}\n"
+    )
     msg = EmailMessage(policy=SMTP)
     msg["From"] = f"{unit}@xjzj.gov.cn"
     msg["To"] = "jbgs@xjzj.gov.cn"
@@ -68,10 +78,16 @@ def mixed_mail(i: int, rng: random.Random) -> bytes:
     roll = rng.random()
     if roll < 0.25:
         size = rng.randint(40_000, 150_000)
-        msg.add_attachment(rng.randbytes(size), maintype="application", subtype="pdf", filename=f"附件{i}.pdf")
+        msg.add_attachment(
+            rng.randbytes(size), maintype="application", subtype="pdf", filename=f"附件{i}.pdf"
+        )
     elif roll < 0.30:
-        msg.add_attachment(rng.randbytes(180_000), maintype="application", subtype="octet-stream",
-                           filename=f"现场照片{i}.jpg")
+        msg.add_attachment(
+            rng.randbytes(180_000),
+            maintype="application",
+            subtype="octet-stream",
+            filename=f"现场照片{i}.jpg",
+        )
     return msg.as_bytes()
 
 
@@ -83,11 +99,14 @@ def big_mail(megabytes: int) -> bytes:
     msg["Date"] = format_datetime(datetime(2026, 11, 20, 10, 0, tzinfo=CST))
     msg["Message-ID"] = f"<big-{megabytes}@bench.xjzj.gov.cn>"
     msg.set_content("11月19日，我局开展电梯安全检查，现场视频见附件。", charset="utf-8")
-    msg.add_attachment(os.urandom(megabytes * 1024 * 1024), maintype="video", subtype="mp4", filename="现场视频.mp4")
+    msg.add_attachment(
+        os.urandom(megabytes * 1024 * 1024), maintype="video", subtype="mp4", filename="现场视频.mp4"
+    )
     return msg.as_bytes()
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def summary(values: list[float]) -> str:
     if len(values) == 1:
@@ -97,8 +116,12 @@ def summary(values: list[float]) -> str:
 
 
 def env_for(dovecot: Dovecot, user: str, sink: SmtpSink, db: Path) -> dict[str, str]:
-    return {**os.environ, "MAILBOT_DATABASE_URL": f"sqlite:///{db}", "MAILBOT_IMAP_URL": dovecot.url(user),
-            "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{sink.port}?tls=none"}
+    return {
+        **os.environ,
+        "MAILBOT_DATABASE_URL": f"sqlite:///{db}",
+        "MAILBOT_IMAP_URL": dovecot.url(user),
+        "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{sink.port}?tls=none",
+    }
 
 
 def bench_config(folder: Path) -> Path:
@@ -106,10 +129,12 @@ def bench_config(folder: Path) -> Path:
     path.write_text(
         '[general]\nlog_level = "WARNING"\n'
         '[[imap]]\nname = "main"\nurl = "imap://x@127.0.0.1/INBOX?tls=none"\nbatch_size = 200\n'
-        'poll_interval = 1\n'
-        '[office]\nalert_recipients = []\nnotify = []\n'
-        '[replies]\nrate_limit_count = 1000000\n'
-        '[outbox]\ninterval_seconds = 0.2\n', encoding="utf-8")
+        "poll_interval = 1\n"
+        "[office]\nalert_recipients = []\nnotify = []\n"
+        "[replies]\nrate_limit_count = 1000000\n"
+        "[outbox]\ninterval_seconds = 0.2\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -139,6 +164,7 @@ def mailbot_cmd(config: Path, *args: str) -> list[str]:
 
 # --------------------------------------------------------------------------- figures
 
+
 def limit_once(dovecot: Dovecot, user: str, sink: SmtpSink) -> float:
     import mailparser
     from imapclient import IMAPClient
@@ -152,7 +178,7 @@ def limit_once(dovecot: Dovecot, user: str, sink: SmtpSink) -> float:
     smtp = smtplib.SMTP("127.0.0.1", sink.port)
     n = 0
     for i in range(0, len(uids), 200):
-        data = client.fetch(uids[i:i + 200], ["BODY.PEEK[]", "INTERNALDATE"])
+        data = client.fetch(uids[i : i + 200], ["BODY.PEEK[]", "INTERNALDATE"])
         for item in data.values():
             mail = mailparser.parse_from_bytes(item[b"BODY[]"])
             reply = EmailMessage(policy=SMTP)
@@ -184,7 +210,9 @@ def fig_limit_and_e2e(n: int, runs: int, rng: random.Random, tmp: Path) -> tuple
             sink.clear()
             db = tmp / f"e2e-{r}.db"
             config = bench_config(tmp)
-            seconds, rc, _ = run_child(mailbot_cmd(config, "poll", "--once"), env_for(dovecot, user, sink, db))
+            seconds, rc, _ = run_child(
+                mailbot_cmd(config, "poll", "--once"), env_for(dovecot, user, sink, db)
+            )
             got = sum(1 for m in sink.messages)
             if rc != 0 or got < n:
                 print(f"   run {r}: poll exited {rc}, {got} receipts for {n} messages")
@@ -198,8 +226,13 @@ def fig_latency(count: int, tmp: Path) -> list[float]:
         user = dovecot.add_user()
         config = bench_config(tmp)
         env = env_for(dovecot, user, sink, tmp / "latency.db")
-        proc = subprocess.Popen(mailbot_cmd(config, "run"), env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            mailbot_cmd(config, "run"),
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             dovecot.append(user, mixed_mail(0, random.Random(1)))
             sink.wait_for(1, timeout=30)  # warmed up, idling
@@ -223,11 +256,14 @@ def fig_rss(tmp: Path, backlog: int, rng: random.Random) -> tuple[int, int, int]
         user = dovecot.add_user()
         raw = big_mail(40)
         dovecot.append(user, raw)
-        _, _, rss_big = run_child(mailbot_cmd(config, "poll", "--once"), env_for(dovecot, user, sink, tmp / "big.db"))
+        _, _, rss_big = run_child(
+            mailbot_cmd(config, "poll", "--once"), env_for(dovecot, user, sink, tmp / "big.db")
+        )
         user2 = dovecot.add_user()
         dovecot.multiappend(user2, [mixed_mail(i, rng) for i in range(backlog)])
-        _, _, rss_backlog = run_child(mailbot_cmd(config, "poll", "--once"),
-                                      env_for(dovecot, user2, sink, tmp / "backlog.db"))
+        _, _, rss_backlog = run_child(
+            mailbot_cmd(config, "poll", "--once"), env_for(dovecot, user2, sink, tmp / "backlog.db")
+        )
     return len(raw), rss_big, rss_backlog
 
 
@@ -251,7 +287,9 @@ def main() -> int:
     args = ap.parse_args()
     only = set(args.only.split(","))
     rng = random.Random(2026)
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     with tempfile.TemporaryDirectory(prefix="mailbot-bench-") as d:
         tmp = Path(d)
         if only & {"limit", "e2e"}:
@@ -268,8 +306,10 @@ def main() -> int:
         if "rss" in only:
             print("== peak RSS")
             size, big, backlog = fig_rss(tmp, args.backlog, rng)
-            print(f"   one message of {size / 1e6:.1f} MB (40 MB attachment): {big / 1024:.0f} MB "
-                  f"(target ≤ 3×{size / 1e6:.0f}+100 = {3 * size / 1e6 + 100:.0f} MB)")
+            print(
+                f"   one message of {size / 1e6:.1f} MB (40 MB attachment): {big / 1024:.0f} MB "
+                f"(target ≤ 3×{size / 1e6:.0f}+100 = {3 * size / 1e6 + 100:.0f} MB)"
+            )
             print(f"   backlog of {args.backlog} messages: {backlog / 1024:.0f} MB")
         if "digest" in only:
             print("== digest over a year (100,000 submissions, 120 units)")

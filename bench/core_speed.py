@@ -38,8 +38,13 @@ def eval_texts() -> list[dict[str, Any]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                items.append({"subject": row.get("subject", ""), "body": row.get("body", ""),
-                              "sent_at": datetime.fromisoformat(row["sent_at"])})
+                items.append(
+                    {
+                        "subject": row.get("subject", ""),
+                        "body": row.get("body", ""),
+                        "sent_at": datetime.fromisoformat(row["sent_at"]),
+                    }
+                )
     return items
 
 
@@ -67,8 +72,10 @@ def rate(fn: Callable[[Any], object], items: Sequence[Any], runs: int) -> tuple[
 
 def show(name: str, unit: str, items: Sequence[Any], median: float, rates: list[float]) -> None:
     spread = (max(rates) - min(rates)) / 2
-    print(f"   {name:<42} {median:>9,.0f} {unit}/s  ({len(items)} items; {1000 / median:.2f} ms each; "
-          f"spread ±{spread:,.0f})")
+    print(
+        f"   {name:<42} {median:>9,.0f} {unit}/s  ({len(items)} items; {1000 / median:.2f} ms each; "
+        f"spread ±{spread:,.0f})"
+    )
 
 
 def main() -> int:
@@ -81,23 +88,49 @@ def main() -> int:
     texts = eval_texts()
     fixtures = fixture_mails()
     mixed = bench_mails(args.mixed)
-    print(f"core speed: {len(texts)} eval texts, {len(fixtures)} fixture .eml, {len(mixed)} mixed bench mails; "
-          f"median of {args.runs} runs")
+    print(
+        f"core speed: {len(texts)} eval texts, {len(fixtures)} fixture .eml, {len(mixed)} mixed bench mails; "
+        f"median of {args.runs} runs"
+    )
 
-    for name, raws in (("parse_mail (fixtures/mail/*.eml)", fixtures), ("parse_mail (mixed 5–200 KB mail)", mixed)):
+    for name, raws in (
+        ("parse_mail (fixtures/mail/*.eml)", fixtures),
+        ("parse_mail (mixed 5–200 KB mail)", mixed),
+    ):
         show(name, "msg", raws, *rate(lambda raw: parse_mail(raw), raws, args.runs))
 
-    show("classify_text (eval subject + body)", "text", texts,
-         *rate(lambda t: classify_text(t["subject"], t["body"], rules=rules), texts, args.runs))
-    show("extract_event_time (eval subject + body)", "text", texts,
-         *rate(lambda t: extract_event_time(f"{t['subject']}\n{t['body']}", t["sent_at"], policy.tz), texts,
-               args.runs))
+    show(
+        "classify_text (eval subject + body)",
+        "text",
+        texts,
+        *rate(lambda t: classify_text(t["subject"], t["body"], rules=rules), texts, args.runs),
+    )
+    show(
+        "extract_event_time (eval subject + body)",
+        "text",
+        texts,
+        *rate(
+            lambda t: extract_event_time(f"{t['subject']}\n{t['body']}", t["sent_at"], policy.tz),
+            texts,
+            args.runs,
+        ),
+    )
 
     arrived = datetime(2026, 11, 20, 10, 0, tzinfo=policy.tz)  # when a Date header is missing
     for name, raws in (("assess (fixtures, parsed)", fixtures), ("assess (mixed mail, parsed)", mixed)):
         parsed = [parse_mail(raw) for raw in raws]
-        show(name, "msg", parsed, *rate(lambda p: assess(p, internaldate=p.date or arrived, rules=rules,
-                                                         policy=policy, domains=domains), parsed, args.runs))
+        show(
+            name,
+            "msg",
+            parsed,
+            *rate(
+                lambda p: assess(
+                    p, internaldate=p.date or arrived, rules=rules, policy=policy, domains=domains
+                ),
+                parsed,
+                args.runs,
+            ),
+        )
     return 0
 
 

@@ -31,9 +31,15 @@ class App:
 
     @classmethod
     def create(cls, config: Config, *, clock: Callable[[], datetime] = utc_now, migrate: bool = True) -> App:
-        return cls(config=config, db=Database(config.database_url, migrate_schema=migrate),
-                   renderer=Renderer(config.templates_dir, config.timezone), rules=config.classify,
-                   policy=config.deadlines, domains=config.domain_policy, clock=clock)
+        return cls(
+            config=config,
+            db=Database(config.database_url, migrate_schema=migrate),
+            renderer=Renderer(config.templates_dir, config.timezone),
+            rules=config.classify,
+            policy=config.deadlines,
+            domains=config.domain_policy,
+            clock=clock,
+        )
 
     def now(self) -> datetime:
         return self.clock()

@@ -18,8 +18,11 @@ log = logging.getLogger("mailbot")
 
 
 def _setup_logging(level: str, verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else getattr(logging, level, logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("imapclient", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -31,6 +34,7 @@ def _app(config: Config) -> Any:
 
 
 # --- commands -----------------------------------------------------------------------------------
+
 
 def cmd_init_db(config: Config, args: argparse.Namespace) -> int:
     app = _app(config)
@@ -93,8 +97,10 @@ def cmd_poll(config: Config, args: argparse.Namespace) -> int:
     finally:
         app.close()
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items())) or "nothing new"
-    print(f"polled: {outcomes}; already stored {stats.already_stored}; "
-          f"replies sent {report.sent}, written {report.written}, deferred {report.deferred}, failed {report.failed}")
+    print(
+        f"polled: {outcomes}; already stored {stats.already_stored}; "
+        f"replies sent {report.sent}, written {report.written}, deferred {report.deferred}, failed {report.failed}"
+    )
     for err in stats.errors:
         print(f"error: {err}", file=sys.stderr)
     return 1 if stats.errors else 0
@@ -195,7 +201,10 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
 
     result = backup(config.database_url, Path(args.path))
     if not result.done:
-        print(f"mailbot: {result.detail}; run this to back up {config.redacted_database_url()}:", file=sys.stderr)
+        print(
+            f"mailbot: {result.detail}; run this to back up {config.redacted_database_url()}:",
+            file=sys.stderr,
+        )
         print(result.command)
         return 1
     print(f"backup written: {result.path} ({result.detail})")
@@ -208,8 +217,9 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     app = _app(config)
     try:
         period = choose_period(app, args.week, args.date_from, args.date_to)
-        result = digest_command(app, period=period, preview=Path(args.preview) if args.preview else None,
-                                send=args.send)
+        result = digest_command(
+            app, period=period, preview=Path(args.preview) if args.preview else None, send=args.send
+        )
     finally:
         app.close()
     for line in result.lines:
@@ -247,18 +257,23 @@ def cmd_units(config: Config, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mailbot", description="区局办公室政务信息报送邮件机器人")
-    p.add_argument("--config", "-c", help="TOML configuration file (default: $MAILBOT_CONFIG, else built-in defaults)")
+    p.add_argument(
+        "--config", "-c", help="TOML configuration file (default: $MAILBOT_CONFIG, else built-in defaults)"
+    )
     p.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     p.add_argument("--version", action="version", version=f"mailbot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init-db", help="create or migrate the database schema").set_defaults(fn=cmd_init_db)
     sub.add_parser("check-config", help="validate the configuration and try every login").set_defaults(
-        fn=cmd_check_config)
+        fn=cmd_check_config
+    )
     s = sub.add_parser("poll", help="process every new message, send replies, exit")
     s.add_argument("--once", action="store_true", help="(the default) one pass over every source")
     s.set_defaults(fn=cmd_poll)
-    sub.add_parser("run", help="the daemon: watch mailboxes (IDLE), send replies, remind").set_defaults(fn=cmd_run)
+    sub.add_parser("run", help="the daemon: watch mailboxes (IDLE), send replies, remind").set_defaults(
+        fn=cmd_run
+    )
     sub.add_parser("jobs", help="list the daemon's scheduled jobs").set_defaults(fn=cmd_jobs)
     s = sub.add_parser("reprocess", help="process a stored (e.g. quarantined) submission again")
     s.add_argument("id", type=int)
@@ -281,20 +296,28 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export-maildir", help="write every stored raw message into a Maildir")
     s.add_argument("directory")
     s.set_defaults(fn=cmd_export_maildir)
-    s = sub.add_parser("digest", help="the digest to leadership: print it, preview it in a browser, or send it now")
+    s = sub.add_parser(
+        "digest", help="the digest to leadership: print it, preview it in a browser, or send it now"
+    )
     when = s.add_mutually_exclusive_group()
     when.add_argument("--week", help="an ISO week such as 2026-W47 (default: the last complete week)")
     when.add_argument("--from", dest="date_from", metavar="DATE", help="first day YYYY-MM-DD (with --to)")
     s.add_argument("--to", dest="date_to", metavar="DATE", help="last day YYYY-MM-DD, included")
-    s.add_argument("--preview", metavar="PATH.html", help="write the HTML digest with its chart for a browser")
-    s.add_argument("--send", action="store_true", help="queue it to [digest] recipients and send now (once per period)")
+    s.add_argument(
+        "--preview", metavar="PATH.html", help="write the HTML digest with its chart for a browser"
+    )
+    s.add_argument(
+        "--send", action="store_true", help="queue it to [digest] recipients and send now (once per period)"
+    )
     s.set_defaults(fn=cmd_digest)
     s = sub.add_parser("backup", help="a consistent copy of the database, also while the daemon runs")
     s.add_argument("path", help="the new backup file (never overwritten)")
     s.set_defaults(fn=cmd_backup)
     s = sub.add_parser("units", help="the unit registry and liaison registrations (附件1 登记表)")
     us = s.add_subparsers(dest="units_command", required=True)
-    u = us.add_parser("import", help="add or update units from a .csv or .xlsx file (exit 1 when a row is rejected)")
+    u = us.add_parser(
+        "import", help="add or update units from a .csv or .xlsx file (exit 1 when a row is rejected)"
+    )
     u.add_argument("file")
     u = us.add_parser("export", help="write the registry to a .csv or .xlsx file (same headers)")
     u.add_argument("file")

@@ -146,7 +146,9 @@ class ParsedMail:
 @dataclass(frozen=True)
 class Classification:
     category: Category
-    reasons: tuple[str, ...]  # stable rule names that fired, with the matched text, e.g. "subject_marker:【紧急】"
+    reasons: tuple[
+        str, ...
+    ]  # stable rule names that fired, with the matched text, e.g. "subject_marker:【紧急】"
     score: float = 0.0  # urgency score (positive → urgent)
     is_final_report: bool = False  # 终报 / 结报 / 处置完毕 … closes a case
 

@@ -113,25 +113,26 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     for g in (*GRANULARITIES, None):
         sub = [r for r in results if r["gold_granularity"] == g]
         if sub:
-            per_gran[g or "null"] = {"n": len(sub), "accuracy": _ratio(sum(r["time_ok"] for r in sub), len(sub))}
-    confusion = Counter(
-        (r["gold_category"], r["pred_category"]) for r in results if not r["category_ok"]
-    )
+            per_gran[g or "null"] = {
+                "n": len(sub),
+                "accuracy": _ratio(sum(r["time_ok"] for r in sub), len(sub)),
+            }
+    confusion = Counter((r["gold_category"], r["pred_category"]) for r in results if not r["category_ok"])
     urgent_gold = [r for r in results if r["gold_category"] == "urgent"]
     routine_gold = [r for r in results if r["gold_category"] == "routine"]
     return {
         "n": n,
         "urgent_recall": _ratio(sum(r["pred_category"] == "urgent" for r in urgent_gold), len(urgent_gold)),
         "urgent_n": len(urgent_gold),
-        "false_urgent_rate": _ratio(sum(r["pred_category"] == "urgent" for r in routine_gold), len(routine_gold)),
+        "false_urgent_rate": _ratio(
+            sum(r["pred_category"] == "urgent" for r in routine_gold), len(routine_gold)
+        ),
         "routine_n": len(routine_gold),
         "category_accuracy": _ratio(cat_ok, n),
         "event_time_accuracy": _ratio(time_ok, n),
         "per_category": per_cat,
         "event_time_by_granularity": per_gran,
-        "confusion": [
-            {"gold": g, "predicted": p, "count": k} for (g, p), k in confusion.most_common()
-        ],
+        "confusion": [{"gold": g, "predicted": p, "count": k} for (g, p), k in confusion.most_common()],
     }
 
 
@@ -166,8 +167,11 @@ def evaluate(
         pred_text = pred_gran = None
         try:
             # as mailbot does (mailbot.judge.assess): only reports have an event time to judge
-            et = (extract_event_time(row["subject"] + "\n" + row["body"], sent_at, TZ)
-                  if pred_cat in REPORT_CATEGORIES else None)
+            et = (
+                extract_event_time(row["subject"] + "\n" + row["body"], sent_at, TZ)
+                if pred_cat in REPORT_CATEGORIES
+                else None
+            )
             if et is not None:
                 pred_start, pred_text, pred_gran = et.start, et.text, str(et.granularity)
         except Exception as exc:
@@ -201,8 +205,10 @@ def evaluate(
 
 def _print_summary(title: str, s: dict[str, Any]) -> None:
     print(f"== {title} (n={s['n']})")
-    print(f"urgent recall:       {s['urgent_recall']:.3f} (n={s['urgent_n']})   "
-          f"false urgent: {s['false_urgent_rate']:.3f} of {s['routine_n']} routine")
+    print(
+        f"urgent recall:       {s['urgent_recall']:.3f} (n={s['urgent_n']})   "
+        f"false urgent: {s['false_urgent_rate']:.3f} of {s['routine_n']} routine"
+    )
     print(f"category accuracy:   {s['category_accuracy']:.3f}")
     print(f"event-time accuracy: {s['event_time_accuracy']:.3f}")
     print(f"  {'category':<18} {'supp':>5} {'pred':>5} {'prec':>6} {'rec':>6} {'time':>6}")
@@ -211,9 +217,12 @@ def _print_summary(title: str, s: dict[str, Any]) -> None:
             f"  {c:<18} {m['support']:>5} {m['predicted']:>5} {m['precision']:>6.3f} "
             f"{m['recall']:>6.3f} {m['event_time_accuracy']:>6.3f}"
         )
-    print("  event time by labelled granularity: " + ", ".join(
-        f"{g} {m['accuracy']:.3f} (n={m['n']})" for g, m in s["event_time_by_granularity"].items()
-    ))
+    print(
+        "  event time by labelled granularity: "
+        + ", ".join(
+            f"{g} {m['accuracy']:.3f} (n={m['n']})" for g, m in s["event_time_by_granularity"].items()
+        )
+    )
     if s["confusion"]:
         print("  confusions (gold -> predicted):")
         for c in s["confusion"]:
@@ -248,7 +257,9 @@ def changed_since_record(name: str, result: dict[str, Any]) -> list[tuple[str, A
 def run_all(record: bool, show_changed: bool) -> int:
     """One line per labelled set: urgent recall first, then false urgent, category and event time."""
     classify_text, extract_event_time = load_system()
-    print(f"{'set':<10} {'n':>4} {'urgent rec':>10} {'false urg':>9} {'category':>8} {'time*':>6} {'changed':>7}  what")
+    print(
+        f"{'set':<10} {'n':>4} {'urgent rec':>10} {'false urg':>9} {'category':>8} {'time*':>6} {'changed':>7}  what"
+    )
     for name, path, split, what in SETS:
         rows = load_rows(path, split)
         if not rows:
@@ -256,15 +267,19 @@ def run_all(record: bool, show_changed: bool) -> int:
         result = evaluate(rows, classify_text, extract_event_time)
         changed = changed_since_record(name, result)
         rep = result["reports"]
-        print(f"{name:<10} {result['n']:>4} {result['urgent_recall']:>10.3f} {result['false_urgent_rate']:>9.3f} "
-              f"{result['category_accuracy']:>8.3f} {rep['event_time_accuracy']:>6.3f} {len(changed):>7}  {what}")
+        print(
+            f"{name:<10} {result['n']:>4} {result['urgent_recall']:>10.3f} {result['false_urgent_rate']:>9.3f} "
+            f"{result['category_accuracy']:>8.3f} {rep['event_time_accuracy']:>6.3f} {len(changed):>7}  {what}"
+        )
         if show_changed:
             for item, before, after in changed:
                 print(f"    {item}: {before} -> {after}")
         if record:
             RECORDS.mkdir(parents=True, exist_ok=True)
-            (RECORDS / f"{name}.json").write_text(json.dumps(_outcomes(result), ensure_ascii=False, indent=0,
-                                                             sort_keys=True) + "\n", encoding="utf-8")
+            (RECORDS / f"{name}.json").write_text(
+                json.dumps(_outcomes(result), ensure_ascii=False, indent=0, sort_keys=True) + "\n",
+                encoding="utf-8",
+            )
     print("time* = event-time accuracy on the report rows (urgent/routine/followup/research)")
     return 0
 
@@ -273,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", default=str(DEFAULT_SET), help="labelled JSONL set, or a folder of them")
     ap.add_argument("--split", choices=("dev", "test"), help="only the rows of this split")
-    ap.add_argument("--all", action="store_true", help="one line per labelled set, with changes since the record")
+    ap.add_argument(
+        "--all", action="store_true", help="one line per labelled set, with changes since the record"
+    )
     ap.add_argument("--record", action="store_true", help="with --all: record this run as the new reference")
     ap.add_argument("--changed", action="store_true", help="with --all: list the items whose result changed")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")

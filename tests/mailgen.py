@@ -9,28 +9,50 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 CST = ZoneInfo("Asia/Shanghai")
-UNITS = [("wlmqzjj@xjzj.gov.cn", "乌鲁木齐市质监局"), ("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
-         ("ylzjj@xjzj.gov.cn", "伊犁州质监局"), ("kszjj@xjzj.gov.cn", "喀什地区质监局"),
-         ("klmyzjj@xjzj.gov.cn", "克拉玛依市质监局"), ("tjc@xjzj.gov.cn", "区局特种设备安全监察处")]
+UNITS = [
+    ("wlmqzjj@xjzj.gov.cn", "乌鲁木齐市质监局"),
+    ("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
+    ("ylzjj@xjzj.gov.cn", "伊犁州质监局"),
+    ("kszjj@xjzj.gov.cn", "喀什地区质监局"),
+    ("klmyzjj@xjzj.gov.cn", "克拉玛依市质监局"),
+    ("tjc@xjzj.gov.cn", "区局特种设备安全监察处"),
+]
 
 
-def report(n: int, *, sent: datetime | None = None, urgent: bool = False, sender: tuple[str, str] | None = None,
-           to: str = "jbgs@xjzj.gov.cn", charset: str = "utf-8", subject: str | None = None,
-           body: str | None = None, message_id: str | None = None, headers: dict[str, str] | None = None,
-           in_reply_to: str | None = None) -> bytes:
+def report(
+    n: int,
+    *,
+    sent: datetime | None = None,
+    urgent: bool = False,
+    sender: tuple[str, str] | None = None,
+    to: str = "jbgs@xjzj.gov.cn",
+    charset: str = "utf-8",
+    subject: str | None = None,
+    body: str | None = None,
+    message_id: str | None = None,
+    headers: dict[str, str] | None = None,
+    in_reply_to: str | None = None,
+) -> bytes:
     sent = sent or datetime(2026, 11, 20, 10, 0, tzinfo=CST) + timedelta(minutes=n)
     addr, unit = sender or UNITS[n % len(UNITS)]
     event = sent - (timedelta(minutes=50) if urgent else timedelta(days=1))
     if subject is None:
-        subject = (f"【紧急】{unit}关于辖区一电梯困人事件的报告（{n}）" if urgent
-                   else f"{unit}开展冬季锅炉安全专项检查工作（{n}）")
+        subject = (
+            f"【紧急】{unit}关于辖区一电梯困人事件的报告（{n}）"
+            if urgent
+            else f"{unit}开展冬季锅炉安全专项检查工作（{n}）"
+        )
     if body is None:
         if urgent:
-            body = (f"{event.month}月{event.day}日{event.hour}时{event.minute}分许，{unit}接到报告，辖区某小区一部电梯"
-                    f"发生困人故障，3名群众被困。我局立即启动应急预案，派员赶赴现场，被困人员已全部安全救出，无人员伤亡。")
+            body = (
+                f"{event.month}月{event.day}日{event.hour}时{event.minute}分许，{unit}接到报告，辖区某小区一部电梯"
+                f"发生困人故障，3名群众被困。我局立即启动应急预案，派员赶赴现场，被困人员已全部安全救出，无人员伤亡。"
+            )
         else:
-            body = (f"{event.month}月{event.day}日，{unit}组织开展冬季供暖锅炉安全专项检查，共检查使用单位12家、"
-                    f"锅炉25台，发现隐患6处，已责令限期整改。")
+            body = (
+                f"{event.month}月{event.day}日，{unit}组织开展冬季供暖锅炉安全专项检查，共检查使用单位12家、"
+                f"锅炉25台，发现隐患6处，已责令限期整改。"
+            )
     msg = EmailMessage(policy=SMTP)
     msg["From"] = f"{unit} <{addr}>" if charset == "utf-8" else addr
     msg["To"] = to
@@ -76,17 +98,34 @@ def bounce(original_message_id: str, recipient: str, n: int = 0) -> bytes:
         "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
         "\r\n--BND\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: jbgs@xjzj.gov.cn\r\nTo: {recipient}\r\nMessage-ID: <{original_message_id}>\r\nSubject: receipt\r\n"
-        "\r\n--BND--\r\n")
+        "\r\n--BND--\r\n"
+    )
     return raw.encode()
 
 
 # --------------------------------------------------------------------------- 附件1 登记表 (liaison registration)
 
-_FORM_ROWS = (("分管领导情况", "leader", (("姓  名", "name"), ("职  务", "title"), ("办公电话", "office_phone"),
-                                          ("手机号码", "mobile"))),
-              ("联络员\n情况", "liaison", (("姓  名", "name"), ("性  别", "gender"), ("部  门", "department"),
-                                         ("职  务", "title"), ("办公电话", "office_phone"), ("手机号码", "mobile"),
-                                         ("政治面貌", "political_status"), ("QQ号码", "qq"))))
+_FORM_ROWS = (
+    (
+        "分管领导情况",
+        "leader",
+        (("姓  名", "name"), ("职  务", "title"), ("办公电话", "office_phone"), ("手机号码", "mobile")),
+    ),
+    (
+        "联络员\n情况",
+        "liaison",
+        (
+            ("姓  名", "name"),
+            ("性  别", "gender"),
+            ("部  门", "department"),
+            ("职  务", "title"),
+            ("办公电话", "office_phone"),
+            ("手机号码", "mobile"),
+            ("政治面貌", "political_status"),
+            ("QQ号码", "qq"),
+        ),
+    ),
+)
 
 
 def form_docx(fields: dict[str, str]) -> bytes:
@@ -104,7 +143,7 @@ def form_docx(fields: dict[str, str]) -> bytes:
         for i in range(0, len(pairs), 2):
             cells = table.add_row().cells
             cells[0].text = section
-            for j, (label, key) in enumerate(pairs[i:i + 2]):
+            for j, (label, key) in enumerate(pairs[i : i + 2]):
                 cells[1 + 2 * j].text = label
                 cells[2 + 2 * j].text = fields.get(f"{role}_{key}", "")
     row = table.add_row().cells
@@ -145,8 +184,14 @@ def form_body(fields: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def registration_mail(fmt: str, fields: dict[str, str], *, sender: tuple[str, str] = ("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
-                      sent: datetime | None = None, n: int = 0) -> bytes:
+def registration_mail(
+    fmt: str,
+    fields: dict[str, str],
+    *,
+    sender: tuple[str, str] = ("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
+    sent: datetime | None = None,
+    n: int = 0,
+) -> bytes:
     """A mail carrying the 登记表 as .docx, .xlsx, or as 字段：值 lines in the body (fmt "body")."""
     sent = sent or datetime(2026, 11, 20, 10, 0, tzinfo=CST)
     msg = EmailMessage(policy=SMTP)
@@ -160,11 +205,17 @@ def registration_mail(fmt: str, fields: dict[str, str], *, sender: tuple[str, st
         return msg.as_bytes()
     msg.set_content("按通知要求报送信息宣传联络员登记表，请查收。", charset="utf-8")
     if fmt == "docx":
-        msg.add_attachment(form_docx(fields), maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
-                           filename="附件1：信息宣传联络员登记表.docx")
+        msg.add_attachment(
+            form_docx(fields),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            filename="附件1：信息宣传联络员登记表.docx",
+        )
     else:
-        msg.add_attachment(form_xlsx(fields), maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           filename="附件1：信息宣传联络员登记表.xlsx")
+        msg.add_attachment(
+            form_xlsx(fields),
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename="附件1：信息宣传联络员登记表.xlsx",
+        )
     return msg.as_bytes()

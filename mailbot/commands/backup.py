@@ -36,7 +36,9 @@ class BackupResult:
 def sqlite_path(url: str) -> Path:
     u = make_url(url)
     if not u.database or u.database == ":memory:":
-        raise BackupError(f"{u.render_as_string(hide_password=True)}: an in-memory database cannot be backed up")
+        raise BackupError(
+            f"{u.render_as_string(hide_password=True)}: an in-memory database cannot be backed up"
+        )
     return Path(u.database)
 
 
@@ -68,8 +70,14 @@ def backup_sqlite(url: str, target: Path) -> BackupResult:
 
 def pg_dump_command(url: str, target: Path) -> tuple[list[str], dict[str, str]]:
     u = make_url(url)
-    cmd = ["pg_dump", "--format=custom", "--no-owner", f"--file={target}", f"--host={u.host or 'localhost'}",
-           f"--port={u.port or 5432}"]
+    cmd = [
+        "pg_dump",
+        "--format=custom",
+        "--no-owner",
+        f"--file={target}",
+        f"--host={u.host or 'localhost'}",
+        f"--port={u.port or 5432}",
+    ]
     if u.username:
         cmd.append(f"--username={u.username}")
     cmd.append(u.database or "mailbot")
@@ -84,13 +92,21 @@ def backup_postgresql(url: str, target: Path, *, run: bool = True) -> BackupResu
     shown = " ".join(cmd) + ("   # password: PGPASSWORD or ~/.pgpass" if env else "")
     exe = shutil.which("pg_dump")
     if not run or exe is None:
-        return BackupResult(target, False, command=shown,
-                            detail="pg_dump is not installed here (Debian: apt install postgresql-client)")
-    res = subprocess.run([exe, *cmd[1:]], env={**os.environ, **env}, capture_output=True, text=True, timeout=3600)
+        return BackupResult(
+            target,
+            False,
+            command=shown,
+            detail="pg_dump is not installed here (Debian: apt install postgresql-client)",
+        )
+    res = subprocess.run(
+        [exe, *cmd[1:]], env={**os.environ, **env}, capture_output=True, text=True, timeout=3600
+    )
     if res.returncode != 0:
         target.unlink(missing_ok=True)
         raise BackupError(f"pg_dump failed ({res.returncode}): {res.stderr.strip()[-2000:]}")
-    return BackupResult(target, True, command=shown, detail=f"{target.stat().st_size} bytes, pg_dump custom format")
+    return BackupResult(
+        target, True, command=shown, detail=f"{target.stat().st_size} bytes, pg_dump custom format"
+    )
 
 
 def backup(url: str, target: Path) -> BackupResult:

@@ -30,7 +30,11 @@ def list_cases(app: App, *, include_closed: bool = False) -> str:
             q = q.where(Case.status == CaseStatus.OPEN)
         lines = []
         for case in session.scalars(q):
-            n = session.scalar(select(func.count()).select_from(Submission).where(Submission.case_id == case.id))
-            lines.append(f"{case.number}  {case.status:<6} reports {n:<3} last {case.last_report_at.astimezone(tz):%m-%d %H:%M}"
-                         f"  reminders {case.reminders_sent}  {case.sender}  {case.subject}")
+            n = session.scalar(
+                select(func.count()).select_from(Submission).where(Submission.case_id == case.id)
+            )
+            lines.append(
+                f"{case.number}  {case.status:<6} reports {n:<3} last {case.last_report_at.astimezone(tz):%m-%d %H:%M}"
+                f"  reminders {case.reminders_sent}  {case.sender}  {case.subject}"
+            )
     return "\n".join(lines) or "no cases"

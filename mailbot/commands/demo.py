@@ -38,12 +38,15 @@ def run_demo(out: Path, *, examples: Path | None = None) -> int:
     shutil.copytree(examples, out / "maildir")
     for sub in ("new", "cur", "tmp"):
         (out / "maildir" / sub).mkdir(exist_ok=True)
-    config = build_config({
-        "database": {"url": f"sqlite:///{out / 'mailbot.db'}"},
-        "maildir": [{"name": "demo", "path": str(out / "maildir")}],
-        "replies": {"write_dir": str(out / "outbox")},
-        "office": {"alert_recipients": ["zhiban@xjzj.gov.cn"]},
-    }, env={})
+    config = build_config(
+        {
+            "database": {"url": f"sqlite:///{out / 'mailbot.db'}"},
+            "maildir": [{"name": "demo", "path": str(out / "maildir")}],
+            "replies": {"write_dir": str(out / "outbox")},
+            "office": {"alert_recipients": ["zhiban@xjzj.gov.cn"]},
+        },
+        env={},
+    )
     app = App.create(config)
     try:
         if UNITS_CSV.is_file():  # the sample registry first, so that receipts greet units by name
@@ -58,7 +61,9 @@ def run_demo(out: Path, *, examples: Path | None = None) -> int:
     finally:
         app.close()
     print()
-    print(f"messages processed: {sum(stats.outcomes.values())} ({', '.join(f'{k} {v}' for k, v in sorted(stats.outcomes.items()))})")
+    print(
+        f"messages processed: {sum(stats.outcomes.values())} ({', '.join(f'{k} {v}' for k, v in sorted(stats.outcomes.items()))})"
+    )
     print(f"replies written:    {report.written} → {out / 'outbox'}")
     print(f"register (SQLite):  {out / 'mailbot.db'}")
     return 1 if stats.errors else 0
@@ -77,8 +82,18 @@ def summary(app: App) -> str:
             verdict = (s.verdict or "—") + (f" +{s.lateness_minutes}m" if s.lateness_minutes else "")
             subject = s.subject if len(s.subject) <= 28 else s.subject[:27] + "…"
             flags = " 旧域名" if s.old_domain else ""
-            rows.append((s.tracking_no or f"#{s.id}", (s.category or s.status) + flags, verdict, event,
-                         s.from_addr, s.unit_name or "（未登记）", subject, ",".join(sorted(replies.get(s.id, []))) or "—"))
+            rows.append(
+                (
+                    s.tracking_no or f"#{s.id}",
+                    (s.category or s.status) + flags,
+                    verdict,
+                    event,
+                    s.from_addr,
+                    s.unit_name or "（未登记）",
+                    subject,
+                    ",".join(sorted(replies.get(s.id, []))) or "—",
+                )
+            )
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, r in enumerate(rows):

@@ -44,20 +44,25 @@ def digest_command(app: App, *, period: Period, preview: Path | None, send: bool
     if preview is not None:
         built = build(app, period, register=False)
         preview.parent.mkdir(parents=True, exist_ok=True)
-        preview.write_text(preview_html(app.renderer, built.digest, office=cfg.office, chart=built.chart),
-                           encoding="utf-8")
+        preview.write_text(
+            preview_html(app.renderer, built.digest, office=cfg.office, chart=built.chart), encoding="utf-8"
+        )
         chart = "with its chart" if built.chart is not None else "no chart (no reports in the period)"
         result.lines.append(f"preview of digest {period.key} written: {preview} ({chart})")
     if send:
         outcome = send_digest(app, period)
         if outcome.status == "already_sent":
-            result.lines.append(f"digest {period.key} was already sent ({outcome.detail or 'recorded'}); not sent again")
+            result.lines.append(
+                f"digest {period.key} was already sent ({outcome.detail or 'recorded'}); not sent again"
+            )
             result.exit_code = 1
         else:
             report = flush_outbox(app)
-            result.lines.append(f"digest {period.key} queued (outbox {outcome.outbox_id}) to "
-                                f"{', '.join(cfg.digest.recipients)}; outbox: sent {report.sent}, written "
-                                f"{report.written}, deferred {report.deferred}, failed {report.failed}")
+            result.lines.append(
+                f"digest {period.key} queued (outbox {outcome.outbox_id}) to "
+                f"{', '.join(cfg.digest.recipients)}; outbox: sent {report.sent}, written "
+                f"{report.written}, deferred {report.deferred}, failed {report.failed}"
+            )
             if report.failed or report.deferred:
                 result.exit_code = 1
     if preview is None and not send:

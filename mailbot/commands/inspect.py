@@ -12,24 +12,45 @@ from mailbot.judge.assess import assess
 from mailbot.mail.parse import parse_mail
 from mailbot.sources.maildir import received_time
 
-KEYS = ("file", "message_id", "subject", "from", "category", "reasons", "event_time", "event_time_text",
-        "event_time_granularity", "reported_at", "deadline", "verdict", "lateness_minutes", "old_domain", "flags",
-        "unit")
+KEYS = (
+    "file",
+    "message_id",
+    "subject",
+    "from",
+    "category",
+    "reasons",
+    "event_time",
+    "event_time_text",
+    "event_time_granularity",
+    "reported_at",
+    "deadline",
+    "verdict",
+    "lateness_minutes",
+    "old_domain",
+    "flags",
+    "unit",
+)
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def inspect_bytes(raw: bytes, name: str, config: Config,
-                  registry: Callable[[str], dict[str, Any] | None] | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
+def inspect_bytes(
+    raw: bytes,
+    name: str,
+    config: Config,
+    registry: Callable[[str], dict[str, Any] | None] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """The judgement of one message as a JSON-ready dict with the documented keys.
 
     The arrival time of a file is the topmost ``Received:`` stamp when there is one, else the Date header.
     ``registry`` maps the sender to its unit (``unit`` key; null without a registry or when unknown).
     """
-    parsed = parse_mail(raw, max_attachment_text=config.limits.max_attachment_text, max_parts=config.limits.max_parts)
+    parsed = parse_mail(
+        raw, max_attachment_text=config.limits.max_attachment_text, max_parts=config.limits.max_parts
+    )
     arrived = received_time(raw)
     flags: list[str] = list(parsed.defects)
     if arrived is not None:
@@ -39,8 +60,13 @@ def inspect_bytes(raw: bytes, name: str, config: Config,
         # (relative phrases such as 昨天 resolve against now), and flagged.
         arrived = now or datetime.now(UTC)
         flags.append("no_time_reference")
-    a = assess(parsed, internaldate=arrived, rules=config.classify, policy=config.deadlines,
-               domains=config.domain_policy)
+    a = assess(
+        parsed,
+        internaldate=arrived,
+        rules=config.classify,
+        policy=config.deadlines,
+        domains=config.domain_policy,
+    )
     j = a.judgement
     flags.extend(j.flags)
     if a.old_domain is not None:
@@ -81,7 +107,11 @@ def render_table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"  主题 subject   {r['subject']}")
         lines.append(f"  发件 from      {r['from']}")
         lines.append(f"  类别 category  {r['category']}  ({'; '.join(r['reasons']) or '—'})")
-        ev = f"{r['event_time']} «{r['event_time_text']}» [{r['event_time_granularity']}]" if r["event_time"] else "—"
+        ev = (
+            f"{r['event_time']} «{r['event_time_text']}» [{r['event_time_granularity']}]"
+            if r["event_time"]
+            else "—"
+        )
         lines.append(f"  事件 event     {ev}")
         lines.append(f"  收到 reported  {r['reported_at'] or '—'}")
         lines.append(f"  时限 deadline  {r['deadline'] or '—'}")

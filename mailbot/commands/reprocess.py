@@ -18,14 +18,25 @@ def reprocess(app: App, submission_id: int) -> Result:
         if sub is None:
             raise MailbotError(f"no submission with id {submission_id}")
         if sub.status not in (SubmissionStatus.QUARANTINED,):
-            raise MailbotError(f"submission {submission_id} is {sub.status}, not quarantined; nothing to retry")
+            raise MailbotError(
+                f"submission {submission_id} is {sub.status}, not quarantined; nothing to retry"
+            )
         raw = queries.raw_bytes(session, submission_id)
         if raw is None:
             raise MailbotError(f"submission {submission_id} has no raw bytes stored")
-        fetched = FetchedMail(source=sub.source, mailbox=sub.mailbox, uidvalidity=sub.uidvalidity, uid=sub.uid,
-                              key=sub.source_key, raw=raw, internaldate=sub.internaldate)
+        fetched = FetchedMail(
+            source=sub.source,
+            mailbox=sub.mailbox,
+            uidvalidity=sub.uidvalidity,
+            uid=sub.uid,
+            key=sub.source_key,
+            raw=raw,
+            internaldate=sub.internaldate,
+        )
         # Remove the quarantine row; if processing fails again it is quarantined anew with its bytes.
-        session.execute(update(OutboxItem).where(OutboxItem.submission_id == submission_id).values(submission_id=None))
+        session.execute(
+            update(OutboxItem).where(OutboxItem.submission_id == submission_id).values(submission_id=None)
+        )
         session.execute(delete(RawMessage).where(RawMessage.submission_id == submission_id))
         session.execute(delete(Submission).where(Submission.id == submission_id))
     return process_one(app, fetched)

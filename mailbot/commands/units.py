@@ -29,7 +29,9 @@ def import_units(app: App, path: Path) -> tuple[str, bool]:
     lines = [str(r) for r in reports]
     if unknown:
         lines.append(f"ignored column(s): {', '.join(unknown)}")
-    counts = {a: sum(1 for r in reports if r.action == a) for a in ("added", "changed", "unchanged", "rejected")}
+    counts = {
+        a: sum(1 for r in reports if r.action == a) for a in ("added", "changed", "unchanged", "rejected")
+    }
     lines.append(", ".join(f"{k} {v}" for k, v in counts.items()))
     return "\n".join(lines), counts["rejected"] > 0
 
@@ -48,8 +50,10 @@ def list_units(app: App) -> str:
             liaison = current_contact(session, unit.id, "liaison")
             addrs = unit_addresses(session, unit.id)
             name = unit.name + ("" if unit.active else "（停用）")
-            lines.append(f"{unit.id:>4}  {unit.kind:<10} {name:<28} {liaison.name if liaison else '—':<10} "
-                         f"{(liaison.mobile or '') if liaison else '':<13} {', '.join(addrs)}")
+            lines.append(
+                f"{unit.id:>4}  {unit.kind:<10} {name:<28} {liaison.name if liaison else '—':<10} "
+                f"{(liaison.mobile or '') if liaison else '':<13} {', '.join(addrs)}"
+            )
     return "\n".join(lines) if len(lines) > 1 else "the registry is empty (mailbot units import FILE)"
 
 
@@ -66,9 +70,11 @@ def show_unit(app: App, text: str) -> str:
         unit = find_unit(session, text, app.domains)
         if unit is None:
             raise MailbotError(f"no unit {text!r} (give its name, short name, id or an address)")
-        lines = [f"{unit.name}（{unit.short_name or '—'}）  id {unit.id}, {KIND_LABELS.get(unit.kind, unit.kind)}, "
-                 f"{'在用' if unit.active else '停用'}",
-                 f"  addresses: {', '.join(unit_addresses(session, unit.id)) or '—'}"]
+        lines = [
+            f"{unit.name}（{unit.short_name or '—'}）  id {unit.id}, {KIND_LABELS.get(unit.kind, unit.kind)}, "
+            f"{'在用' if unit.active else '停用'}",
+            f"  addresses: {', '.join(unit_addresses(session, unit.id)) or '—'}",
+        ]
         for role, label in (("leader", "分管领导"), ("liaison", "联络员")):
             c = current_contact(session, unit.id, role)
             lines.append(f"  {label}: {_person(c) if c else '—'}")
@@ -77,13 +83,20 @@ def show_unit(app: App, text: str) -> str:
             lines.append("  history:")
             for c in history:
                 label = "分管领导" if c.role == "leader" else "联络员"
-                lines.append(f"    {label} {_person(c)}  {c.valid_from.astimezone(tz):%Y-%m-%d} — "
-                             f"{c.valid_to.astimezone(tz):%Y-%m-%d} ({c.source})" if c.valid_to else "")
+                lines.append(
+                    f"    {label} {_person(c)}  {c.valid_from.astimezone(tz):%Y-%m-%d} — "
+                    f"{c.valid_to.astimezone(tz):%Y-%m-%d} ({c.source})"
+                    if c.valid_to
+                    else ""
+                )
         n = session.scalar(select(func.count()).select_from(Submission).where(Submission.unit_id == unit.id))
-        regs = session.scalars(select(Registration).where(Registration.unit_id == unit.id)
-                               .order_by(Registration.id)).all()
-        lines.append(f"  submissions: {n}; registrations: "
-                     + (", ".join(f"#{r.id} {r.status}" for r in regs) or "none"))
+        regs = session.scalars(
+            select(Registration).where(Registration.unit_id == unit.id).order_by(Registration.id)
+        ).all()
+        lines.append(
+            f"  submissions: {n}; registrations: "
+            + (", ".join(f"#{r.id} {r.status}" for r in regs) or "none")
+        )
     return "\n".join(lines)
 
 
@@ -93,8 +106,10 @@ def pending(app: App) -> str:
     with app.db.session() as session:
         for reg in pending_registrations(session):
             unit = session.get(Unit, reg.unit_id) if reg.unit_id else None
-            lines.append(f"#{reg.id} {reg.status}  {reg.created_at.astimezone(tz):%Y-%m-%d %H:%M}  from {reg.sender}  "
-                         f"unit: {unit.name if unit else (reg.unit_name or '?') + ' (not in the registry)'}")
+            lines.append(
+                f"#{reg.id} {reg.status}  {reg.created_at.astimezone(tz):%Y-%m-%d %H:%M}  from {reg.sender}  "
+                f"unit: {unit.name if unit else (reg.unit_name or '?') + ' (not in the registry)'}"
+            )
             for label, value in form_fields_labelled(reg.fields or {}):
                 lines.append(f"    {label}：{value}")
             if reg.missing:

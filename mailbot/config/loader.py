@@ -122,8 +122,16 @@ class _Table:
 
 
 def _kind_name(kinds: tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-             list: "a list", dict: "a table", datetime: "a date-time", date: "a date"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+        datetime: "a date-time",
+        date: "a date",
+    }
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
@@ -158,8 +166,9 @@ def _instant(table: _Table, name: str, tz: ZoneInfo) -> datetime | None:
     return raw if raw.tzinfo else raw.replace(tzinfo=tz)
 
 
-def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInfo, base: Path | None,
-                  use_env: bool) -> ImapSettings:
+def _imap_account(
+    table: _Table, index: int, env: Mapping[str, str], tz: ZoneInfo, base: Path | None, use_env: bool
+) -> ImapSettings:
     name = table.get("name", str, "main" if index == 0 else f"account{index + 1}")
     url = table.get("url", str, "")
     where_url = f"{table.where}: {table.key('url')}"
@@ -171,7 +180,9 @@ def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInf
     parsed = parse_server_url(url, "imap", where=where_url)
     password = parsed.password
     if password is None:
-        password = (env.get("MAILBOT_IMAP_PASSWORD") if use_env else None) or table.get("password", str, "") or None
+        password = (
+            (env.get("MAILBOT_IMAP_PASSWORD") if use_env else None) or table.get("password", str, "") or None
+        )
     else:
         table.get("password", str, "")
     if not parsed.user:
@@ -179,8 +190,13 @@ def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInf
     if password is None:
         password = ""  # reported by check-config and at login: "no password configured"
     settings = ImapSettings(
-        name=name, host=parsed.host, port=parsed.port, user=parsed.user, password=password,
-        folder=parsed.path or table.get("folder", str, "INBOX"), tls=parsed.tls,
+        name=name,
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.user,
+        password=password,
+        folder=parsed.path or table.get("folder", str, "INBOX"),
+        tls=parsed.tls,
         ca_file=table.path("ca_file", base),
         timeout=table.positive("timeout", 60.0),
         mark=table.choice("mark", ("flag", "move"), "flag"),  # type: ignore[arg-type]
@@ -195,7 +211,7 @@ def _imap_account(table: _Table, index: int, env: Mapping[str, str], tz: ZoneInf
         archive_backlog=table.get("archive_backlog", bool, False),
     )
     table.get("folder", str, "")
-    if any(c in settings.done_keyword for c in " ()[]{}%*\"\\") :
+    if any(c in settings.done_keyword for c in ' ()[]{}%*"\\'):
         raise table.fail("done_keyword", f"{settings.done_keyword!r} is not a valid IMAP keyword")
     table.check_unknown()
     return settings
@@ -231,7 +247,9 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise general.fail("timezone", f"unknown time zone {tz_name!r} (use an IANA name such as Asia/Shanghai)") from None
+        raise general.fail(
+            "timezone", f"unknown time zone {tz_name!r} (use an IANA name such as Asia/Shanghai)"
+        ) from None
     log_level = general.choice("log_level", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
     templates_dir = general.path("templates_dir", base)
     if templates_dir is not None and not templates_dir.is_dir():
@@ -273,9 +291,13 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         mpath = mt.path("path", base)
         if mpath is None:
             raise mt.fail("path", "missing: the Maildir folder")
-        md = MaildirSettings(name=mt.get("name", str, f"maildir{i + 1}"), path=mpath,
-                             batch_size=mt.count("batch_size", 100), archive_before=_instant(mt, "archive_before", tz),
-                             archive_backlog=mt.get("archive_backlog", bool, False))
+        md = MaildirSettings(
+            name=mt.get("name", str, f"maildir{i + 1}"),
+            path=mpath,
+            batch_size=mt.count("batch_size", 100),
+            archive_before=_instant(mt, "archive_before", tz),
+            archive_backlog=mt.get("archive_backlog", bool, False),
+        )
         if md.name in names:
             raise mt.fail("name", f"account name {md.name!r} is used twice")
         names.add(md.name)
@@ -294,9 +316,16 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         pw = su.password
         if pw is None and su.user:
             pw = env.get("MAILBOT_SMTP_PASSWORD") or smtp_password_file or None  # None: reported at login
-        smtp = SmtpSettings(host=su.host, port=su.port, user=su.user, password=pw, tls=su.tls,
-                            ca_file=smtp_t.path("ca_file", base), timeout=smtp_t.positive("timeout", 30.0),
-                            helo=smtp_t.get("helo", str, "") or None)
+        smtp = SmtpSettings(
+            host=su.host,
+            port=su.port,
+            user=su.user,
+            password=pw,
+            tls=su.tls,
+            ca_file=smtp_t.path("ca_file", base),
+            timeout=smtp_t.positive("timeout", 30.0),
+            helo=smtp_t.get("helo", str, "") or None,
+        )
     else:
         smtp_t.path("ca_file", base)
         smtp_t.get("timeout", float, 30.0)
@@ -330,9 +359,12 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
 
     ob = root.sub("outbox")
     outbox = OutboxSettings(
-        interval_seconds=ob.positive("interval_seconds", 5.0), max_attempts=ob.count("max_attempts", 8),
+        interval_seconds=ob.positive("interval_seconds", 5.0),
+        max_attempts=ob.count("max_attempts", 8),
         backoff_base_seconds=ob.positive("backoff_base_seconds", 30.0),
-        backoff_max_seconds=ob.positive("backoff_max_seconds", 3600.0), batch_size=ob.count("batch_size", 50))
+        backoff_max_seconds=ob.positive("backoff_max_seconds", 3600.0),
+        batch_size=ob.count("batch_size", 50),
+    )
     ob.check_unknown()
 
     c = root.sub("cases")
@@ -340,7 +372,8 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         followup_interval_hours=c.positive("followup_interval_hours", 12.0),
         max_reminders=c.count("max_reminders", 3, minimum=0),
         link_window_days=c.positive("link_window_days", 7.0),
-        similarity_threshold=c.positive("similarity_threshold", 0.35))
+        similarity_threshold=c.positive("similarity_threshold", 0.35),
+    )
     c.check_unknown()
 
     dm = root.sub("domains")
@@ -349,13 +382,16 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         old_domains=tuple(x.lower() for x in dm.strings("old", ("xjnewqi.gov.cn",))),
         new_domain=dm.get("new", str, "xjzj.gov.cn").lower(),
         cutover=cutover.date() if cutover else date(2012, 5, 1),
-        notice_interval_days=dm.positive("notice_interval_days", 30.0))
+        notice_interval_days=dm.positive("notice_interval_days", 30.0),
+    )
     dm.check_unknown()
 
     lim = root.sub("limits")
-    limits = LimitSettings(max_message_bytes=lim.count("max_message_bytes", 60 * 1024 * 1024),
-                           max_parts=lim.count("max_parts", 500),
-                           max_attachment_text=lim.count("max_attachment_text", 200_000, minimum=0))
+    limits = LimitSettings(
+        max_message_bytes=lim.count("max_message_bytes", 60 * 1024 * 1024),
+        max_parts=lim.count("max_parts", 500),
+        max_attachment_text=lim.count("max_attachment_text", 200_000, minimum=0),
+    )
     lim.check_unknown()
 
     ha_t = root.sub("ha")
@@ -366,10 +402,13 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
 
     dg = root.sub("digest")
     digest = DigestSettings(
-        recipients=_addresses(dg, "recipients", ()), subject=dg.get("subject", str, DigestSettings.subject),
+        recipients=_addresses(dg, "recipients", ()),
+        subject=dg.get("subject", str, DigestSettings.subject),
         period=dg.choice("period", ("week", "month"), "week"),
-        attach_register=dg.get("attach_register", bool, True), chart=dg.get("chart", bool, True),
-        max_rows=dg.count("max_rows", 50))
+        attach_register=dg.get("attach_register", bool, True),
+        chart=dg.get("chart", bool, True),
+        max_rows=dg.count("max_rows", 50),
+    )
     if "{period}" not in digest.subject or digest.subject.replace("{period}", "").count("{"):
         raise dg.fail("subject", "must contain {period} and no other {…} placeholder")
     dg.check_unknown()
@@ -378,7 +417,8 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
     schedule = ScheduleSettings(
         digest=sc.get("digest", str, ScheduleSettings.digest),
         digest_grace_hours=sc.get("digest_grace_hours", float, 48.0),
-        reminders_interval_seconds=sc.positive("reminders_interval_seconds", 300.0))
+        reminders_interval_seconds=sc.positive("reminders_interval_seconds", 300.0),
+    )
     if schedule.digest_grace_hours < 0:
         raise sc.fail("digest_grace_hours", f"must be 0 or more, got {schedule.digest_grace_hours}")
     from mailbot.daemon.schedule import cron_trigger
@@ -391,20 +431,39 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
 
     un = root.sub("units")
     deadline = _instant(un, "registration_deadline", tz)
-    units = UnitSettings(registration_deadline=deadline.date() if deadline else None,
-                         reminder_interval_days=un.positive("reminder_interval_days", 7.0),
-                         max_reminders=un.count("max_reminders", 3, minimum=0))
+    units = UnitSettings(
+        registration_deadline=deadline.date() if deadline else None,
+        reminder_interval_days=un.positive("reminder_interval_days", 7.0),
+        max_reminders=un.count("max_reminders", 3, minimum=0),
+    )
     un.check_unknown()
 
     deadlines = root.sub("deadlines").data
     classify = root.sub("classify").data
     root.check_unknown()
 
-    config = Config(path=path, timezone=tz, database_url=db_url, imap=tuple(imap), maildirs=tuple(maildirs),
-                    smtp=smtp, office=office, replies=replies, outbox=outbox, cases=cases, domains=domains,
-                    limits=limits, templates_dir=templates_dir, deadlines=_deadline_policy(deadlines, where, tz),
-                    classify=_classify_rules(classify, where), log_level=log_level, digest=digest, schedule=schedule, ha=ha,
-                    units=units)
+    config = Config(
+        path=path,
+        timezone=tz,
+        database_url=db_url,
+        imap=tuple(imap),
+        maildirs=tuple(maildirs),
+        smtp=smtp,
+        office=office,
+        replies=replies,
+        outbox=outbox,
+        cases=cases,
+        domains=domains,
+        limits=limits,
+        templates_dir=templates_dir,
+        deadlines=_deadline_policy(deadlines, where, tz),
+        classify=_classify_rules(classify, where),
+        log_level=log_level,
+        digest=digest,
+        schedule=schedule,
+        ha=ha,
+        units=units,
+    )
     return config
 
 

@@ -31,11 +31,15 @@ class ImapSettings:
     done_folder: str = "mailbot/done"  # used when mark == "move"
     failed_folder: str = "mailbot/failed"  # quarantined messages are moved here
     idle: bool = True  # use IDLE when the server offers it
-    idle_renew_seconds: float = 5 * 60  # re-issue IDLE well before 29 minutes (RFC 2177); also detects dead links
+    idle_renew_seconds: float = (
+        5 * 60
+    )  # re-issue IDLE well before 29 minutes (RFC 2177); also detects dead links
     poll_interval: float = 60.0  # seconds, when IDLE is not available or disabled
     batch_size: int = 100  # messages per FETCH and per DB transaction
     archive_before: datetime | None = None  # backlog before this instant is archived without replies
-    archive_backlog: bool = False  # archive what the folder held when first seen (when archive_before is None)
+    archive_backlog: bool = (
+        False  # archive what the folder held when first seen (when archive_before is None)
+    )
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,9 @@ class OfficeSettings:
     address: str = "jbgs@xjzj.gov.cn"  # the From of every reply
     contact: str = "邹思媛，电话 0991-2817458，传真 0991-2316124"
     own_addresses: tuple[str, ...] = ("jbgs@xjzj.gov.cn", "jbgs@xjnewqi.gov.cn")
-    notify: tuple[str, ...] = ("jbgs@xjzj.gov.cn",)  # office staff told about quarantine, failures, last reminders
+    notify: tuple[str, ...] = (
+        "jbgs@xjzj.gov.cn",
+    )  # office staff told about quarantine, failures, last reminders
     alert_recipients: tuple[str, ...] = ()  # duty recipients of urgent-report alerts
     tracking_prefix: str = "JB"
     message_id_domain: str = "mailbot.xjzj.gov.cn"
@@ -173,5 +179,8 @@ class Config:
     @cached_property
     def domain_policy(self) -> DomainPolicy:
         """The old-domain rule (:mod:`mailbot.judge.olddomain`) for these settings."""
-        return DomainPolicy(old_domains=tuple(self.domains.old_domains), new_domain=self.domains.new_domain,
-                            cutover=self.domains.cutover)
+        return DomainPolicy(
+            old_domains=tuple(self.domains.old_domains),
+            new_domain=self.domains.new_domain,
+            cutover=self.domains.cutover,
+        )

@@ -11,8 +11,14 @@ from mailbot.errors import ConfigError
 
 TLSMode = Literal["implicit", "starttls", "none"]
 
-_DEFAULT_PORTS = {("imap", "implicit"): 993, ("imap", "starttls"): 143, ("imap", "none"): 143,
-                  ("smtp", "implicit"): 465, ("smtp", "starttls"): 587, ("smtp", "none"): 25}
+_DEFAULT_PORTS = {
+    ("imap", "implicit"): 993,
+    ("imap", "starttls"): 143,
+    ("imap", "none"): 143,
+    ("smtp", "implicit"): 465,
+    ("smtp", "starttls"): 587,
+    ("smtp", "none"): 25,
+}
 
 
 @dataclass(frozen=True)
@@ -35,18 +41,24 @@ def parse_server_url(url: str, protocol: str, *, where: str) -> ServerURL:
         raise ConfigError(f"{where}: not a valid URL ({exc}): {redact_url(url)}") from None
     scheme = parts.scheme.lower()
     if scheme not in (protocol, protocol + "s"):
-        raise ConfigError(f"{where}: scheme must be {protocol}:// or {protocol}s://, got {scheme or 'none'!r}")
+        raise ConfigError(
+            f"{where}: scheme must be {protocol}:// or {protocol}s://, got {scheme or 'none'!r}"
+        )
     if not parts.hostname:
         raise ConfigError(f"{where}: the URL names no host: {redact_url(url)}")
     query = parse_qs(parts.query)
     unknown = set(query) - {"tls"}
     if unknown:
-        raise ConfigError(f"{where}: unknown URL parameter(s) {sorted(unknown)}; only ?tls=none is understood")
+        raise ConfigError(
+            f"{where}: unknown URL parameter(s) {sorted(unknown)}; only ?tls=none is understood"
+        )
     tls: TLSMode = "implicit" if scheme.endswith("s") else "starttls"
     if "tls" in query:
         value = query["tls"][-1].lower()
         if value != "none":
-            raise ConfigError(f"{where}: ?tls= only accepts 'none' (plaintext, for loopback tests), got {value!r}")
+            raise ConfigError(
+                f"{where}: ?tls= only accepts 'none' (plaintext, for loopback tests), got {value!r}"
+            )
         if scheme.endswith("s"):
             raise ConfigError(f"{where}: {scheme}:// is implicit TLS and cannot be combined with ?tls=none")
         tls = "none"
@@ -62,5 +74,7 @@ _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (user names are kept: they are not secrets)."""
-    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@" if ":" in m.group(0)[len(m['scheme']):]
-                         else m.group(0), url)
+    return _USERINFO.sub(
+        lambda m: f"{m['scheme']}{m['user']}:***@" if ":" in m.group(0)[len(m["scheme"]) :] else m.group(0),
+        url,
+    )

@@ -50,36 +50,67 @@ class Daemon:
         self.outbox_kick = threading.Event()
         self.instance = instance_id()
         workers = len(self.sources) + 4
-        self.scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)},
-                                             job_defaults={"coalesce": True, "max_instances": 1,
-                                                           "misfire_grace_time": 300},
-                                             timezone=app.config.timezone)
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            timezone=app.config.timezone,
+        )
         for source in self.sources:
-            lease = DatabaseLease(app.db, f"mailbox:{source.name}/{source.mailbox}",
-                                  seconds=app.config.ha.lease_seconds, holder=self.instance)
+            lease = DatabaseLease(
+                app.db,
+                f"mailbox:{source.name}/{source.mailbox}",
+                seconds=app.config.ha.lease_seconds,
+                holder=self.instance,
+            )
             watcher = Watcher(app, source, self.stop, on_stored=self.outbox_kick.set, lease=lease)
-            self.scheduler.add_job(watcher.run, id=f"watch:{source.name}", name=f"watch mailbox {source.name}",
-                                   replace_existing=True)
-        self.scheduler.add_job(self._outbox_loop, id="outbox", name="send queued replies", replace_existing=True)
-        self.scheduler.add_job(self._reminders, "interval", seconds=app.config.schedule.reminders_interval_seconds,
-                               id="reminders",
-                               name="follow-up reminders for overdue urgent cases", replace_existing=True,
-                               next_run_time=app.now())
-        self.scheduler.add_job(self._registration_reminders, "interval", hours=1, id="registration_reminders",
-                               name="reminders to units without a confirmed liaison ([units])",
-                               replace_existing=True, next_run_time=app.now())
+            self.scheduler.add_job(
+                watcher.run,
+                id=f"watch:{source.name}",
+                name=f"watch mailbox {source.name}",
+                replace_existing=True,
+            )
+        self.scheduler.add_job(
+            self._outbox_loop, id="outbox", name="send queued replies", replace_existing=True
+        )
+        self.scheduler.add_job(
+            self._reminders,
+            "interval",
+            seconds=app.config.schedule.reminders_interval_seconds,
+            id="reminders",
+            name="follow-up reminders for overdue urgent cases",
+            replace_existing=True,
+            next_run_time=app.now(),
+        )
+        self.scheduler.add_job(
+            self._registration_reminders,
+            "interval",
+            hours=1,
+            id="registration_reminders",
+            name="reminders to units without a confirmed liaison ([units])",
+            replace_existing=True,
+            next_run_time=app.now(),
+        )
 
         if app.config.digest.recipients:
             grace = app.config.schedule.digest_grace_hours
-            self.scheduler.add_job(self._digest, cron_trigger(app.config.schedule.digest, app.config.timezone),
-                                   id="digest", name=f"{app.config.digest.period}ly digest to leadership ([digest])",
-                                   replace_existing=True, misfire_grace_time=max(1, int(grace * 3600)))
+            self.scheduler.add_job(
+                self._digest,
+                cron_trigger(app.config.schedule.digest, app.config.timezone),
+                id="digest",
+                name=f"{app.config.digest.period}ly digest to leadership ([digest])",
+                replace_existing=True,
+                misfire_grace_time=max(1, int(grace * 3600)),
+            )
 
     def schedule_catch_up(self) -> None:
         """On start: the digest that fell due while mailbot was down (within the grace) runs now, once."""
         if self.app.config.digest.recipients:
-            self.scheduler.add_job(self._digest, id="digest:catch-up", name="digest missed while mailbot was down",
-                                   replace_existing=True)
+            self.scheduler.add_job(
+                self._digest,
+                id="digest:catch-up",
+                name="digest missed while mailbot was down",
+                replace_existing=True,
+            )
 
     def _digest(self) -> None:
         from mailbot.digest.send import send_due_digest
@@ -90,15 +121,22 @@ class Daemon:
                 self.outbox_kick.set()
         except Exception:
             log.exception("digest run failed; trying again in %d seconds", DIGEST_RETRY_SECONDS)
-            self.scheduler.add_job(self._digest, "date", run_date=self.app.now() + timedelta(seconds=DIGEST_RETRY_SECONDS),
-                                   id="digest:retry", name="digest, after a failed run", replace_existing=True)
+            self.scheduler.add_job(
+                self._digest,
+                "date",
+                run_date=self.app.now() + timedelta(seconds=DIGEST_RETRY_SECONDS),
+                id="digest:retry",
+                name="digest, after a failed run",
+                replace_existing=True,
+            )
 
     def _outbox_loop(self) -> None:
         """Drain now whenever a watcher stored something, else every outbox.interval_seconds."""
         trouble: str | None = None  # logged once when it starts and once when it ends, not every run
         o = self.app.config.outbox
-        server_backoff = Backoff(initial=o.interval_seconds,
-                                 maximum=max(o.interval_seconds, min(o.backoff_max_seconds, 300.0)))
+        server_backoff = Backoff(
+            initial=o.interval_seconds, maximum=max(o.interval_seconds, min(o.backoff_max_seconds, 300.0))
+        )
         while not self.stop.is_set():
             delay = o.interval_seconds
             try:
@@ -115,8 +153,11 @@ class Daemon:
                     server_backoff.reset()
             except Exception as exc:
                 if trouble != "outbox error":  # the cause only: SQL parameters could hold mail content
-                    log.error("outbox run failed (%s: %s); retrying quietly until it works again",
-                              exc.__class__.__name__, getattr(exc, "orig", None) or str(exc)[:300])
+                    log.error(
+                        "outbox run failed (%s: %s); retrying quietly until it works again",
+                        exc.__class__.__name__,
+                        getattr(exc, "orig", None) or str(exc)[:300],
+                    )
                 trouble = "outbox error"
                 delay = server_backoff.next_delay()
             if trouble:
@@ -140,8 +181,12 @@ class Daemon:
             log.exception("registration reminder run failed")
 
     def jobs(self) -> list[JobInfo]:
-        return [JobInfo(j.id, j.name, self._schedule_text(j.id, str(j.trigger)), getattr(j, "next_run_time", None))
-                for j in self.scheduler.get_jobs()]
+        return [
+            JobInfo(
+                j.id, j.name, self._schedule_text(j.id, str(j.trigger)), getattr(j, "next_run_time", None)
+            )
+            for j in self.scheduler.get_jobs()
+        ]
 
     def _schedule_text(self, job_id: str, trigger: str) -> str:
         cfg = self.app.config
@@ -162,8 +207,12 @@ class Daemon:
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self.request_stop)
         signal.signal(signal.SIGINT, self.request_stop)
-        log.info("mailbot daemon starting: %d source(s), database %s, instance %s", len(self.sources),
-                 self.app.config.redacted_database_url(), self.instance)
+        log.info(
+            "mailbot daemon starting: %d source(s), database %s, instance %s",
+            len(self.sources),
+            self.app.config.redacted_database_url(),
+            self.instance,
+        )
         self.schedule_catch_up()
         self.scheduler.start()
         try:

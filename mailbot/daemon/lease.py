@@ -66,8 +66,15 @@ def stale_local_holder(holder: str, me: str) -> bool:
 class DatabaseLease:
     """One named lease held by ``holder`` for ``seconds`` at a time; renew well before it runs out."""
 
-    def __init__(self, db: Database, name: str, *, seconds: float, holder: str | None = None,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self,
+        db: Database,
+        name: str,
+        *,
+        seconds: float,
+        holder: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         if seconds <= 0:
             raise ValueError("a lease needs a positive duration")
         self.db, self.name, self.seconds = db, name, seconds
@@ -93,9 +100,13 @@ class DatabaseLease:
                 res = session.connection().execute(
                     update(Lease)
                     .where(Lease.name == self.name, or_(Lease.holder == self.holder, Lease.expires_at < now))
-                    .values(holder=self.holder, expires_at=expires,
-                            acquired_at=case((Lease.holder == self.holder, Lease.acquired_at), else_=now))
-                    .returning(Lease.name))
+                    .values(
+                        holder=self.holder,
+                        expires_at=expires,
+                        acquired_at=case((Lease.holder == self.holder, Lease.acquired_at), else_=now),
+                    )
+                    .returning(Lease.name)
+                )
                 got = res.first() is not None
                 if not got:
                     got = self._insert(session, now, expires)
@@ -103,13 +114,18 @@ class DatabaseLease:
                     current = session.scalar(select(Lease.holder).where(Lease.name == self.name))
                     if current is not None and stale_local_holder(current, self.holder):
                         res = session.connection().execute(
-                            update(Lease).where(Lease.name == self.name, Lease.holder == current)
+                            update(Lease)
+                            .where(Lease.name == self.name, Lease.holder == current)
                             .values(holder=self.holder, acquired_at=now, expires_at=expires)
-                            .returning(Lease.name))
+                            .returning(Lease.name)
+                        )
                         got = res.first() is not None
                         if got:
-                            log.info("lease %s: taken over from %s, a process of this host that is gone",
-                                     self.name, current)
+                            log.info(
+                                "lease %s: taken over from %s, a process of this host that is gone",
+                                self.name,
+                                current,
+                            )
         except SQLAlchemyError as exc:
             raise StoreError(f"lease {self.name}: database unavailable: {exc.__class__.__name__}") from exc
         was_held = self.held()
@@ -130,11 +146,21 @@ class DatabaseLease:
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            stmt = pg_insert(Lease).values(**values).on_conflict_do_nothing(index_elements=["name"]).returning(Lease.name)
+            stmt = (
+                pg_insert(Lease)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["name"])
+                .returning(Lease.name)
+            )
         elif dialect == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            stmt = sqlite_insert(Lease).values(**values).on_conflict_do_nothing(index_elements=["name"]).returning(Lease.name)
+            stmt = (
+                sqlite_insert(Lease)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["name"])
+                .returning(Lease.name)
+            )
         else:  # pragma: no cover - other databases: a plain insert inside a savepoint
             from sqlalchemy import insert
             from sqlalchemy.exc import IntegrityError
@@ -159,9 +185,14 @@ class DatabaseLease:
         self.expires_at = None
         try:
             with self.db.session() as session:
-                session.execute(update(Lease).where(Lease.name == self.name, Lease.holder == self.holder)
-                                .values(expires_at=self.clock() - timedelta(seconds=1))
-                                .execution_options(synchronize_session=False))
+                session.execute(
+                    update(Lease)
+                    .where(Lease.name == self.name, Lease.holder == self.holder)
+                    .values(expires_at=self.clock() - timedelta(seconds=1))
+                    .execution_options(synchronize_session=False)
+                )
             log.info("lease %s released by %s", self.name, self.holder)
         except SQLAlchemyError as exc:
-            log.warning("lease %s: could not release (%s); it expires by itself", self.name, exc.__class__.__name__)
+            log.warning(
+                "lease %s: could not release (%s); it expires by itself", self.name, exc.__class__.__name__
+            )

@@ -1,5 +1,4 @@
-"""The watcher: one source watched forever (poll, IDLE or sleep, poll again), reconnecting with backoff.
-"""
+"""The watcher: one source watched forever (poll, IDLE or sleep, poll again), reconnecting with backoff."""
 
 from __future__ import annotations
 
@@ -29,9 +28,17 @@ class Watcher:
     message in hand when the lease is lost, and stands by while another instance holds it.
     """
 
-    def __init__(self, app: App, source: Source, stop: threading.Event, *, on_stored: object = None,
-                 backoff_base: float = 1.0, backoff_max: float = 300.0,
-                 lease: DatabaseLease | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        source: Source,
+        stop: threading.Event,
+        *,
+        on_stored: object = None,
+        backoff_base: float = 1.0,
+        backoff_max: float = 300.0,
+        lease: DatabaseLease | None = None,
+    ) -> None:
         self.app, self.source, self.stop = app, source, stop
         self.on_stored = on_stored
         self.backoff = Backoff(initial=backoff_base, maximum=backoff_max)
@@ -58,13 +65,21 @@ class Watcher:
         except StoreError as exc:
             delay = self.backoff.next_delay()
             if self.backoff.attempts == 1 or self.backoff.attempts % 10 == 0:
-                log.error("[%s] %s; retrying in %.1f s (failure %d)", self.source.name, exc, delay,
-                          self.backoff.attempts)
+                log.error(
+                    "[%s] %s; retrying in %.1f s (failure %d)",
+                    self.source.name,
+                    exc,
+                    delay,
+                    self.backoff.attempts,
+                )
             self.stop.wait(delay)
             return False
         if not self._standing_by:
-            log.info("[%s] another instance (%s) reads this mailbox; standing by", self.source.name,
-                     self.lease.current_holder())
+            log.info(
+                "[%s] another instance (%s) reads this mailbox; standing by",
+                self.source.name,
+                self.lease.current_holder(),
+            )
             self._standing_by = True
         self.stop.wait(self.lease.renew_interval)
         return False
@@ -82,8 +97,9 @@ class Watcher:
                     return
             except StoreError:
                 if not self.lease.held():
-                    log.warning("[%s] lease could not be renewed before it ran out; stopping reads",
-                                self.source.name)
+                    log.warning(
+                        "[%s] lease could not be renewed before it ran out; stopping reads", self.source.name
+                    )
                     halt.set()
                     return
 
@@ -96,8 +112,9 @@ class Watcher:
             if self.lease is not None:
                 halt = threading.Event()
                 wait_cap = min(WAIT_SECONDS, self.lease.renew_interval)
-                threading.Thread(target=self._keep_lease, args=(halt, done), daemon=True,
-                                 name=f"lease:{self.source.name}").start()
+                threading.Thread(
+                    target=self._keep_lease, args=(halt, done), daemon=True, name=f"lease:{self.source.name}"
+                ).start()
             try:
                 self.source.open()
                 if self.backoff.attempts:
@@ -110,15 +127,27 @@ class Watcher:
                     if halt.is_set():
                         break
                     self.source.wait(wait_cap)
-            except (SourceError, StoreError, SQLAlchemyError) as exc:  # server or database down: retry quietly
+            except (
+                SourceError,
+                StoreError,
+                SQLAlchemyError,
+            ) as exc:  # server or database down: retry quietly
                 delay = self.backoff.next_delay()
                 # a database error names only its cause: its SQL parameters could hold mail content
                 orig = getattr(exc, "orig", None) if isinstance(exc, SQLAlchemyError) else None
-                what = f"database unavailable: {orig or exc.__class__.__name__}" if isinstance(
-                    exc, SQLAlchemyError) else exc
+                what = (
+                    f"database unavailable: {orig or exc.__class__.__name__}"
+                    if isinstance(exc, SQLAlchemyError)
+                    else exc
+                )
                 if self.backoff.attempts == 1 or self.backoff.attempts % 10 == 0:
-                    log.error("[%s] %s; retrying in %.1f s (failure %d)", self.source.name, what, delay,
-                              self.backoff.attempts)
+                    log.error(
+                        "[%s] %s; retrying in %.1f s (failure %d)",
+                        self.source.name,
+                        what,
+                        delay,
+                        self.backoff.attempts,
+                    )
                 self.stop.wait(delay)
             except Exception:
                 log.exception("[%s] unexpected error in the watcher; restarting it", self.source.name)

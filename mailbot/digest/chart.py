@@ -25,9 +25,20 @@ from matplotlib.ticker import MaxNLocator
 from mailbot.digest.data import UnitRow
 
 log = logging.getLogger(__name__)
-logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "weight normal → 500" for WenQuanYi, per label
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Source Han Sans SC",
-             "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC")
+logging.getLogger("matplotlib.font_manager").setLevel(
+    logging.ERROR
+)  # "weight normal → 500" for WenQuanYi, per label
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Source Han Sans SC",
+    "Droid Sans Fallback",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 MAX_UNITS = 20
 COLOURS = {"on_time": "#2e7d32", "late": "#c62828", "unknown": "#9e9e9e"}
 
@@ -39,8 +50,10 @@ def cjk_font() -> str | None:
     for name in CJK_FONTS:
         if name in installed:
             return name
-    log.warning("no CJK font found (install Debian fonts-noto-cjk or fonts-wqy-zenhei): "
-                "the digest chart labels units by number instead of by name")
+    log.warning(
+        "no CJK font found (install Debian fonts-noto-cjk or fonts-wqy-zenhei): "
+        "the digest chart labels units by number instead of by name"
+    )
     return None
 
 
@@ -51,8 +64,11 @@ def unit_chart(units: Sequence[UnitRow], title: str) -> bytes | None:
         return None
     font = cjk_font()
     labels = [u.name if font else f"#{i}" for i, u in enumerate(rows, 1)]
-    rc: dict[str, Any] = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,
-          "svg.hashsalt": "mailbot"}
+    rc: dict[str, Any] = {
+        "font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "svg.hashsalt": "mailbot",
+    }
     with matplotlib.rc_context(rc), warnings.catch_warnings():  # type: ignore[arg-type]
         warnings.simplefilter("ignore")  # a missing glyph must not fail the digest
         height = 1.6 + 0.42 * len(rows)
@@ -60,8 +76,11 @@ def unit_chart(units: Sequence[UnitRow], title: str) -> bytes | None:
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]
         left = [0] * len(rows)
-        for key, text in (("on_time", "按时" if font else "on time"), ("late", "超时" if font else "late"),
-                          ("unknown", "无法判断" if font else "unknown")):
+        for key, text in (
+            ("on_time", "按时" if font else "on time"),
+            ("late", "超时" if font else "late"),
+            ("unknown", "无法判断" if font else "unknown"),
+        ):
             values = [getattr(u, key) for u in rows]
             ax.barh(ys, values, left=left, color=COLOURS[key], label=text, height=0.65)
             left = [a + b for a, b in zip(left, values, strict=True)]

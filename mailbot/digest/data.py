@@ -104,8 +104,11 @@ class Digest:
 
 
 def _in(period: Period) -> ColumnElement[bool]:
-    return and_(Submission.reported_at >= period.start, Submission.reported_at < period.end,
-                Submission.status != SubmissionStatus.QUARANTINED)
+    return and_(
+        Submission.reported_at >= period.start,
+        Submission.reported_at < period.end,
+        Submission.status != SubmissionStatus.QUARANTINED,
+    )
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -113,10 +116,14 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 
 
 def _figures() -> list[Any]:
-    return [func.count(Submission.id), _count_if(Submission.category == "urgent"),
-            _count_if(Submission.verdict == "on_time"), _count_if(Submission.verdict == "late"),
-            _count_if(or_(Submission.verdict == "unknown", Submission.verdict.is_(None))),
-            _count_if(Submission.old_domain.is_(True))]
+    return [
+        func.count(Submission.id),
+        _count_if(Submission.category == "urgent"),
+        _count_if(Submission.verdict == "on_time"),
+        _count_if(Submission.verdict == "late"),
+        _count_if(or_(Submission.verdict == "unknown", Submission.verdict.is_(None))),
+        _count_if(Submission.old_domain.is_(True)),
+    ]
 
 
 def _figure_values(row: Any) -> dict[str, int]:
@@ -139,46 +146,98 @@ def totals(session: Session, period: Period) -> Totals:
 
 def by_unit(session: Session, period: Period) -> list[UnitRow]:
     label = _unit_label()
-    stmt = (select(Submission.unit_id, label, *_figures())
-            .select_from(Submission).outerjoin(Unit, Unit.id == Submission.unit_id)
-            .where(_in(period), Submission.category.in_(REPORTS))
-            .group_by(Submission.unit_id, label))
-    rows = [UnitRow(**_figure_values(r[2:]), unit_id=r[0], name=str(r[1] or "（未知）")) for r in session.execute(stmt)]
+    stmt = (
+        select(Submission.unit_id, label, *_figures())
+        .select_from(Submission)
+        .outerjoin(Unit, Unit.id == Submission.unit_id)
+        .where(_in(period), Submission.category.in_(REPORTS))
+        .group_by(Submission.unit_id, label)
+    )
+    rows = [
+        UnitRow(**_figure_values(r[2:]), unit_id=r[0], name=str(r[1] or "（未知）"))
+        for r in session.execute(stmt)
+    ]
     return sorted(rows, key=lambda u: (-u.reports, u.name))
 
 
 def by_category(session: Session, period: Period) -> list[tuple[str, int]]:
-    stmt = (select(Submission.category, func.count(Submission.id)).where(_in(period), Submission.category.is_not(None))
-            .group_by(Submission.category))
-    order = {c: i for i, c in enumerate(("urgent", "followup", "routine", "research", "registration",
-                                         "publicity_request", "other", "auto_reply", "bounce"))}
-    return sorted(((str(c), int(n)) for c, n in session.execute(stmt)), key=lambda x: (order.get(x[0], 99), x[0]))
+    stmt = (
+        select(Submission.category, func.count(Submission.id))
+        .where(_in(period), Submission.category.is_not(None))
+        .group_by(Submission.category)
+    )
+    order = {
+        c: i
+        for i, c in enumerate(
+            (
+                "urgent",
+                "followup",
+                "routine",
+                "research",
+                "registration",
+                "publicity_request",
+                "other",
+                "auto_reply",
+                "bounce",
+            )
+        )
+    }
+    return sorted(
+        ((str(c), int(n)) for c, n in session.execute(stmt)), key=lambda x: (order.get(x[0], 99), x[0])
+    )
 
 
 def _cases(session: Session, where: ColumnElement[bool], now: datetime, interval: timedelta) -> list[CaseRow]:
-    followups = (select(Submission.case_id, func.count(Submission.id).label("n"))
-                 .where(Submission.category == "followup", Submission.case_id.is_not(None))
-                 .group_by(Submission.case_id).subquery())
-    stmt = (select(Case, func.coalesce(followups.c.n, 0)).outerjoin(followups, followups.c.case_id == Case.id)
-            .where(where).order_by(Case.opened_at))
+    followups = (
+        select(Submission.case_id, func.count(Submission.id).label("n"))
+        .where(Submission.category == "followup", Submission.case_id.is_not(None))
+        .group_by(Submission.case_id)
+        .subquery()
+    )
+    stmt = (
+        select(Case, func.coalesce(followups.c.n, 0))
+        .outerjoin(followups, followups.c.case_id == Case.id)
+        .where(where)
+        .order_by(Case.opened_at)
+    )
     rows = []
     for c, n in session.execute(stmt):
         silent = now - c.last_report_at
         overdue = silent - interval if c.status == CaseStatus.OPEN and silent > interval else None
-        rows.append(CaseRow(number=c.number, unit=c.unit_name or c.sender, subject=c.subject, status=c.status,
-                            opened_at=c.opened_at, last_report_at=c.last_report_at, followups=int(n),
-                            reminders_sent=c.reminders_sent,
-                            overdue_minutes=int(overdue.total_seconds() // 60) if overdue is not None else None,
-                            missed_followups=int(silent / interval) if c.status == CaseStatus.OPEN else 0))
+        rows.append(
+            CaseRow(
+                number=c.number,
+                unit=c.unit_name or c.sender,
+                subject=c.subject,
+                status=c.status,
+                opened_at=c.opened_at,
+                last_report_at=c.last_report_at,
+                followups=int(n),
+                reminders_sent=c.reminders_sent,
+                overdue_minutes=int(overdue.total_seconds() // 60) if overdue is not None else None,
+                missed_followups=int(silent / interval) if c.status == CaseStatus.OPEN else 0,
+            )
+        )
     return rows
 
 
 def late_reports(session: Session, period: Period, limit: int) -> list[LateRow]:
-    stmt = (select(Submission.tracking_no, _unit_label(), Submission.subject, Submission.category,
-                   Submission.reported_at, Submission.deadline, Submission.lateness_minutes)
-            .select_from(Submission).outerjoin(Unit, Unit.id == Submission.unit_id)
-            .where(_in(period), Submission.category.in_(REPORTS), Submission.verdict == "late")
-            .order_by(Submission.lateness_minutes.desc(), Submission.id).limit(limit))
+    stmt = (
+        select(
+            Submission.tracking_no,
+            _unit_label(),
+            Submission.subject,
+            Submission.category,
+            Submission.reported_at,
+            Submission.deadline,
+            Submission.lateness_minutes,
+        )
+        .select_from(Submission)
+        .outerjoin(Unit, Unit.id == Submission.unit_id)
+        .where(_in(period), Submission.category.in_(REPORTS), Submission.verdict == "late")
+        .order_by(Submission.lateness_minutes.desc(), Submission.id)
+        .limit(limit)
+    )
     return [LateRow(r[0], str(r[1]), r[2], r[3], r[4], r[5], int(r[6] or 0)) for r in session.execute(stmt)]
 
 
@@ -189,29 +248,61 @@ def silent_units(session: Session, period: Period) -> list[str]:
 
 def unregistered_senders(session: Session, period: Period, limit: int) -> tuple[list[SenderRow], int]:
     address = func.lower(Submission.from_addr)
-    where = and_(_in(period), Submission.category.is_not(None), Submission.category.not_in(NOT_SENDERS),
-                 Submission.from_addr != "", _unregistered())
-    stmt = (select(address, func.max(Submission.from_name), func.count(Submission.id), func.max(Submission.reported_at))
-            .where(where).group_by(address).order_by(func.count(Submission.id).desc(), address).limit(limit))
+    where = and_(
+        _in(period),
+        Submission.category.is_not(None),
+        Submission.category.not_in(NOT_SENDERS),
+        Submission.from_addr != "",
+        _unregistered(),
+    )
+    stmt = (
+        select(
+            address,
+            func.max(Submission.from_name),
+            func.count(Submission.id),
+            func.max(Submission.reported_at),
+        )
+        .where(where)
+        .group_by(address)
+        .order_by(func.count(Submission.id).desc(), address)
+        .limit(limit)
+    )
     rows = [SenderRow(str(a), str(n or ""), int(c), t) for a, n, c, t in session.execute(stmt)]
     total = session.scalar(select(func.count(func.distinct(address))).where(where)) or 0
     return rows, int(total)
 
 
-def build_digest(session: Session, period: Period, *, now: datetime, followup_interval_hours: float,
-                 max_rows: int = 50) -> Digest:
+def build_digest(
+    session: Session, period: Period, *, now: datetime, followup_interval_hours: float, max_rows: int = 50
+) -> Digest:
     interval = timedelta(hours=followup_interval_hours)
     unregistered, unregistered_total = unregistered_senders(session, period, max_rows)
-    quarantined = session.scalar(select(func.count(Submission.id)).where(
-        Submission.status == SubmissionStatus.QUARANTINED, Submission.fetched_at >= period.start, Submission.fetched_at < period.end))
+    quarantined = session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.status == SubmissionStatus.QUARANTINED,
+            Submission.fetched_at >= period.start,
+            Submission.fetched_at < period.end,
+        )
+    )
     return Digest(
-        period=period, generated_at=now, totals=totals(session, period), previous=totals(session, period.previous()),
-        by_category=by_category(session, period), units=by_unit(session, period),
-        cases_opened=_cases(session, and_(Case.opened_at >= period.start, Case.opened_at < period.end), now, interval),
+        period=period,
+        generated_at=now,
+        totals=totals(session, period),
+        previous=totals(session, period.previous()),
+        by_category=by_category(session, period),
+        units=by_unit(session, period),
+        cases_opened=_cases(
+            session, and_(Case.opened_at >= period.start, Case.opened_at < period.end), now, interval
+        ),
         cases_open=_cases(session, Case.status == CaseStatus.OPEN, now, interval),
-        late=late_reports(session, period, max_rows), silent_units=silent_units(session, period),
-        unregistered=unregistered, unregistered_total=unregistered_total,
-        followup_interval_hours=followup_interval_hours, max_rows=max_rows, quarantined=int(quarantined or 0))
+        late=late_reports(session, period, max_rows),
+        silent_units=silent_units(session, period),
+        unregistered=unregistered,
+        unregistered_total=unregistered_total,
+        followup_interval_hours=followup_interval_hours,
+        max_rows=max_rows,
+        quarantined=int(quarantined or 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -232,12 +323,27 @@ class RegisterRow:
 
 def register_rows(session: Session, period: Period) -> Iterator[RegisterRow]:
     """The period's register for the attachment, streamed in batches (selected columns, not whole rows)."""
-    stmt = (select(Submission.tracking_no, Submission.reported_at, _unit_label(), Submission.from_addr,
-                   Submission.subject, Submission.category, Submission.event_start, Submission.deadline,
-                   Submission.verdict, Submission.lateness_minutes, Submission.old_domain, Case.number)
-            .select_from(Submission).outerjoin(Unit, Unit.id == Submission.unit_id)
-            .outerjoin(Case, Case.id == Submission.case_id)
-            .where(_in(period), Submission.category.in_(REPORTS)).order_by(Submission.reported_at, Submission.id)
-            .execution_options(yield_per=500))
+    stmt = (
+        select(
+            Submission.tracking_no,
+            Submission.reported_at,
+            _unit_label(),
+            Submission.from_addr,
+            Submission.subject,
+            Submission.category,
+            Submission.event_start,
+            Submission.deadline,
+            Submission.verdict,
+            Submission.lateness_minutes,
+            Submission.old_domain,
+            Case.number,
+        )
+        .select_from(Submission)
+        .outerjoin(Unit, Unit.id == Submission.unit_id)
+        .outerjoin(Case, Case.id == Submission.case_id)
+        .where(_in(period), Submission.category.in_(REPORTS))
+        .order_by(Submission.reported_at, Submission.id)
+        .execution_options(yield_per=500)
+    )
     for r in session.execute(stmt):
         yield RegisterRow(r[0], r[1], str(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11])

@@ -37,39 +37,83 @@ def rate_change(now: float | None, before: float | None) -> str:
 
 
 def _comparison(t: Totals, p: Totals) -> list[dict[str, str]]:
-    rows = [("报送信息", t.reports, p.reports), ("其中紧急信息", t.urgent, p.urgent), ("按时报送", t.on_time, p.on_time),
-            ("报送超时", t.late, p.late), ("无法判断时间", t.unknown, p.unknown), ("使用旧域名", t.old_domain, p.old_domain)]
+    rows = [
+        ("报送信息", t.reports, p.reports),
+        ("其中紧急信息", t.urgent, p.urgent),
+        ("按时报送", t.on_time, p.on_time),
+        ("报送超时", t.late, p.late),
+        ("无法判断时间", t.unknown, p.unknown),
+        ("使用旧域名", t.old_domain, p.old_domain),
+    ]
     out = [{"label": label, "now": str(a), "before": str(b), "change": change(a, b)} for label, a, b in rows]
-    out.append({"label": "按时率", "now": percent(t.on_time_rate), "before": percent(p.on_time_rate),
-                "change": rate_change(t.on_time_rate, p.on_time_rate)})
+    out.append(
+        {
+            "label": "按时率",
+            "now": percent(t.on_time_rate),
+            "before": percent(p.on_time_rate),
+            "change": rate_change(t.on_time_rate, p.on_time_rate),
+        }
+    )
     return out
 
 
 def digest_context(d: Digest, *, chart_src: str | None, register_name: str | None = None) -> dict[str, Any]:
-    units = [{"no": i, "name": u.name, "registered": u.unit_id is not None, "reports": u.reports, "urgent": u.urgent,
-              "on_time": u.on_time, "late": u.late, "unknown": u.unknown, "old_domain": u.old_domain,
-              "rate": percent(u.on_time_rate), "low": u.on_time_rate is not None and u.on_time_rate < 0.8}
-             for i, u in enumerate(d.units, 1)]
+    units = [
+        {
+            "no": i,
+            "name": u.name,
+            "registered": u.unit_id is not None,
+            "reports": u.reports,
+            "urgent": u.urgent,
+            "on_time": u.on_time,
+            "late": u.late,
+            "unknown": u.unknown,
+            "old_domain": u.old_domain,
+            "rate": percent(u.on_time_rate),
+            "low": u.on_time_rate is not None and u.on_time_rate < 0.8,
+        }
+        for i, u in enumerate(d.units, 1)
+    ]
     t = d.totals
     return {
-        "period": {"key": d.period.key, "label": d.period.label, "start": d.period.start,
-                   "last_day": d.period.last_day, "kind": d.period.kind},
+        "period": {
+            "key": d.period.key,
+            "label": d.period.label,
+            "start": d.period.start,
+            "last_day": d.period.last_day,
+            "kind": d.period.kind,
+        },
         "previous_label": d.period.previous().label,
         "generated_at": d.generated_at,
-        "totals": t, "rate": percent(t.on_time_rate), "comparison": _comparison(t, d.previous),
+        "totals": t,
+        "rate": percent(t.on_time_rate),
+        "comparison": _comparison(t, d.previous),
         "reports_change": change(t.reports, d.previous.reports),
         "categories": [{"label": CATEGORY_LABELS.get(c, c), "count": n} for c, n in d.by_category],
-        "units": units, "cases_opened": d.cases_opened, "cases_open": d.cases_open,
-        "late": d.late, "late_more": max(0, t.late - len(d.late)),
-        "silent_units": d.silent_units, "unregistered": d.unregistered,
+        "units": units,
+        "cases_opened": d.cases_opened,
+        "cases_open": d.cases_open,
+        "late": d.late,
+        "late_more": max(0, t.late - len(d.late)),
+        "silent_units": d.silent_units,
+        "unregistered": d.unregistered,
         "unregistered_more": max(0, d.unregistered_total - len(d.unregistered)),
-        "interval_hours": f"{d.followup_interval_hours:g}", "quarantined": d.quarantined,
-        "chart_src": chart_src, "register_name": register_name,
+        "interval_hours": f"{d.followup_interval_hours:g}",
+        "quarantined": d.quarantined,
+        "chart_src": chart_src,
+        "register_name": register_name,
     }
 
 
-def digest_mail(renderer: Renderer, d: Digest, *, office: OfficeSettings, settings: DigestSettings,
-                chart: bytes | None, register: bytes | None) -> Reply:
+def digest_mail(
+    renderer: Renderer,
+    d: Digest,
+    *,
+    office: OfficeSettings,
+    settings: DigestSettings,
+    chart: bytes | None,
+    register: bytes | None,
+) -> Reply:
     """The digest as a complete message to ``settings.recipients``."""
     key = d.period.key
     cid = reply_message_id("chart", key, office.message_id_domain)
@@ -79,23 +123,41 @@ def digest_mail(renderer: Renderer, d: Digest, *, office: OfficeSettings, settin
     register_name = f"register-{key.replace('..', '_')}.xlsx" if register is not None else None
     if register is not None and register_name is not None:
         parts.append(MimePart(register, *XLSX_TYPE, register_name))
-    context = {"office": {"name": office.name, "address": office.address, "contact": office.contact},
-               **digest_context(d, chart_src=f"cid:{cid}" if chart is not None else None, register_name=register_name)}
+    context = {
+        "office": {"name": office.name, "address": office.address, "contact": office.contact},
+        **digest_context(
+            d, chart_src=f"cid:{cid}" if chart is not None else None, register_name=register_name
+        ),
+    }
     return renderer.render_mail(
-        "digest", template=TEMPLATE, context=context, from_addr=office.address, from_name=office.name,
-        to=settings.recipients, subject=settings.subject.format(period=d.period.label),
-        message_id=reply_message_id("digest", key, office.message_id_domain), date=d.generated_at, parts=parts)
+        "digest",
+        template=TEMPLATE,
+        context=context,
+        from_addr=office.address,
+        from_name=office.name,
+        to=settings.recipients,
+        subject=settings.subject.format(period=d.period.label),
+        message_id=reply_message_id("digest", key, office.message_id_domain),
+        date=d.generated_at,
+        parts=parts,
+    )
 
 
 def preview_html(renderer: Renderer, d: Digest, *, office: OfficeSettings, chart: bytes | None) -> str:
     """The HTML of the digest for a browser: the chart embedded as a data: URI (one self-contained file)."""
     src = f"data:image/png;base64,{base64.b64encode(chart).decode('ascii')}" if chart is not None else None
-    context = {"office": {"name": office.name, "address": office.address, "contact": office.contact},
-               "subject": f"信息报送周报 {d.period.label}", **digest_context(d, chart_src=src)}
+    context = {
+        "office": {"name": office.name, "address": office.address, "contact": office.contact},
+        "subject": f"信息报送周报 {d.period.label}",
+        **digest_context(d, chart_src=src),
+    }
     return renderer.html_env.get_template(f"{TEMPLATE}.html.j2").render(context)
 
 
 def text_digest(renderer: Renderer, d: Digest, *, office: OfficeSettings) -> str:
-    context = {"office": {"name": office.name, "address": office.address, "contact": office.contact},
-               "subject": f"信息报送周报 {d.period.label}", **digest_context(d, chart_src=None)}
+    context = {
+        "office": {"name": office.name, "address": office.address, "contact": office.contact},
+        "subject": f"信息报送周报 {d.period.label}",
+        **digest_context(d, chart_src=None),
+    }
     return renderer.render_text(f"{TEMPLATE}.txt.j2", context)

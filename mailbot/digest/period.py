@@ -39,8 +39,11 @@ class Period:
             return f"{year}年第{week}周（{span}）"
         if self.kind == "month":
             return f"{self.first_day.year}年{self.first_day.month}月"
-        return f"{self.first_day:%Y}年{span}" if self.first_day.year == self.last_day.year else \
-            f"{self.first_day:%Y年%m月%d日}—{self.last_day:%Y年%m月%d日}"
+        return (
+            f"{self.first_day:%Y}年{span}"
+            if self.first_day.year == self.last_day.year
+            else f"{self.first_day:%Y年%m月%d日}—{self.last_day:%Y年%m月%d日}"
+        )
 
     def previous(self) -> Period:
         """The period of the same kind (or length) just before this one, for week-on-week change."""
@@ -48,7 +51,9 @@ class Period:
             return week_of(self.first_day - timedelta(days=7), self.tz)
         if self.kind == "month":
             return month_of(self.first_day - timedelta(days=1), self.tz)
-        return day_range(self.first_day - timedelta(days=self.days), self.first_day - timedelta(days=1), self.tz)
+        return day_range(
+            self.first_day - timedelta(days=self.days), self.first_day - timedelta(days=1), self.tz
+        )
 
 
 def week_of(day: date, tz: ZoneInfo) -> Period:

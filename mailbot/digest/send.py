@@ -52,23 +52,37 @@ class BuiltDigest:
     register: bytes | None
 
 
-def build(app: App, period: Period, *, register: bool | None = None, chart: bool | None = None) -> BuiltDigest:
+def build(
+    app: App, period: Period, *, register: bool | None = None, chart: bool | None = None
+) -> BuiltDigest:
     """The figures (SQL aggregation), the chart and the register attachment of ``period``."""
     cfg = app.config
     with app.db.session() as session:
-        digest = build_digest(session, period, now=app.now(), followup_interval_hours=cfg.cases.followup_interval_hours,
-                              max_rows=cfg.digest.max_rows)
+        digest = build_digest(
+            session,
+            period,
+            now=app.now(),
+            followup_interval_hours=cfg.cases.followup_interval_hours,
+            max_rows=cfg.digest.max_rows,
+        )
         xlsx = None
         if cfg.digest.attach_register if register is None else register:
-            xlsx = register_xlsx(register_rows(session, period), cfg.timezone, f"{cfg.office.name} 登记簿 {period.label}")
-    png = unit_chart(digest.units, f"各单位报送件数与按时率 {period.label}") if (
-        cfg.digest.chart if chart is None else chart) else None
+            xlsx = register_xlsx(
+                register_rows(session, period), cfg.timezone, f"{cfg.office.name} 登记簿 {period.label}"
+            )
+    png = (
+        unit_chart(digest.units, f"各单位报送件数与按时率 {period.label}")
+        if (cfg.digest.chart if chart is None else chart)
+        else None
+    )
     return BuiltDigest(digest, png, xlsx)
 
 
 def recorded(app: App, period: Period) -> DigestRun | None:
     with app.db.session() as session:
-        run: DigestRun | None = session.scalars(select(DigestRun).where(DigestRun.period_key == period.key)).first()
+        run: DigestRun | None = session.scalars(
+            select(DigestRun).where(DigestRun.period_key == period.key)
+        ).first()
         return run
 
 
@@ -81,22 +95,40 @@ def send_digest(app: App, period: Period) -> DigestOutcome:
     if run is not None:
         return DigestOutcome(period, "already_sent", run.outbox_id, f"queued {run.created_at.isoformat()}")
     built = build(app, period)
-    reply = digest_mail(app.renderer, built.digest, office=cfg.office, settings=cfg.digest, chart=built.chart,
-                        register=built.register)
+    reply = digest_mail(
+        app.renderer,
+        built.digest,
+        office=cfg.office,
+        settings=cfg.digest,
+        chart=built.chart,
+        register=built.register,
+    )
     try:
         with app.db.session() as session:
             item = enqueue(app, session, reply, dedupe_key=f"digest:{period.key}")
             if item is None:  # queued before, its DigestRun lost: still never twice
                 return DigestOutcome(period, "already_sent", None, "the outbox already holds it")
             session.flush()
-            session.add(DigestRun(period_key=period.key, period_start=period.start, period_end=period.end,
-                                  created_at=app.now(), outbox_id=item.id))
+            session.add(
+                DigestRun(
+                    period_key=period.key,
+                    period_start=period.start,
+                    period_end=period.end,
+                    created_at=app.now(),
+                    outbox_id=item.id,
+                )
+            )
             outbox_id = item.id
     except IntegrityError:
         log.info("digest %s: already recorded by another run; not queued again", period.key)
         return DigestOutcome(period, "already_sent", None, "recorded concurrently")
-    log.info("digest %s queued for %s (outbox %d, %d bytes)", period.key, ", ".join(reply.to), outbox_id,
-             len(reply.raw))
+    log.info(
+        "digest %s queued for %s (outbox %d, %d bytes)",
+        period.key,
+        ", ".join(reply.to),
+        outbox_id,
+        len(reply.raw),
+    )
     return DigestOutcome(period, "queued", outbox_id)
 
 
@@ -122,11 +154,19 @@ def send_due_digest(app: App) -> DigestOutcome | None:
     if run is not None:
         return DigestOutcome(period, "already_sent", run.outbox_id)
     if now - fired > grace:
-        log.warning("digest %s fell due at %s, more than %g hours ago (schedule.digest_grace_hours): not sent "
-                    "automatically; send it with `mailbot digest %s --send` if still wanted",
-                    period.key, fired.isoformat(), cfg.schedule.digest_grace_hours, cli_option(period))
+        log.warning(
+            "digest %s fell due at %s, more than %g hours ago (schedule.digest_grace_hours): not sent "
+            "automatically; send it with `mailbot digest %s --send` if still wanted",
+            period.key,
+            fired.isoformat(),
+            cfg.schedule.digest_grace_hours,
+            cli_option(period),
+        )
         return DigestOutcome(period, "missed", None, f"fell due {fired.isoformat()}")
     if fired != now:
-        log.info("digest %s fell due at %s (while mailbot was not running): sending it now", period.key,
-                 fired.isoformat())
+        log.info(
+            "digest %s fell due at %s (while mailbot was not running): sending it now",
+            period.key,
+            fired.isoformat(),
+        )
     return send_digest(app, period)

@@ -34,9 +34,19 @@ class Decision:
         return self.assessment.category
 
 
-def finalize(a: Assessment, parsed: ParsedMail, *, registered: bool, case_found: bool, case_open: bool,
-             linked_by: str, own_addresses: Collection[str], policy: DeadlinePolicy,
-             internaldate: datetime | None, archive: bool) -> Decision:
+def finalize(
+    a: Assessment,
+    parsed: ParsedMail,
+    *,
+    registered: bool,
+    case_found: bool,
+    case_open: bool,
+    linked_by: str,
+    own_addresses: Collection[str],
+    policy: DeadlinePolicy,
+    internaldate: datetime | None,
+    archive: bool,
+) -> Decision:
     """Decide the final category and what happens to cases, from values only."""
     link = False
     if parsed.from_addr in own_addresses and a.category != Category.BOUNCE:

@@ -33,8 +33,13 @@ class Found:
     linked_by: str  # how ``case`` was found ("" when it was not)
 
 
-def stored_twin(session: Session, fetched: FetchedMail, parsed: ParsedMail | None, sha: str,
-                batch: BatchCache | None = None) -> Submission | None:
+def stored_twin(
+    session: Session,
+    fetched: FetchedMail,
+    parsed: ParsedMail | None,
+    sha: str,
+    batch: BatchCache | None = None,
+) -> Submission | None:
     """The stored submission this message repeats (same origin, or same Message-ID and content).
 
     With a ``batch`` only its content-hash cache is asked: the runner has already left out the keys it
@@ -43,9 +48,15 @@ def stored_twin(session: Session, fetched: FetchedMail, parsed: ParsedMail | Non
     if batch is not None:
         mid = parsed.message_id if parsed else None
         return next((s for s in batch.twins.get(sha, ()) if not mid or s.message_id == mid), None)
-    return queries.find_duplicate(session, source=fetched.source, mailbox=fetched.mailbox,
-                                  uidvalidity=fetched.uidvalidity, key=fetched.key,
-                                  message_id=parsed.message_id if parsed else None, sha256=sha)
+    return queries.find_duplicate(
+        session,
+        source=fetched.source,
+        mailbox=fetched.mailbox,
+        uidvalidity=fetched.uidvalidity,
+        key=fetched.key,
+        message_id=parsed.message_id if parsed else None,
+        sha256=sha,
+    )
 
 
 def look_up(app: App, session: Session, parsed: ParsedMail, a: Assessment, batch: BatchCache | None) -> Found:

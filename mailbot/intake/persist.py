@@ -26,16 +26,37 @@ if TYPE_CHECKING:
     from mailbot.app import App
 
 
-def new_submission(app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail | None, status: str) -> Submission:
+def new_submission(
+    app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail | None, status: str
+) -> Submission:
     """A submission row for these bytes, with what the parser read (nothing judged yet)."""
     now = app.now()
     sub = Submission(
-        status=status, source=fetched.source, mailbox=fetched.mailbox, uidvalidity=fetched.uidvalidity,
-        uid=fetched.uid, source_key=fetched.key, sha256=sha, size=len(fetched.raw),
-        internaldate=fetched.internaldate, fetched_at=now, references=[], to_addrs=[], cc_addrs=[],
-        attachments=[], defects=[], reasons=[], flags=[], approximate=False, old_domain=False,
-        from_addr="", from_name="", subject="", body_text="",
-        reported_at=fetched.internaldate)
+        status=status,
+        source=fetched.source,
+        mailbox=fetched.mailbox,
+        uidvalidity=fetched.uidvalidity,
+        uid=fetched.uid,
+        source_key=fetched.key,
+        sha256=sha,
+        size=len(fetched.raw),
+        internaldate=fetched.internaldate,
+        fetched_at=now,
+        references=[],
+        to_addrs=[],
+        cc_addrs=[],
+        attachments=[],
+        defects=[],
+        reasons=[],
+        flags=[],
+        approximate=False,
+        old_domain=False,
+        from_addr="",
+        from_name="",
+        subject="",
+        body_text="",
+        reported_at=fetched.internaldate,
+    )
     if parsed is not None:
         sub.message_id = (parsed.message_id or None) and parsed.message_id[:998]
         sub.in_reply_to = parsed.in_reply_to and parsed.in_reply_to[:998]
@@ -47,8 +68,10 @@ def new_submission(app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail 
         sub.cc_addrs = list(parsed.cc)
         sub.subject = parsed.subject
         sub.body_text = parsed.text[:200_000]
-        sub.attachments = [{"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                           for a in parsed.attachments]
+        sub.attachments = [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in parsed.attachments
+        ]
         sub.defects = list(parsed.defects)
         sub.reported_at = fetched.internaldate or parsed.date
     return sub
@@ -59,13 +82,23 @@ def add_raw(session: Session, sub: Submission, raw: bytes) -> None:
     session.add(RawMessage(submission_id=sub.id, compression=kind, data=data))
 
 
-def persist(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail, sha: str, found: Found,
-            d: Decision, batch: BatchCache | None) -> Submission:
+def persist(
+    app: App,
+    session: Session,
+    fetched: FetchedMail,
+    parsed: ParsedMail,
+    sha: str,
+    found: Found,
+    d: Decision,
+    batch: BatchCache | None,
+) -> Submission:
     """Store the submission as decided and queue its replies; returns the stored row."""
     now = app.now()
     cfg = app.config
     a, j, category = d.assessment, d.assessment.judgement, d.category
-    sub = new_submission(app, fetched, sha, parsed, SubmissionStatus.ARCHIVED if d.archived else SubmissionStatus.STORED)
+    sub = new_submission(
+        app, fetched, sha, parsed, SubmissionStatus.ARCHIVED if d.archived else SubmissionStatus.STORED
+    )
     if found.unit is not None:
         sub.unit_id, sub.unit_name = found.unit.id, found.unit.name
     if category.is_report:
@@ -96,21 +129,30 @@ def persist(app: App, session: Session, fetched: FetchedMail, parsed: ParsedMail
         _record_bounce(session, parsed, sub, now, batch)
     flags = list(d.flags)
     if not d.archived:
-        flags.extend(compose.queue_replies(app, session, sub, parsed, a, case, registration=registration,
-                                           batch=batch))
+        flags.extend(
+            compose.queue_replies(app, session, sub, parsed, a, case, registration=registration, batch=batch)
+        )
     sub.flags = sorted(set(flags))
     return sub
 
 
-def _case(session: Session, sub: Submission, parsed: ParsedMail, found: Found, d: Decision,
-          now: datetime) -> Case | None:
+def _case(
+    session: Session, sub: Submission, parsed: ParsedMail, found: Found, d: Decision, now: datetime
+) -> Case | None:
     """Open, join or close the urgent case as decided."""
     reported_at = d.assessment.judgement.reported_at
     case = found.case if d.link_case else None
     if d.open_case and sub.tracking_no:
-        case = Case(number=sub.tracking_no, status=CaseStatus.OPEN, sender=parsed.from_addr, unit_name=sub.unit_name,
-                    subject=parsed.subject[:2000], opened_at=reported_at, last_report_at=reported_at,
-                    reminders_sent=0)
+        case = Case(
+            number=sub.tracking_no,
+            status=CaseStatus.OPEN,
+            sender=parsed.from_addr,
+            unit_name=sub.unit_name,
+            subject=parsed.subject[:2000],
+            opened_at=reported_at,
+            last_report_at=reported_at,
+            reminders_sent=0,
+        )
         session.add(case)
         session.flush()
     elif case is not None:
@@ -124,13 +166,16 @@ def _case(session: Session, sub: Submission, parsed: ParsedMail, found: Found, d
     return case
 
 
-def _record_bounce(session: Session, parsed: ParsedMail, sub: Submission, now: datetime,
-                   batch: BatchCache | None) -> None:
+def _record_bounce(
+    session: Session, parsed: ParsedMail, sub: Submission, now: datetime, batch: BatchCache | None
+) -> None:
     """A delivery failure of one of our own replies marks its recipients undeliverable."""
     ours = queries.outbox_by_message_ids(session, [parsed.dsn_original_message_id or ""])
     recipients = set(parsed.dsn_recipients)
     for item in ours:
         targets = recipients or set(item.to_addrs)
         for addr in targets:
-            queries.mark_undeliverable(session, addr, f"bounce of {item.kind} {item.message_id}", now, sub.id, batch)
+            queries.mark_undeliverable(
+                session, addr, f"bounce of {item.kind} {item.message_id}", now, sub.id, batch
+            )
         item.last_error = f"bounced: {', '.join(sorted(targets))}"

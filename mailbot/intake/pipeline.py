@@ -60,13 +60,23 @@ def prepare(app: App, fetched: FetchedMail, *, archive: bool = False) -> Prepare
     parsed: ParsedMail | None = None
     try:
         if len(fetched.raw) > app.config.limits.max_message_bytes:
-            return Prepared(fetched, sha, archive, error=(
-                f"message of {len(fetched.raw)} bytes exceeds limits.max_message_bytes "
-                f"({app.config.limits.max_message_bytes})"))
-        parsed = parse_mail(fetched.raw, max_attachment_text=app.config.limits.max_attachment_text,
-                            max_parts=app.config.limits.max_parts)
-        assessment = assess(parsed, internaldate=fetched.internaldate, rules=app.rules, policy=app.policy,
-                            domains=app.domains)
+            return Prepared(
+                fetched,
+                sha,
+                archive,
+                error=(
+                    f"message of {len(fetched.raw)} bytes exceeds limits.max_message_bytes "
+                    f"({app.config.limits.max_message_bytes})"
+                ),
+            )
+        parsed = parse_mail(
+            fetched.raw,
+            max_attachment_text=app.config.limits.max_attachment_text,
+            max_parts=app.config.limits.max_parts,
+        )
+        assessment = assess(
+            parsed, internaldate=fetched.internaldate, rules=app.rules, policy=app.policy, domains=app.domains
+        )
         return Prepared(fetched, sha, archive, parsed, assessment)
     except Exception as exc:  # anything the pure core cannot take is quarantined, never lost
         return Prepared(fetched, sha, archive, parsed, error="".join(traceback.format_exception(exc))[-4000:])
@@ -77,12 +87,22 @@ def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = N
     assert p.parsed is not None and p.assessment is not None
     dup = stored_twin(session, p.fetched, p.parsed, p.sha256, batch)
     if dup is not None:
-        return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category, f"duplicate of submission {dup.id}")
+        return Result(
+            Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category, f"duplicate of submission {dup.id}"
+        )
     found = look_up(app, session, p.parsed, p.assessment, batch)
-    decision = finalize(p.assessment, p.parsed, registered=found.unit is not None, case_found=found.case is not None,
-                        case_open=found.case is not None and found.case.status == CaseStatus.OPEN, linked_by=found.linked_by,
-                        own_addresses=app.config.office.own_addresses, policy=app.policy,
-                        internaldate=p.fetched.internaldate, archive=p.archive)
+    decision = finalize(
+        p.assessment,
+        p.parsed,
+        registered=found.unit is not None,
+        case_found=found.case is not None,
+        case_open=found.case is not None and found.case.status == CaseStatus.OPEN,
+        linked_by=found.linked_by,
+        own_addresses=app.config.office.own_addresses,
+        policy=app.policy,
+        internaldate=p.fetched.internaldate,
+        archive=p.archive,
+    )
     sub = persist(app, session, p.fetched, p.parsed, p.sha256, found, decision, batch)
     detail = f"verdict={sub.verdict}" if sub.verdict else "no verdict"
     return Result(Outcome.STORED, sub.id, sub.tracking_no, decision.category.value, detail)
@@ -91,11 +111,21 @@ def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = N
 def _log_result(p: Prepared, result: Result) -> None:
     mid = p.parsed.message_id if p.parsed else None
     if result.outcome == Outcome.DUPLICATE:
-        log.info("%s duplicate of submission %s (%s); not stored again", describe(p.fetched, mid),
-                 result.submission_id, result.tracking_no or "no tracking number")
+        log.info(
+            "%s duplicate of submission %s (%s); not stored again",
+            describe(p.fetched, mid),
+            result.submission_id,
+            result.tracking_no or "no tracking number",
+        )
     elif result.outcome != Outcome.QUARANTINED:
-        log.info("%s %s as %s %s (%s)", describe(p.fetched, mid), result.outcome.value,
-                 result.tracking_no or f"#{result.submission_id}", result.category, result.detail)
+        log.info(
+            "%s %s as %s %s (%s)",
+            describe(p.fetched, mid),
+            result.outcome.value,
+            result.tracking_no or f"#{result.submission_id}",
+            result.category,
+            result.detail,
+        )
 
 
 def process_one(app: App, fetched: FetchedMail, *, archive: bool = False) -> Result:
@@ -141,14 +171,22 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
         try:
             with app.db.session() as session:
                 cfg = app.config
-                window = max(timedelta(hours=cfg.replies.rate_limit_hours),
-                             timedelta(days=cfg.domains.notice_interval_days))
-                senders = [addr for p in good if p.parsed is not None
-                           for addr in (*p.parsed.reply_to[:1], p.parsed.from_addr)]
+                window = max(
+                    timedelta(hours=cfg.replies.rate_limit_hours),
+                    timedelta(days=cfg.domains.notice_interval_days),
+                )
+                senders = [
+                    addr
+                    for p in good
+                    if p.parsed is not None
+                    for addr in (*p.parsed.reply_to[:1], p.parsed.from_addr)
+                ]
                 batch = BatchCache.open(session, senders, app.now() - window, [p.sha256 for p in good])
                 done = {id(p): _store(app, session, p, batch) for p in good}
         except OperationalError as exc:
-            raise StoreError(f"database unavailable while storing a batch of {len(good)}: {exc.orig}") from exc
+            raise StoreError(
+                f"database unavailable while storing a batch of {len(good)}: {exc.orig}"
+            ) from exc
         except Exception:
             log.warning("batch of %d rolled back; processing its messages one by one", len(good))
         else:

@@ -42,10 +42,15 @@ def quarantine(app: App, fetched: FetchedMail, sha: str, parsed: ParsedMail | No
             session.add(sub)
             session.flush()
             add_raw(session, sub, fetched.raw)
-            compose.queue_office_notice(app, session, what=f"邮件无法处理，已隔离（{describe(fetched)}）",
-                                        details=f"主题：{sub.subject or '（无）'}\n发件人：{sub.from_addr or '（无）'}\n"
-                                                f"原因：{last_line if error.strip() else '未知'}",
-                                        key=f"quarantine:{sub.id}", submission_id=sub.id)
+            compose.queue_office_notice(
+                app,
+                session,
+                what=f"邮件无法处理，已隔离（{describe(fetched)}）",
+                details=f"主题：{sub.subject or '（无）'}\n发件人：{sub.from_addr or '（无）'}\n"
+                f"原因：{last_line if error.strip() else '未知'}",
+                key=f"quarantine:{sub.id}",
+                submission_id=sub.id,
+            )
             return Result(Outcome.QUARANTINED, sub.id, None, None, error[:200])
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot store quarantined message {describe(fetched)}: {exc}") from exc

@@ -65,8 +65,14 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
         state = queries.mailbox_state(session, source.name, source.mailbox, now, source.archive_before)
         if source.uidvalidity is not None and state.uidvalidity != source.uidvalidity:
             if state.uidvalidity is not None:
-                log.warning("[%s/%s] UIDVALIDITY changed %s → %s: messages will be matched by Message-ID and "
-                            "content hash", source.name, source.mailbox, state.uidvalidity, source.uidvalidity)
+                log.warning(
+                    "[%s/%s] UIDVALIDITY changed %s → %s: messages will be matched by Message-ID and "
+                    "content hash",
+                    source.name,
+                    source.mailbox,
+                    state.uidvalidity,
+                    source.uidvalidity,
+                )
             state.uidvalidity = source.uidvalidity
             state.last_uid = 0
         archive_before = source.archive_before or (state.archive_before if source.archive_backlog else None)
@@ -81,22 +87,34 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
         stored = [k for k in pending if k in known]
         source.mark_done(stored)
         stats.already_stored += len(stored)
-        log.info("[%s/%s] %d already stored, now flagged: %s", source.name, source.mailbox, len(stored),
-                 ",".join(stored[:20]))
+        log.info(
+            "[%s/%s] %d already stored, now flagged: %s",
+            source.name,
+            source.mailbox,
+            len(stored),
+            ",".join(stored[:20]),
+        )
     todo = [k for k in pending if k not in known]
     for i in range(0, len(todo), source.batch_size):
         if stop is not None and stop.is_set():
             break
-        batch = todo[i:i + source.batch_size]
+        batch = todo[i : i + source.batch_size]
         fetched = source.fetch(batch)
         stats.fetched += len(fetched)
         done: list[str] = []
         failed: list[str] = []
         try:
             for j in range(0, len(fetched), COMMIT_EVERY):
-                chunk = fetched[j:j + COMMIT_EVERY]
-                items = [(mail, archive_before is not None and mail.internaldate is not None
-                          and mail.internaldate < archive_before) for mail in chunk]
+                chunk = fetched[j : j + COMMIT_EVERY]
+                items = [
+                    (
+                        mail,
+                        archive_before is not None
+                        and mail.internaldate is not None
+                        and mail.internaldate < archive_before,
+                    )
+                    for mail in chunk
+                ]
                 for mail, result in zip(chunk, process_batch(app, items), strict=True):
                     stats.count(result.outcome)
                     stats.results.append((mail.key, result))

@@ -26,12 +26,21 @@ class Assessment:
     def category(self) -> Category:
         return self.judgement.category
 
-    def with_category(self, category: Category, reason: str, policy: DeadlinePolicy,
-                      internaldate: datetime | None, date_header: datetime | None) -> Assessment:
+    def with_category(
+        self,
+        category: Category,
+        reason: str,
+        policy: DeadlinePolicy,
+        internaldate: datetime | None,
+        date_header: datetime | None,
+    ) -> Assessment:
         """The same assessment judged again as ``category`` (e.g. a reply that joins an urgent case)."""
-        classification = replace(self.classification, category=category,
-                                 reasons=(*self.classification.reasons, reason))
-        judgement = judge(category, self.event, internaldate=internaldate, date_header=date_header, policy=policy)
+        classification = replace(
+            self.classification, category=category, reasons=(*self.classification.reasons, reason)
+        )
+        judgement = judge(
+            category, self.event, internaldate=internaldate, date_header=date_header, policy=policy
+        )
         return replace(self, classification=classification, judgement=judgement)
 
 
@@ -44,12 +53,23 @@ ATTACHMENT_CHARS = 4000
 def _opening(mail: ParsedMail) -> ParsedMail:
     if len(mail.text) <= BODY_CHARS and all(len(a.text or "") <= ATTACHMENT_CHARS for a in mail.attachments):
         return mail
-    return replace(mail, text=mail.text[:BODY_CHARS], attachments=tuple(
-        replace(a, text=a.text[:ATTACHMENT_CHARS]) if a.text else a for a in mail.attachments))
+    return replace(
+        mail,
+        text=mail.text[:BODY_CHARS],
+        attachments=tuple(
+            replace(a, text=a.text[:ATTACHMENT_CHARS]) if a.text else a for a in mail.attachments
+        ),
+    )
 
 
-def assess(mail: ParsedMail, *, internaldate: datetime | None, rules: ClassifyRules, policy: DeadlinePolicy,
-           domains: DomainPolicy) -> Assessment:
+def assess(
+    mail: ParsedMail,
+    *,
+    internaldate: datetime | None,
+    rules: ClassifyRules,
+    policy: DeadlinePolicy,
+    domains: DomainPolicy,
+) -> Assessment:
     mail = _opening(mail)
     classification = classify(mail, rules)
     reference = mail.date or internaldate
@@ -57,10 +77,19 @@ def assess(mail: ParsedMail, *, internaldate: datetime | None, rules: ClassifyRu
     if reference is not None and classification.category.is_report:
         # Resolve relative phrases against the sending time; a Date header far from the arrival
         # time is not trusted as the reference.
-        if internaldate is not None and mail.date is not None and abs((mail.date - internaldate).total_seconds()) > 86400:
+        if (
+            internaldate is not None
+            and mail.date is not None
+            and abs((mail.date - internaldate).total_seconds()) > 86400
+        ):
             reference = internaldate
         event = extract_event_time(mail.all_text(), reference, policy.tz)
-    judgement = judge(classification.category, event, internaldate=internaldate, date_header=mail.date, policy=policy)
-    before_cutover = (domains.cutover is not None
-                      and judgement.reported_at.astimezone(policy.tz).date() < domains.cutover)
-    return Assessment(classification, event, judgement, None if before_cutover else find_old_domain(mail, domains))
+    judgement = judge(
+        classification.category, event, internaldate=internaldate, date_header=mail.date, policy=policy
+    )
+    before_cutover = (
+        domains.cutover is not None and judgement.reported_at.astimezone(policy.tz).date() < domains.cutover
+    )
+    return Assessment(
+        classification, event, judgement, None if before_cutover else find_old_domain(mail, domains)
+    )

@@ -8,7 +8,8 @@ _MARKERS = re.compile(
     r"【[^】]{0,8}】|\[[^\]]{0,8}\]|（[^）]{0,6}续报[^）]{0,6}）|\([^)]{0,6}续报[^)]{0,6}\)"
     r"|^(re|fw|fwd|回复|答复|转发)\s*[:：]\s*"
     r"|第[一二三四五六七八九十\d]+次|的?(续报|终报|结报|进展情况|最新进展|情况报告|报告)|关于|紧急|特急|突发|信息",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -24,7 +25,7 @@ def core_subject(subject: str) -> str:
 
 def _bigrams(text: str) -> set[str]:
     text = _NOISE.sub("", text)
-    return {text[i:i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+    return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
 
 
 def similarity(a: str, b: str) -> float:

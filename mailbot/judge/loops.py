@@ -13,7 +13,9 @@ from mailbot.model import ParsedMail
 
 _SYSTEM_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|auto[-_.]?reply|mail[-_.]?daemon)"
-    r"([+-].*)?@", re.IGNORECASE)
+    r"([+-].*)?@",
+    re.IGNORECASE,
+)
 
 
 def _auto_submitted(mail: ParsedMail, own: Collection[str]) -> str | None:
@@ -62,8 +64,14 @@ def _x_loop(mail: ParsedMail, own: Collection[str]) -> str | None:
 
 
 RULES: tuple[Callable[[ParsedMail, Collection[str]], str | None], ...] = (
-    _own_address, _auto_submitted, _precedence, _list_mail, _null_return_path, _autoreply_headers,
-    _system_sender, _x_loop,
+    _own_address,
+    _auto_submitted,
+    _precedence,
+    _list_mail,
+    _null_return_path,
+    _autoreply_headers,
+    _system_sender,
+    _x_loop,
 )
 
 

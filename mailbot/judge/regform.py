@@ -40,24 +40,68 @@ FIELD_LABELS: dict[str, str] = {
 }
 # What a form must give for the office to use it; "liaison_phone" = mobile or office phone.
 REQUIRED: tuple[str, ...] = ("unit", "liaison_name", "liaison_phone")
-REQUIRED_LABELS = {"unit": "填报单位", "liaison_name": "联络员姓名", "liaison_phone": "联络员手机号码或办公电话"}
+REQUIRED_LABELS = {
+    "unit": "填报单位",
+    "liaison_name": "联络员姓名",
+    "liaison_phone": "联络员手机号码或办公电话",
+}
 
 # Labels as written on forms (normalised: no spaces, no colon), per role-less field.
 _PERSON_LABELS: dict[str, str] = {
-    "姓名": "name", "名字": "name", "性别": "gender", "部门": "department", "所在部门": "department",
-    "处室": "department", "科室": "department", "职务": "title", "职称": "title", "办公电话": "office_phone",
-    "座机": "office_phone", "电话": "office_phone", "固定电话": "office_phone", "联系电话": "office_phone",
-    "手机号码": "mobile", "手机": "mobile", "手机号": "mobile", "移动电话": "mobile", "政治面貌": "political_status",
-    "qq号码": "qq", "qq": "qq", "qq号": "qq", "电子邮箱": "email", "邮箱": "email", "电子邮件": "email",
-    "e-mail": "email", "email": "email",
+    "姓名": "name",
+    "名字": "name",
+    "性别": "gender",
+    "部门": "department",
+    "所在部门": "department",
+    "处室": "department",
+    "科室": "department",
+    "职务": "title",
+    "职称": "title",
+    "办公电话": "office_phone",
+    "座机": "office_phone",
+    "电话": "office_phone",
+    "固定电话": "office_phone",
+    "联系电话": "office_phone",
+    "手机号码": "mobile",
+    "手机": "mobile",
+    "手机号": "mobile",
+    "移动电话": "mobile",
+    "政治面貌": "political_status",
+    "qq号码": "qq",
+    "qq": "qq",
+    "qq号": "qq",
+    "电子邮箱": "email",
+    "邮箱": "email",
+    "电子邮件": "email",
+    "e-mail": "email",
+    "email": "email",
 }
 _UNIT_LABELS = ("填报单位", "单位名称", "报送单位", "单位")
 _OPINION_LABELS = ("单位意见",)
-_SECTIONS = {"分管领导": "leader", "分管领导情况": "leader", "分管局领导": "leader", "联络员": "liaison",
-             "联络员情况": "liaison", "信息宣传联络员": "liaison", "宣传联络员": "liaison"}
+_SECTIONS = {
+    "分管领导": "leader",
+    "分管领导情况": "leader",
+    "分管局领导": "leader",
+    "联络员": "liaison",
+    "联络员情况": "liaison",
+    "信息宣传联络员": "liaison",
+    "宣传联络员": "liaison",
+}
 # Cell text that is part of the printed form, never a value.
-_NOISE = {"情况", "单", "位", "意", "见", "单位盖章", "年月日", "备注", "自治区质量技术监督局信息宣传联络员登记表",
-          "信息宣传联络员登记表", "联络员登记表", "登记表"}
+_NOISE = {
+    "情况",
+    "单",
+    "位",
+    "意",
+    "见",
+    "单位盖章",
+    "年月日",
+    "备注",
+    "自治区质量技术监督局信息宣传联络员登记表",
+    "信息宣传联络员登记表",
+    "联络员登记表",
+    "登记表",
+}
 
 _SPACES = re.compile(r"[\s\u3000]+")
 _COLON = re.compile(r"[:：]")
@@ -95,7 +139,7 @@ def _field_for(label: str, section: str | None) -> str | None:
         return "opinion"
     for prefix, role in (("分管领导", "leader"), ("联络员", "liaison")):
         if label.startswith(prefix) and label != prefix:
-            rest = label[len(prefix):]
+            rest = label[len(prefix) :]
             if rest in _PERSON_LABELS:
                 return f"{role}_{_PERSON_LABELS[rest]}"
     if label in _PERSON_LABELS:
@@ -163,8 +207,12 @@ def read_text(text: str) -> dict[str, str]:
         labels = [_norm(c) for c in cells]
         # a header row of labels (after an optional section word) over a row of values
         head = labels[1:] if labels and labels[0] in _SECTIONS else labels
-        if (len(head) >= 2 and all(_field_for(h, None) for h in head) and i + 1 < len(rows)
-                and not any(_is_label(c) for c in rows[i + 1])):
+        if (
+            len(head) >= 2
+            and all(_field_for(h, None) for h in head)
+            and i + 1 < len(rows)
+            and not any(_is_label(c) for c in rows[i + 1])
+        ):
             if labels[0] in _SECTIONS:
                 section = _SECTIONS[labels[0]]
             values = [c for c in rows[i + 1] if _norm(c) not in _NOISE]

@@ -1,5 +1,4 @@
-"""Delivery-status notifications (RFC 3464): the failed recipients and the original Message-ID.
-"""
+"""Delivery-status notifications (RFC 3464): the failed recipients and the original Message-ID."""
 
 from __future__ import annotations
 

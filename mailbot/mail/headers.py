@@ -1,5 +1,4 @@
-"""Header values, pure: raw (8-bit) header bytes, decoded text, addresses, Message-IDs and the Date.
-"""
+"""Header values, pure: raw (8-bit) header bytes, decoded text, addresses, Message-IDs and the Date."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The MIME tree, pure: bounds on nesting and parts before parsing, the walk, part names and payloads.
-"""
+"""The MIME tree, pure: bounds on nesting and parts before parsing, the walk, part names and payloads."""
 
 from __future__ import annotations
 
@@ -37,7 +36,11 @@ def _bound_mime(raw: bytes, max_parts: int, defects: list[str]) -> bytes:
     above ``max_parts``: the stdlib parser recurses per level and slows quadratically."""
     # Each declared boundary is a distinct "boundary" in the text: with few of them, nothing can be cut
     # (a quick count instead of the full scan, which cost ~1.5 ms on every 50 KB message).
-    mentions = raw.lower().count(b"boundary") if len(raw) <= 1 << 20 else sum(1 for _ in _BOUNDARY_WORD.finditer(raw))
+    mentions = (
+        raw.lower().count(b"boundary")
+        if len(raw) <= 1 << 20
+        else sum(1 for _ in _BOUNDARY_WORD.finditer(raw))
+    )
     if mentions <= min(MAX_DEPTH, max_parts):
         return raw
     stack: list[bytes] = []
@@ -116,8 +119,12 @@ def _decoded_payload(part: email.message.Message) -> object:
     ``translate`` gives the same bytes to the same decoder (same result, same defects recorded).
     """
     payload = None if part.is_multipart() else part.get_payload()  # a plain ASCII str is returned as it is
-    if (isinstance(payload, str) and len(payload) >= BIG_PAYLOAD
-            and str(part.get("content-transfer-encoding", "")).lower() == "base64" and payload.isascii()):
+    if (
+        isinstance(payload, str)
+        and len(payload) >= BIG_PAYLOAD
+        and str(part.get("content-transfer-encoding", "")).lower() == "base64"
+        and payload.isascii()
+    ):
         encoded = payload.encode("ascii").translate(None, b"\r\n")
         value, found = email._encoded_words.decode_b(encoded)  # the decoder get_payload uses
         del encoded
@@ -179,5 +186,5 @@ def _message_from_bytes(raw: bytes) -> email.message.Message:
     parser = email.feedparser.BytesFeedParser(policy=email.policy.compat32)
     view = memoryview(raw)
     for start in range(0, len(raw), FEED_CHUNK):
-        parser.feed(bytes(view[start:start + FEED_CHUNK]))
+        parser.feed(bytes(view[start : start + FEED_CHUNK]))
     return parser.close()

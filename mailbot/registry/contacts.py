@@ -28,8 +28,17 @@ from mailbot.registry.rows import (
 from mailbot.store.models import Unit, UnitAddress, UnitContact
 
 
-def set_contact(session: Session, unit: Unit, role: str, person: Mapping[str, str | None], now: datetime, *,
-                source: str, registration_id: int | None = None, email: str | None = None) -> list[str]:
+def set_contact(
+    session: Session,
+    unit: Unit,
+    role: str,
+    person: Mapping[str, str | None],
+    now: datetime,
+    *,
+    source: str,
+    registration_id: int | None = None,
+    email: str | None = None,
+) -> list[str]:
     """Make ``person`` the unit's current ``role``; returns the fields that changed ([] when none).
 
     Any change closes the current record (``valid_to = now``) and opens a new one: history is kept.
@@ -44,14 +53,25 @@ def set_contact(session: Session, unit: Unit, role: str, person: Mapping[str, st
         cur.valid_to = now
     else:
         changed = [f for f in PERSON_FIELDS if new[f]]
-    session.add(UnitContact(unit_id=unit.id, role=role, valid_from=now, valid_to=None, source=source,
-                            registration_id=registration_id, email=email, **new))
+    session.add(
+        UnitContact(
+            unit_id=unit.id,
+            role=role,
+            valid_from=now,
+            valid_to=None,
+            source=source,
+            registration_id=registration_id,
+            email=email,
+            **new,
+        )
+    )
     session.flush()
     return changed
 
 
-def import_rows(session: Session, parsed: Sequence[tuple[int, UnitRow | str]], now: datetime,
-                domains: DomainPolicy) -> list[RowReport]:
+def import_rows(
+    session: Session, parsed: Sequence[tuple[int, UnitRow | str]], now: datetime, domains: DomainPolicy
+) -> list[RowReport]:
     """Apply the rows of a table; every row gets a report. A rejected row changes nothing."""
     reports: list[RowReport] = []
     for line, row in parsed:
@@ -66,18 +86,33 @@ def import_rows(session: Session, parsed: Sequence[tuple[int, UnitRow | str]], n
             if owner is not None and (unit is None or owner.id != unit.id):
                 taken.append(f"{addr} belongs to {owner.name}")
         if taken:
-            reports.append(RowReport(line, "rejected", row.name, "address already belongs to another unit: "
-                                     + "; ".join(taken)))
+            reports.append(
+                RowReport(
+                    line, "rejected", row.name, "address already belongs to another unit: " + "; ".join(taken)
+                )
+            )
             continue
         if unit is None and row.kind is None:
-            reports.append(RowReport(line, "rejected", row.name, "unknown kind: 类别 is empty "
-                                     "(use 地州市局, 区局处室 or 直属单位)"))
+            reports.append(
+                RowReport(
+                    line,
+                    "rejected",
+                    row.name,
+                    "unknown kind: 类别 is empty (use 地州市局, 区局处室 or 直属单位)",
+                )
+            )
             continue
         changes: list[str] = []
         added = unit is None
         if unit is None:
-            unit = Unit(name=row.name, short_name=row.short_name, kind=row.kind or "prefecture",
-                        active=True if row.active is None else row.active, created_at=now, updated_at=now)
+            unit = Unit(
+                name=row.name,
+                short_name=row.short_name,
+                kind=row.kind or "prefecture",
+                active=True if row.active is None else row.active,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(unit)
             session.flush()
         else:
@@ -103,8 +138,11 @@ def import_rows(session: Session, parsed: Sequence[tuple[int, UnitRow | str]], n
                 if fields and not added:
                     changes.append(f"{role} ({', '.join(fields)})")
         if added:
-            reports.append(RowReport(line, "added", row.name, f"{KIND_LABELS[unit.kind]}, "
-                                     f"{len(row.addresses)} address(es)"))
+            reports.append(
+                RowReport(
+                    line, "added", row.name, f"{KIND_LABELS[unit.kind]}, {len(row.addresses)} address(es)"
+                )
+            )
         elif changes:
             unit.updated_at = now
             reports.append(RowReport(line, "changed", row.name, "; ".join(changes)))
@@ -113,8 +151,9 @@ def import_rows(session: Session, parsed: Sequence[tuple[int, UnitRow | str]], n
     return reports
 
 
-def import_file(session: Session, path: Path, now: datetime, domains: DomainPolicy) -> tuple[list[RowReport],
-                                                                                           list[str]]:
+def import_file(
+    session: Session, path: Path, now: datetime, domains: DomainPolicy
+) -> tuple[list[RowReport], list[str]]:
     """Import a CSV/XLSX registry file; returns the row reports and the ignored column headers."""
     headers, rows = read_table(path)
     _, unknown = map_headers(headers)
@@ -124,8 +163,13 @@ def import_file(session: Session, path: Path, now: datetime, domains: DomainPoli
 def export_rows(session: Session) -> list[dict[str, str]]:
     out = []
     for unit in session.scalars(select(Unit).order_by(Unit.id)):
-        row = {"name": unit.name, "short_name": unit.short_name or "", "kind": KIND_LABELS.get(unit.kind, unit.kind),
-               "addresses": "; ".join(unit_addresses(session, unit.id)), "active": "在用" if unit.active else "停用"}
+        row = {
+            "name": unit.name,
+            "short_name": unit.short_name or "",
+            "kind": KIND_LABELS.get(unit.kind, unit.kind),
+            "addresses": "; ".join(unit_addresses(session, unit.id)),
+            "active": "在用" if unit.active else "停用",
+        }
         for role in ROLES:
             c = current_contact(session, unit.id, role)
             for f in LEADER_FIELDS if role == "leader" else PERSON_FIELDS:

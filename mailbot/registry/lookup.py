@@ -45,8 +45,11 @@ def unit_for_address(session: Session, addr: str, domains: DomainPolicy) -> Unit
     variants = address_variants(addr, domains)
     if not variants:
         return None
-    rows = session.execute(select(UnitAddress.address, Unit).join(Unit, Unit.id == UnitAddress.unit_id)
-                           .where(UnitAddress.address.in_(variants))).all()
+    rows = session.execute(
+        select(UnitAddress.address, Unit)
+        .join(Unit, Unit.id == UnitAddress.unit_id)
+        .where(UnitAddress.address.in_(variants))
+    ).all()
     by_addr = {a: u for a, u in rows}
     return next((by_addr[v] for v in variants if v in by_addr), None)
 
@@ -80,23 +83,34 @@ def find_unit(session: Session, text: str, domains: DomainPolicy) -> Unit | None
 
 
 def current_contact(session: Session, unit_id: int, role: str) -> UnitContact | None:
-    return session.scalars(select(UnitContact).where(UnitContact.unit_id == unit_id, UnitContact.role == role,
-                                                     UnitContact.valid_to.is_(None))
-                           .order_by(UnitContact.valid_from.desc(), UnitContact.id.desc())).first()
+    return session.scalars(
+        select(UnitContact)
+        .where(UnitContact.unit_id == unit_id, UnitContact.role == role, UnitContact.valid_to.is_(None))
+        .order_by(UnitContact.valid_from.desc(), UnitContact.id.desc())
+    ).first()
 
 
 def contact_history(session: Session, unit_id: int) -> list[UnitContact]:
-    return list(session.scalars(select(UnitContact).where(UnitContact.unit_id == unit_id)
-                                .order_by(UnitContact.role, UnitContact.valid_from, UnitContact.id)))
+    return list(
+        session.scalars(
+            select(UnitContact)
+            .where(UnitContact.unit_id == unit_id)
+            .order_by(UnitContact.role, UnitContact.valid_from, UnitContact.id)
+        )
+    )
 
 
 def unit_addresses(session: Session, unit_id: int) -> list[str]:
-    return list(session.scalars(select(UnitAddress.address).where(UnitAddress.unit_id == unit_id)
-                                .order_by(UnitAddress.id)))
+    return list(
+        session.scalars(
+            select(UnitAddress.address).where(UnitAddress.unit_id == unit_id).order_by(UnitAddress.id)
+        )
+    )
 
 
-def unit_of_sender(session: Session, parsed: ParsedMail, domains: DomainPolicy,
-                   cache: dict[str, Unit | None] | None = None) -> Unit | None:
+def unit_of_sender(
+    session: Session, parsed: ParsedMail, domains: DomainPolicy, cache: dict[str, Unit | None] | None = None
+) -> Unit | None:
     """The registered unit of the sender (then Reply-To); None when unregistered.
 
     ``cache`` (the batch's, in which no address is registered) remembers each address's unit."""
@@ -116,10 +130,19 @@ def unit_of_sender(session: Session, parsed: ParsedMail, domains: DomainPolicy,
 
 def units_without_liaison(session: Session) -> list[Unit]:
     """Active units with no current liaison and no registration waiting for the office."""
-    has_liaison = select(UnitContact.unit_id).where(UnitContact.role == "liaison", UnitContact.valid_to.is_(None))
-    waiting = select(Registration.unit_id).where(Registration.status == RegistrationStatus.PENDING, Registration.unit_id.is_not(None))
-    return list(session.scalars(select(Unit).where(Unit.active.is_(True), Unit.id.not_in(has_liaison),
-                                                   Unit.id.not_in(waiting)).order_by(Unit.id)))
+    has_liaison = select(UnitContact.unit_id).where(
+        UnitContact.role == "liaison", UnitContact.valid_to.is_(None)
+    )
+    waiting = select(Registration.unit_id).where(
+        Registration.status == RegistrationStatus.PENDING, Registration.unit_id.is_not(None)
+    )
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.active.is_(True), Unit.id.not_in(has_liaison), Unit.id.not_in(waiting))
+            .order_by(Unit.id)
+        )
+    )
 
 
 def reminder_address(session: Session, unit: Unit, domains: DomainPolicy) -> str | None:
@@ -141,8 +164,16 @@ class ReadOnlyRegistry:
             try:
                 with Session(self.engine) as session:
                     unit = unit_for_address(session, addr, self.domains) if addr else None
-                    self.cache[addr] = None if unit is None else {
-                        "id": unit.id, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind}
+                    self.cache[addr] = (
+                        None
+                        if unit is None
+                        else {
+                            "id": unit.id,
+                            "name": unit.name,
+                            "short_name": unit.short_name,
+                            "kind": unit.kind,
+                        }
+                    )
                     session.rollback()
             except SQLAlchemyError as exc:
                 log.debug("registry look-up failed: %s", exc)

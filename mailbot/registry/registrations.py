@@ -1,5 +1,4 @@
-"""Liaison registrations received by mail (附件1 登记表): pending → confirmed / rejected by the office.
-"""
+"""Liaison registrations received by mail (附件1 登记表): pending → confirmed / rejected by the office."""
 
 from __future__ import annotations
 
@@ -23,21 +22,36 @@ if TYPE_CHECKING:
     from mailbot.store.models import Submission
 
 
-def record_registration(session: Session, sub: Submission, form: RegForm, unit: Unit | None,
-                        now: datetime) -> Registration:
+def record_registration(
+    session: Session, sub: Submission, form: RegForm, unit: Unit | None, now: datetime
+) -> Registration:
     """A registration form received by mail: ``pending`` for the office, or ``unreadable``."""
     if unit is None and form.fields.get("unit"):
         unit = unit_by_name(session, form.fields["unit"])
-    reg = Registration(submission_id=sub.id, unit_id=unit.id if unit is not None else None,
-                       unit_name=(form.fields.get("unit") or None), status=RegistrationStatus.PENDING if form.readable else RegistrationStatus.UNREADABLE,
-                       fields=dict(form.fields), missing=list(form.missing), sender=sub.from_addr, created_at=now)
+    reg = Registration(
+        submission_id=sub.id,
+        unit_id=unit.id if unit is not None else None,
+        unit_name=(form.fields.get("unit") or None),
+        status=RegistrationStatus.PENDING if form.readable else RegistrationStatus.UNREADABLE,
+        fields=dict(form.fields),
+        missing=list(form.missing),
+        sender=sub.from_addr,
+        created_at=now,
+    )
     session.add(reg)
     session.flush()
     return reg
 
 
-def confirm_registration(session: Session, reg_id: int, now: datetime, domains: DomainPolicy, *,
-                         unit_name: str | None = None, by: str = "office") -> list[str]:
+def confirm_registration(
+    session: Session,
+    reg_id: int,
+    now: datetime,
+    domains: DomainPolicy,
+    *,
+    unit_name: str | None = None,
+    by: str = "office",
+) -> list[str]:
     """The office confirms a registration: leader and liaison become current (history kept), the sender's
     address joins the unit. Returns what was done, line by line."""
     reg = session.get(Registration, reg_id)
@@ -47,25 +61,43 @@ def confirm_registration(session: Session, reg_id: int, now: datetime, domains: 
         raise MailbotError(f"registration {reg_id} is already {reg.status}")
     f = reg.fields or {}
     if not f.get("liaison_name"):
-        raise MailbotError(f"registration {reg_id} names no liaison officer; reject it "
-                           f"(mailbot units reject {reg_id} --reason …)")
-    unit = (find_unit(session, unit_name, domains) if unit_name else
-            (session.get(Unit, reg.unit_id) if reg.unit_id else None) or unit_by_name(session, reg.unit_name or ""))
+        raise MailbotError(
+            f"registration {reg_id} names no liaison officer; reject it "
+            f"(mailbot units reject {reg_id} --reason …)"
+        )
+    unit = (
+        find_unit(session, unit_name, domains)
+        if unit_name
+        else (session.get(Unit, reg.unit_id) if reg.unit_id else None)
+        or unit_by_name(session, reg.unit_name or "")
+    )
     if unit is None:
-        raise MailbotError(f"registration {reg_id} names the unit {reg.unit_name or '(none)'!r}, which is not in the "
-                           "registry: add it with `mailbot units import`, or give --unit NAME")
+        raise MailbotError(
+            f"registration {reg_id} names the unit {reg.unit_name or '(none)'!r}, which is not in the "
+            "registry: add it with `mailbot units import`, or give --unit NAME"
+        )
     done = []
     for role in ROLES:
         person = {k: f.get(f"{role}_{k}") for k in PERSON_FIELDS}
         if person["name"]:
-            changed = set_contact(session, unit, role, person, now, source="registration", registration_id=reg.id,
-                                  email=f.get(f"{role}_email") or (reg.sender if role == "liaison" else None))
+            changed = set_contact(
+                session,
+                unit,
+                role,
+                person,
+                now,
+                source="registration",
+                registration_id=reg.id,
+                email=f.get(f"{role}_email") or (reg.sender if role == "liaison" else None),
+            )
             label = "分管领导" if role == "leader" else "联络员"
             done.append(f"{label} {person['name']}: " + ("recorded" if changed else "unchanged"))
     if reg.sender:
         owner = unit_for_address(session, reg.sender, domains)
         if owner is None:
-            session.add(UnitAddress(unit_id=unit.id, address=reg.sender.lower(), note=f"registration {reg.id}"))
+            session.add(
+                UnitAddress(unit_id=unit.id, address=reg.sender.lower(), note=f"registration {reg.id}")
+            )
             done.append(f"address {reg.sender} added")
         elif owner.id != unit.id:
             done.append(f"address {reg.sender} left with {owner.name}")
@@ -75,8 +107,9 @@ def confirm_registration(session: Session, reg_id: int, now: datetime, domains: 
     return [f"registration {reg.id} confirmed for {unit.name}", *done]
 
 
-def reject_registration(session: Session, reg_id: int, now: datetime, reason: str | None,
-                        by: str = "office") -> str:
+def reject_registration(
+    session: Session, reg_id: int, now: datetime, reason: str | None, by: str = "office"
+) -> str:
     reg = session.get(Registration, reg_id)
     if reg is None:
         raise MailbotError(f"no registration with id {reg_id}")
@@ -87,8 +120,13 @@ def reject_registration(session: Session, reg_id: int, now: datetime, reason: st
 
 
 def pending_registrations(session: Session) -> list[Registration]:
-    return list(session.scalars(select(Registration).where(Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.UNREADABLE)))
-                                .order_by(Registration.id)))
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.UNREADABLE)))
+            .order_by(Registration.id)
+        )
+    )
 
 
 def form_fields_labelled(fields: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -26,11 +26,22 @@ KIND_LABELS = {"prefecture": "地州市局", "department": "区局处室", "affi
 
 
 _KIND_WORDS = {
-    "prefecture": "prefecture", "地州市局": "prefecture", "地州市": "prefecture", "地、州、市局": "prefecture",
-    "地州市质监局": "prefecture", "地（州、市）局": "prefecture",
-    "department": "department", "区局处室": "department", "处室": "department", "机关处室": "department",
-    "区局机关": "department", "部门": "department", "机关部门": "department",
-    "affiliated": "affiliated", "直属单位": "affiliated", "直属": "affiliated",
+    "prefecture": "prefecture",
+    "地州市局": "prefecture",
+    "地州市": "prefecture",
+    "地、州、市局": "prefecture",
+    "地州市质监局": "prefecture",
+    "地（州、市）局": "prefecture",
+    "department": "department",
+    "区局处室": "department",
+    "处室": "department",
+    "机关处室": "department",
+    "区局机关": "department",
+    "部门": "department",
+    "机关部门": "department",
+    "affiliated": "affiliated",
+    "直属单位": "affiliated",
+    "直属": "affiliated",
 }
 
 
@@ -40,8 +51,17 @@ ROLES = ("leader", "liaison")
 PERSON_FIELDS = ("name", "gender", "department", "title", "office_phone", "mobile", "political_status", "qq")
 
 
-PERSON_LABELS = {"name": "姓名", "gender": "性别", "department": "部门", "title": "职务", "office_phone": "办公电话",
-                 "mobile": "手机号码", "political_status": "政治面貌", "qq": "QQ号码", "email": "电子邮箱"}
+PERSON_LABELS = {
+    "name": "姓名",
+    "gender": "性别",
+    "department": "部门",
+    "title": "职务",
+    "office_phone": "办公电话",
+    "mobile": "手机号码",
+    "political_status": "政治面貌",
+    "qq": "QQ号码",
+    "email": "电子邮箱",
+}
 
 
 LEADER_FIELDS = ("name", "title", "office_phone", "mobile")  # the form asks these of the leader
@@ -49,11 +69,22 @@ LEADER_FIELDS = ("name", "title", "office_phone", "mobile")  # the form asks the
 
 # Export headers (the form's words), in order; import accepts these and the aliases below.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("name", "填报单位"), ("short_name", "简称"), ("kind", "类别"), ("addresses", "邮箱"),
-    ("leader_name", "分管领导姓名"), ("leader_title", "分管领导职务"), ("leader_office_phone", "分管领导办公电话"),
-    ("leader_mobile", "分管领导手机"), ("liaison_name", "联络员姓名"), ("liaison_gender", "性别"),
-    ("liaison_department", "部门"), ("liaison_title", "职务"), ("liaison_office_phone", "办公电话"),
-    ("liaison_mobile", "手机号码"), ("liaison_political_status", "政治面貌"), ("liaison_qq", "QQ号码"),
+    ("name", "填报单位"),
+    ("short_name", "简称"),
+    ("kind", "类别"),
+    ("addresses", "邮箱"),
+    ("leader_name", "分管领导姓名"),
+    ("leader_title", "分管领导职务"),
+    ("leader_office_phone", "分管领导办公电话"),
+    ("leader_mobile", "分管领导手机"),
+    ("liaison_name", "联络员姓名"),
+    ("liaison_gender", "性别"),
+    ("liaison_department", "部门"),
+    ("liaison_title", "职务"),
+    ("liaison_office_phone", "办公电话"),
+    ("liaison_mobile", "手机号码"),
+    ("liaison_political_status", "政治面貌"),
+    ("liaison_qq", "QQ号码"),
     ("active", "状态"),
 )
 
@@ -62,7 +93,17 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("填报单位", "单位名称", "单位", "unit", "name", "unit_name"),
     "short_name": ("简称", "单位简称", "short_name", "short"),
     "kind": ("类别", "单位类别", "类型", "kind", "type"),
-    "addresses": ("邮箱", "发件地址", "邮箱地址", "电子邮箱", "邮件地址", "addresses", "address", "email", "emails"),
+    "addresses": (
+        "邮箱",
+        "发件地址",
+        "邮箱地址",
+        "电子邮箱",
+        "邮件地址",
+        "addresses",
+        "address",
+        "email",
+        "emails",
+    ),
     "leader_name": ("分管领导姓名", "分管领导", "leader_name", "leader"),
     "leader_title": ("分管领导职务", "leader_title"),
     "leader_office_phone": ("分管领导办公电话", "leader_office_phone", "leader_phone"),
@@ -82,9 +123,23 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _HEADER_KEYS = {_SP: key for key, names in _ALIASES.items() for _SP in (n.lower() for n in names)}
 
 
-_ACTIVE_WORDS = {"": True, "在用": True, "是": True, "启用": True, "true": True, "yes": True, "1": True, "active": True,
-                 "停用": False, "否": False, "撤销": False, "false": False, "no": False, "0": False,
-                 "inactive": False}
+_ACTIVE_WORDS = {
+    "": True,
+    "在用": True,
+    "是": True,
+    "启用": True,
+    "true": True,
+    "yes": True,
+    "1": True,
+    "active": True,
+    "停用": False,
+    "否": False,
+    "撤销": False,
+    "false": False,
+    "no": False,
+    "0": False,
+    "inactive": False,
+}
 
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
@@ -183,17 +238,27 @@ def parse_row(values: Mapping[str, str]) -> UnitRow | str:
             label = "分管领导姓名" if role == "leader" else "联络员姓名"
             return f"{role} details given without a name ({label})"
         people[role] = person if person["name"] else {}
-    return UnitRow(name=name, short_name=values.get("short_name") or None, kind=kind, addresses=tuple(addresses),
-                   leader=people["leader"], liaison=people["liaison"],
-                   active=_ACTIVE_WORDS[active_text] if values.get("active") else None)
+    return UnitRow(
+        name=name,
+        short_name=values.get("short_name") or None,
+        kind=kind,
+        addresses=tuple(addresses),
+        leader=people["leader"],
+        liaison=people["liaison"],
+        active=_ACTIVE_WORDS[active_text] if values.get("active") else None,
+    )
 
 
-def parse_table(headers: Sequence[object], rows: Iterable[Sequence[object]]) -> list[tuple[int, UnitRow | str]]:
+def parse_table(
+    headers: Sequence[object], rows: Iterable[Sequence[object]]
+) -> list[tuple[int, UnitRow | str]]:
     """Every non-empty row with its line number, parsed or rejected."""
     mapping, _unknown = map_headers(headers)
     if "name" not in mapping.values():
-        raise MailbotError("the table has no unit-name column (填报单位 / 单位名称 / name); "
-                           f"its headers are: {', '.join(str(h) for h in headers)}")
+        raise MailbotError(
+            "the table has no unit-name column (填报单位 / 单位名称 / name); "
+            f"its headers are: {', '.join(str(h) for h in headers)}"
+        )
     out: list[tuple[int, UnitRow | str]] = []
     for line, row in enumerate(rows, start=2):
         values = {key: _cell(row[i]) if i < len(row) else "" for i, key in mapping.items()}

@@ -52,31 +52,48 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
     try:
         client: smtplib.SMTP
         if settings.tls == "implicit":
-            client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                      context=tls_context(settings.ca_file), local_hostname=settings.helo)
+            client = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                timeout=settings.timeout,
+                context=tls_context(settings.ca_file),
+                local_hostname=settings.helo,
+            )
         else:
-            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout, local_hostname=settings.helo)
+            client = smtplib.SMTP(
+                settings.host, settings.port, timeout=settings.timeout, local_hostname=settings.helo
+            )
             client.ehlo()
             if settings.tls == "starttls":
                 if not client.has_extn("starttls"):
                     client.close()
-                    raise SendError(f"SMTP {where} does not offer STARTTLS; refusing to send in plaintext "
-                                    "(use smtps://, or ?tls=none for a loopback test server)")
+                    raise SendError(
+                        f"SMTP {where} does not offer STARTTLS; refusing to send in plaintext "
+                        "(use smtps://, or ?tls=none for a loopback test server)"
+                    )
                 client.starttls(context=tls_context(settings.ca_file))
                 client.ehlo()
         if settings.user:
             if not settings.password:
                 client.close()
-                raise SendError(f"SMTP {where}: no password configured for {settings.user!r} "
-                                "(put it in MAILBOT_SMTP_URL, smtp.password or MAILBOT_SMTP_PASSWORD)", permanent=True)
+                raise SendError(
+                    f"SMTP {where}: no password configured for {settings.user!r} "
+                    "(put it in MAILBOT_SMTP_URL, smtp.password or MAILBOT_SMTP_PASSWORD)",
+                    permanent=True,
+                )
             client.login(settings.user, settings.password)
         return client
     except smtplib.SMTPAuthenticationError as exc:
-        raise SendError(f"SMTP {where} refused the login of {settings.user!r} ({exc.smtp_code})",
-                        permanent=True, code=exc.smtp_code) from exc
+        raise SendError(
+            f"SMTP {where} refused the login of {settings.user!r} ({exc.smtp_code})",
+            permanent=True,
+            code=exc.smtp_code,
+        ) from exc
     except ssl.SSLError as exc:
-        raise SendError(f"SMTP {where}: TLS failed ({exc.reason or exc}); the certificate must verify "
-                        "(configure smtp.ca_file for a private CA)") from exc
+        raise SendError(
+            f"SMTP {where}: TLS failed ({exc.reason or exc}); the certificate must verify "
+            "(configure smtp.ca_file for a private CA)"
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise SendError(f"SMTP {where} unreachable: {exc}") from exc
 
@@ -154,8 +171,13 @@ def drain(app: App, *, limit: int | None = None) -> DrainReport:
                 item.status, item.sent_at, item.attempts = OutboxStatus.SENT, app.now(), item.attempts + 1
                 item.last_error = None
                 report.sent += 1
-                log.info("outbox %s sent: %s to %s (message-id=<%s>)", item.id, item.kind,
-                         ",".join(item.to_addrs), item.message_id)
+                log.info(
+                    "outbox %s sent: %s to %s (message-id=<%s>)",
+                    item.id,
+                    item.kind,
+                    ",".join(item.to_addrs),
+                    item.message_id,
+                )
     finally:
         if client is not None:
             _quit(client)
@@ -169,9 +191,15 @@ def _send(client: smtplib.SMTP, envelope_from: str, item: OutboxItem) -> None:
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [c for c, _ in exc.recipients.values()]
         code = max(codes) if codes else 550
-        raise SendError(f"all recipients refused: {exc.recipients}", permanent=code >= 500, code=code) from exc
+        raise SendError(
+            f"all recipients refused: {exc.recipients}", permanent=code >= 500, code=code
+        ) from exc
     except smtplib.SMTPResponseException as exc:
-        msg = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        msg = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         raise SendError(f"{exc.smtp_code} {msg}", permanent=exc.smtp_code >= 500, code=exc.smtp_code) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise SendError(f"connection lost: {exc}") from exc
@@ -188,17 +216,28 @@ def _failed(app: App, session: object, item: OutboxItem, exc: SendError, report:
     if exc.permanent or item.attempts >= app.config.outbox.max_attempts:
         item.status = OutboxStatus.FAILED
         report.failed += 1
-        log.error("outbox %s failed permanently (%s to %s): %s", item.id, item.kind, ",".join(item.to_addrs), exc)
+        log.error(
+            "outbox %s failed permanently (%s to %s): %s", item.id, item.kind, ",".join(item.to_addrs), exc
+        )
         if item.kind != "notice_office":
             compose.queue_office_notice(
-                app, session, what=f"回复无法投递：{item.subject}",
+                app,
+                session,
+                what=f"回复无法投递：{item.subject}",
                 details=f"收件人：{', '.join(item.to_addrs)}\n类型：{item.kind}\n错误：{exc}\n尝试次数：{item.attempts}",
-                key=f"outbox_failed:{item.id}", submission_id=item.submission_id)
+                key=f"outbox_failed:{item.id}",
+                submission_id=item.submission_id,
+            )
     else:
         item.next_attempt_at = app.now() + _backoff(app, item.attempts)
         report.deferred += 1
-        log.warning("outbox %s deferred (attempt %s, next at %s): %s", item.id, item.attempts,
-                    item.next_attempt_at.isoformat(), exc)
+        log.warning(
+            "outbox %s deferred (attempt %s, next at %s): %s",
+            item.id,
+            item.attempts,
+            item.next_attempt_at.isoformat(),
+            exc,
+        )
 
 
 def _write(directory: Path, item: OutboxItem) -> Path:

@@ -28,16 +28,36 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _queue_reminder(app: App, session: Session, kind: str, key: str, *, context: Mapping[str, Any], to: str,
-                    subject: str, last: bool, dedupe_key: str, case_id: int | None = None,
-                    refs: Sequence[str] = ()) -> bool:
+def _queue_reminder(
+    app: App,
+    session: Session,
+    kind: str,
+    key: str,
+    *,
+    context: Mapping[str, Any],
+    to: str,
+    subject: str,
+    last: bool,
+    dedupe_key: str,
+    case_id: int | None = None,
+    refs: Sequence[str] = (),
+) -> bool:
     """Render ``templates/<kind>.*.j2`` for one recipient and queue it; True when it was queued."""
     o = app.config.office
     reply = app.renderer.render_mail(
-        kind, template=kind, context={**office_context(app), **context}, from_addr=o.address, from_name=o.name,
-        to=[to], cc=o.notify if last else (), subject=subject,
-        message_id=reply_message_id(kind, key, o.message_id_domain), date=app.now(),
-        in_reply_to=refs[0] if refs else None, references=refs)
+        kind,
+        template=kind,
+        context={**office_context(app), **context},
+        from_addr=o.address,
+        from_name=o.name,
+        to=[to],
+        cc=o.notify if last else (),
+        subject=subject,
+        message_id=reply_message_id(kind, key, o.message_id_domain),
+        date=app.now(),
+        in_reply_to=refs[0] if refs else None,
+        references=refs,
+    )
     return enqueue(app, session, reply, dedupe_key=dedupe_key, case_id=case_id) is not None
 
 
@@ -49,16 +69,29 @@ def queue_case_reminder(app: App, session: Session, case: Case, now: datetime) -
     number = case.reminders_sent + 1
     last = number == cfg.max_reminders
     hours = cfg.followup_interval_hours
-    ctx = {"greeting": greeting(case.unit_name, case.sender), "case": case, "reminder_no": number,
-           "max_reminders": cfg.max_reminders, "last": last,
-           "interval_text": f"{hours:g}小时" if hours < 48 else f"{hours / 24:g}天"}
+    ctx = {
+        "greeting": greeting(case.unit_name, case.sender),
+        "case": case,
+        "reminder_no": number,
+        "max_reminders": cfg.max_reminders,
+        "last": last,
+        "interval_text": f"{hours:g}小时" if hours < 48 else f"{hours / 24:g}天",
+    }
     first = session.query(Submission).filter(Submission.case_id == case.id).order_by(Submission.id).first()
     refs = [first.message_id] if first is not None and first.message_id else []
     queued = _queue_reminder(
-        app, session, "reminder_case", f"{case.number}:{number}:{case.last_report_at.isoformat()}", context=ctx,
-        to=case.sender, subject=f"【续报提醒】{case.number} {case.subject}", last=last,
-        dedupe_key=f"reminder_case:{case.id}:{case.last_report_at.isoformat()}:{number}", case_id=case.id,
-        refs=refs)
+        app,
+        session,
+        "reminder_case",
+        f"{case.number}:{number}:{case.last_report_at.isoformat()}",
+        context=ctx,
+        to=case.sender,
+        subject=f"【续报提醒】{case.number} {case.subject}",
+        last=last,
+        dedupe_key=f"reminder_case:{case.id}:{case.last_report_at.isoformat()}:{number}",
+        case_id=case.id,
+        refs=refs,
+    )
     case.reminders_sent = number
     case.last_reminder_at = now
     return queued
@@ -73,8 +106,12 @@ def remind_overdue_cases(app: App) -> int:
         for case in queries.overdue_cases(session, cutoff):
             if queue_case_reminder(app, session, case, now):
                 queued += 1
-                log.info("case %s: follow-up reminder %d queued for %s", case.number, case.reminders_sent,
-                         case.sender)
+                log.info(
+                    "case %s: follow-up reminder %d queued for %s",
+                    case.number,
+                    case.reminders_sent,
+                    case.sender,
+                )
     return queued
 
 
@@ -99,8 +136,11 @@ def remind_unregistered_units(app: App) -> int:
     with app.db.session() as session:
         for unit in units_without_liaison(session):
             prefix = f"reminder_registration:{unit.id}:"
-            sent = session.execute(select(func.count(), func.max(OutboxItem.created_at))
-                                   .where(OutboxItem.dedupe_key.like(prefix + "%"))).one()
+            sent = session.execute(
+                select(func.count(), func.max(OutboxItem.created_at)).where(
+                    OutboxItem.dedupe_key.like(prefix + "%")
+                )
+            ).one()
             count, last = int(sent[0]), sent[1]
             if count >= cfg.max_reminders or (last is not None and now < last + interval):
                 continue
@@ -109,11 +149,26 @@ def remind_unregistered_units(app: App) -> int:
                 log.warning("unit %s (%s) has no address: cannot remind it to register", unit.id, unit.name)
                 continue
             n = count + 1
-            ctx = {"greeting": unit.name, "unit": unit, "deadline": deadline, "reminder_no": n,
-                   "max_reminders": cfg.max_reminders, "last": n == cfg.max_reminders, "fields": fields}
-            if _queue_reminder(app, session, "reminder_registration", f"{unit.id}:{n}", context=ctx, to=to,
-                               subject=f"【提醒】请报送{unit.name}信息宣传联络员登记表", last=n == cfg.max_reminders,
-                               dedupe_key=f"{prefix}{n}"):
+            ctx = {
+                "greeting": unit.name,
+                "unit": unit,
+                "deadline": deadline,
+                "reminder_no": n,
+                "max_reminders": cfg.max_reminders,
+                "last": n == cfg.max_reminders,
+                "fields": fields,
+            }
+            if _queue_reminder(
+                app,
+                session,
+                "reminder_registration",
+                f"{unit.id}:{n}",
+                context=ctx,
+                to=to,
+                subject=f"【提醒】请报送{unit.name}信息宣传联络员登记表",
+                last=n == cfg.max_reminders,
+                dedupe_key=f"{prefix}{n}",
+            ):
                 queued += 1
                 log.info("unit %s (%s): registration reminder %d queued for %s", unit.id, unit.name, n, to)
     return queued

@@ -41,7 +41,13 @@ CATEGORY_LABELS = {
     "other": "其他来信",
 }
 VERDICT_LABELS = {"on_time": "按时报送", "late": "报送超时", "unknown": "无法判断（未找到事件时间）"}
-GRANULARITY_LABELS = {"minute": "精确到分钟", "hour": "精确到小时", "part_of_day": "时段", "day": "日期", "month": "月份"}
+GRANULARITY_LABELS = {
+    "minute": "精确到分钟",
+    "hour": "精确到小时",
+    "part_of_day": "时段",
+    "day": "日期",
+    "month": "月份",
+}
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,13 @@ class Renderer:
     def __init__(self, templates_dir: Path | None, tz: ZoneInfo) -> None:
         paths = [str(p) for p in (templates_dir, builtin_templates_dir()) if p is not None]
         loader = jinja2.FileSystemLoader(paths)
-        common: dict[str, Any] = {"loader": loader, "undefined": jinja2.StrictUndefined,
-                                  "keep_trailing_newline": True, "trim_blocks": True, "lstrip_blocks": True}
+        common: dict[str, Any] = {
+            "loader": loader,
+            "undefined": jinja2.StrictUndefined,
+            "keep_trailing_newline": True,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        }
         self.text_env = jinja2.Environment(autoescape=False, **common)
         self.html_env = jinja2.Environment(autoescape=True, **common)
         self.tz = tz
@@ -173,8 +184,14 @@ class Renderer:
             ("X-Mailbot-Kind", kind),
         ]
         raw = _fast_message(headers, text, html) if not parts else _rich_message(headers, text, html, parts)
-        return Reply(kind=kind, to=tuple(to), cc=tuple(cc), subject=one_line(subject)[:500],
-                     message_id=message_id, raw=raw)
+        return Reply(
+            kind=kind,
+            to=tuple(to),
+            cc=tuple(cc),
+            subject=one_line(subject)[:500],
+            message_id=message_id,
+            raw=raw,
+        )
 
 
 def _fast_message(headers: list[tuple[str, str]], text: str, html: str | None) -> bytes:
@@ -196,7 +213,9 @@ def _fast_message(headers: list[tuple[str, str]], text: str, html: str | None) -
     return buf.getvalue()
 
 
-def _rich_message(headers: list[tuple[str, str]], text: str, html: str | None, parts: Sequence[MimePart]) -> bytes:
+def _rich_message(
+    headers: list[tuple[str, str]], text: str, html: str | None, parts: Sequence[MimePart]
+) -> bytes:
     """With inline images or attachments (the digest): the modern API's multipart/related support."""
     msg = EmailMessage(policy=SMTP)
     for name, value in headers:
@@ -206,8 +225,14 @@ def _rich_message(headers: list[tuple[str, str]], text: str, html: str | None, p
         msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
         html_part = next(p for p in msg.iter_parts() if p.get_content_type() == "text/html")
         for part in (p for p in parts if p.cid):
-            html_part.add_related(part.data, maintype=part.maintype, subtype=part.subtype,
-                                  cid=f"<{part.cid}>", filename=part.filename, disposition="inline")
+            html_part.add_related(
+                part.data,
+                maintype=part.maintype,
+                subtype=part.subtype,
+                cid=f"<{part.cid}>",
+                filename=part.filename,
+                disposition="inline",
+            )
     for part in (p for p in parts if not p.cid):
         msg.add_attachment(part.data, maintype=part.maintype, subtype=part.subtype, filename=part.filename)
     return msg.as_bytes()

@@ -93,8 +93,17 @@ class MaildirSource:
             except KeyError:
                 continue
             arrived = received_time(raw) or datetime.fromtimestamp(self._mtime(key), UTC)
-            out.append(FetchedMail(source=self.name, mailbox=self.mailbox, uidvalidity=None, uid=None, key=key,
-                                   raw=raw, internaldate=arrived))
+            out.append(
+                FetchedMail(
+                    source=self.name,
+                    mailbox=self.mailbox,
+                    uidvalidity=None,
+                    uid=None,
+                    key=key,
+                    raw=raw,
+                    internaldate=arrived,
+                )
+            )
         return out
 
     def mark_done(self, keys: Sequence[str]) -> None:

@@ -31,21 +31,27 @@ class BatchCache:
     twins: dict[str, list[Submission]] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, session: Session, recipients: Iterable[str], since: datetime, hashes: Sequence[str]) -> BatchCache:
+    def open(
+        cls, session: Session, recipients: Iterable[str], since: datetime, hashes: Sequence[str]
+    ) -> BatchCache:
         """Read, in a few queries, what the batch will ask about ``recipients`` and content ``hashes``."""
         wanted = sorted({r.lower() for r in recipients if r})
         cache = cls(since=since, sent={r: [] for r in wanted})
         for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            rows = session.execute(select(OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at)
-                                   .where(OutboxItem.recipient.in_(chunk), OutboxItem.created_at >= since))
+            chunk = wanted[i : i + 500]
+            rows = session.execute(
+                select(OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at).where(
+                    OutboxItem.recipient.in_(chunk), OutboxItem.created_at >= since
+                )
+            )
             for rcpt, kind, at in rows:
                 cache.sent[rcpt].append((kind, at))
-            cache.undeliverable.update(session.scalars(select(Undeliverable.address)
-                                                       .where(Undeliverable.address.in_(chunk))))
+            cache.undeliverable.update(
+                session.scalars(select(Undeliverable.address).where(Undeliverable.address.in_(chunk)))
+            )
         unique = sorted(set(hashes))
         for i in range(0, len(unique), 500):
-            q = select(Submission).where(Submission.sha256.in_(unique[i:i + 500])).order_by(Submission.id)
+            q = select(Submission).where(Submission.sha256.in_(unique[i : i + 500])).order_by(Submission.id)
             for sub in session.scalars(q):
                 cache.twins.setdefault(sub.sha256, []).append(sub)
         return cache

@@ -62,7 +62,6 @@ def migrate(engine: Engine) -> None:
         raise StoreError(f"cannot migrate database {redact_url(str(engine.url))}: {exc}") from exc
 
 
-
 class Database:
     """The engine and a session factory; ``session()`` is one transaction."""
 

@@ -43,7 +43,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given to the database; mailbot stores aware times only")
+            raise ValueError(
+                f"naive datetime {value!r} given to the database; mailbot stores aware times only"
+            )
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -65,7 +67,9 @@ class Submission(Base):
         Index("ix_submissions_message_id", "message_id"),
         Index("ix_submissions_sha256", "sha256"),
         Index("ix_submissions_from_addr", "from_addr"),
-        Index("ix_submissions_case_id", "case_id", "category"),  # migration 0003: the digest's follow-up counts
+        Index(
+            "ix_submissions_case_id", "case_id", "category"
+        ),  # migration 0003: the digest's follow-up counts
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -119,7 +123,9 @@ class Submission(Base):
 class RawMessage(Base):
     __tablename__ = "raw_messages"
 
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
     compression: Mapped[str] = mapped_column(String(8))  # "zlib" or "none"
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
@@ -149,7 +155,10 @@ class TrackingCounter(Base):
 
 class OutboxItem(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_recipient", "recipient"))
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # e.g. receipt:12, reminder_case:3:2

@@ -42,23 +42,37 @@ def raw_bytes(session: Session, submission_id: int) -> bytes | None:
 
 def _same_folder(source: str, mailbox: str, uidvalidity: int | None) -> list[ColumnElement[bool]]:
     """Rows that came from this account, folder and UIDVALIDITY (None for a Maildir)."""
-    return [Submission.source == source, Submission.mailbox == mailbox,
-            Submission.uidvalidity.is_(None) if uidvalidity is None else Submission.uidvalidity == uidvalidity]
+    return [
+        Submission.source == source,
+        Submission.mailbox == mailbox,
+        Submission.uidvalidity.is_(None) if uidvalidity is None else Submission.uidvalidity == uidvalidity,
+    ]
 
 
-def known_keys(session: Session, source: str, mailbox: str, uidvalidity: int | None, keys: Sequence[str]) -> set[str]:
+def known_keys(
+    session: Session, source: str, mailbox: str, uidvalidity: int | None, keys: Sequence[str]
+) -> set[str]:
     """Which of these source keys are already stored for this folder and UIDVALIDITY."""
     found: set[str] = set()
     for i in range(0, len(keys), 500):
-        chunk = list(keys[i:i + 500])
-        q = select(Submission.source_key).where(*_same_folder(source, mailbox, uidvalidity),
-                                                Submission.source_key.in_(chunk))
+        chunk = list(keys[i : i + 500])
+        q = select(Submission.source_key).where(
+            *_same_folder(source, mailbox, uidvalidity), Submission.source_key.in_(chunk)
+        )
         found.update(session.scalars(q))
     return found
 
 
-def find_duplicate(session: Session, *, source: str, mailbox: str, uidvalidity: int | None, key: str,
-                   message_id: str | None, sha256: str) -> Submission | None:
+def find_duplicate(
+    session: Session,
+    *,
+    source: str,
+    mailbox: str,
+    uidvalidity: int | None,
+    key: str,
+    message_id: str | None,
+    sha256: str,
+) -> Submission | None:
     """The stored submission this message repeats: same origin, or same Message-ID and content hash."""
     q = select(Submission).where(*_same_folder(source, mailbox, uidvalidity), Submission.source_key == key)
     hit = session.scalars(q.limit(1)).first()
@@ -77,10 +91,14 @@ def next_tracking_no(session: Session, prefix: str, year: int, batch: BatchCache
         counter = cache.get((prefix, year)) if cache is not None else None
         if counter is None:
             counter = session.scalars(
-                select(TrackingCounter).where(TrackingCounter.prefix == prefix, TrackingCounter.year == year)
-                .with_for_update()).first()
+                select(TrackingCounter)
+                .where(TrackingCounter.prefix == prefix, TrackingCounter.year == year)
+                .with_for_update()
+            ).first()
             if counter is not None and cache is not None:
-                cache[(prefix, year)] = counter  # locked (PostgreSQL) / written (SQLite) until the batch commits
+                cache[(prefix, year)] = (
+                    counter  # locked (PostgreSQL) / written (SQLite) until the batch commits
+                )
         if counter is None:
             try:
                 with session.begin_nested():
@@ -94,14 +112,22 @@ def next_tracking_no(session: Session, prefix: str, year: int, batch: BatchCache
     raise RuntimeError("could not allocate a tracking number")
 
 
-def mailbox_state(session: Session, source: str, mailbox: str, now: datetime,
-                  archive_before: datetime | None) -> MailboxState:
+def mailbox_state(
+    session: Session, source: str, mailbox: str, now: datetime, archive_before: datetime | None
+) -> MailboxState:
     """The folder's remembered state; created on first sight (its archive cut-off defaults to now)."""
-    state = session.scalars(select(MailboxState).where(MailboxState.source == source,
-                                                       MailboxState.mailbox == mailbox)).first()
+    state = session.scalars(
+        select(MailboxState).where(MailboxState.source == source, MailboxState.mailbox == mailbox)
+    ).first()
     if state is None:
-        state = MailboxState(source=source, mailbox=mailbox, uidvalidity=None, last_uid=0, first_seen_at=now,
-                             archive_before=archive_before or now)
+        state = MailboxState(
+            source=source,
+            mailbox=mailbox,
+            uidvalidity=None,
+            last_uid=0,
+            first_seen_at=now,
+            archive_before=archive_before or now,
+        )
         try:
             with session.begin_nested():
                 session.add(state)
@@ -126,13 +152,22 @@ def outbox_by_message_ids(session: Session, ids: Iterable[str]) -> list[OutboxIt
     return list(session.scalars(select(OutboxItem).where(OutboxItem.message_id.in_(ids))))
 
 
-def replies_to_since(session: Session, recipient: str, since: datetime, kinds: Sequence[str],
-                     batch: BatchCache | None = None) -> int:
+def replies_to_since(
+    session: Session, recipient: str, since: datetime, kinds: Sequence[str], batch: BatchCache | None = None
+) -> int:
     cached = batch.replies_since(recipient, since, kinds) if batch is not None else None
     if cached is not None:
         return cached
-    return session.scalar(select(func.count()).select_from(OutboxItem).where(
-        OutboxItem.recipient == recipient, OutboxItem.created_at >= since, OutboxItem.kind.in_(kinds))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(
+                OutboxItem.recipient == recipient, OutboxItem.created_at >= since, OutboxItem.kind.in_(kinds)
+            )
+        )
+        or 0
+    )
 
 
 def is_undeliverable(session: Session, address: str, batch: BatchCache | None = None) -> bool:
@@ -141,21 +176,36 @@ def is_undeliverable(session: Session, address: str, batch: BatchCache | None = 
     return session.get(Undeliverable, address.lower()) is not None
 
 
-def mark_undeliverable(session: Session, address: str, reason: str, now: datetime, bounce_id: int | None,
-                       batch: BatchCache | None = None) -> None:
+def mark_undeliverable(
+    session: Session,
+    address: str,
+    reason: str,
+    now: datetime,
+    bounce_id: int | None,
+    batch: BatchCache | None = None,
+) -> None:
     row = session.get(Undeliverable, address.lower())
     if row is None:
-        session.add(Undeliverable(address=address.lower(), reason=reason, since=now, bounce_submission_id=bounce_id))
+        session.add(
+            Undeliverable(address=address.lower(), reason=reason, since=now, bounce_submission_id=bounce_id)
+        )
     if batch is not None:
         batch.undeliverable.add(address.lower())
 
 
-def open_cases_from(session: Session, senders: Sequence[str], unit_name: str | None, since: datetime) -> list[Case]:
+def open_cases_from(
+    session: Session, senders: Sequence[str], unit_name: str | None, since: datetime
+) -> list[Case]:
     conds: list[ColumnElement[bool]] = [Case.sender.in_(list(senders))]
     if unit_name:
         conds.append(Case.unit_name == unit_name)
-    return list(session.scalars(select(Case).where(Case.status == CaseStatus.OPEN, Case.opened_at >= since, or_(*conds))
-                                .order_by(Case.last_report_at.desc())))
+    return list(
+        session.scalars(
+            select(Case)
+            .where(Case.status == CaseStatus.OPEN, Case.opened_at >= since, or_(*conds))
+            .order_by(Case.last_report_at.desc())
+        )
+    )
 
 
 def case_by_number(session: Session, number: str) -> Case | None:
@@ -163,8 +213,12 @@ def case_by_number(session: Session, number: str) -> Case | None:
 
 
 def due_outbox(session: Session, now: datetime, limit: int, *, lock: bool) -> list[OutboxItem]:
-    q = (select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.next_attempt_at <= now)
-         .order_by(OutboxItem.id).limit(limit))
+    q = (
+        select(OutboxItem)
+        .where(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.next_attempt_at <= now)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
     if lock:
         q = q.with_for_update(skip_locked=True)
     return list(session.scalars(q))
@@ -172,9 +226,15 @@ def due_outbox(session: Session, now: datetime, limit: int, *, lock: bool) -> li
 
 def overdue_cases(session: Session, cutoff: datetime) -> list[Case]:
     """Open cases whose last report and last reminder are both older than ``cutoff``."""
-    return list(session.scalars(select(Case).where(
-        Case.status == CaseStatus.OPEN, Case.last_report_at <= cutoff,
-        or_(Case.last_reminder_at.is_(None), Case.last_reminder_at <= cutoff))))
+    return list(
+        session.scalars(
+            select(Case).where(
+                Case.status == CaseStatus.OPEN,
+                Case.last_report_at <= cutoff,
+                or_(Case.last_reminder_at.is_(None), Case.last_reminder_at <= cutoff),
+            )
+        )
+    )
 
 
 def close_case(session: Session, case: Case, now: datetime, by: str) -> None:

@@ -22,21 +22,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def write_config(path: Path, *, extra: str = "") -> Path:
     path.write_text(
-        "[general]\nlog_level = \"INFO\"\n"
-        "[[imap]]\nname = \"main\"\nurl = \"imap://placeholder@127.0.0.1/INBOX?tls=none\"\n"
+        '[general]\nlog_level = "INFO"\n'
+        '[[imap]]\nname = "main"\nurl = "imap://placeholder@127.0.0.1/INBOX?tls=none"\n'
         "poll_interval = 1\nidle_renew_seconds = 5\nbatch_size = 20\n"
         "[office]\nalert_recipients = []\n[replies]\nrate_limit_count = 10000\n"
         "[outbox]\ninterval_seconds = 0.5\nbackoff_base_seconds = 0.5\nbackoff_max_seconds = 2\n" + extra,
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
 def start_daemon(config: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     with log.open("ab") as out:  # the child keeps its own descriptor
-        return subprocess.Popen([sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
-                                env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "mailbot.cli", "--config", str(config), "run"],
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+        )
 
 
 def stop_daemon(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20) -> int:
@@ -61,8 +67,11 @@ def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.
 
 def env_for(dovecot, user: str, sink, db_url: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The three MAILBOT_*_URL variables for a rig mailbox, the sink and a database."""
-    return {"MAILBOT_DATABASE_URL": db_url, "MAILBOT_IMAP_URL": dovecot.url(user),
-            "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{sink.port}?tls=none"}
+    return {
+        "MAILBOT_DATABASE_URL": db_url,
+        "MAILBOT_IMAP_URL": dovecot.url(user),
+        "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{sink.port}?tls=none",
+    }
 
 
 def count_submissions(db_url: str) -> int:
@@ -77,7 +86,6 @@ def count_submissions(db_url: str) -> int:
         db.dispose()
 
 
-
 def wait_sent(db_url: str, n: int, timeout: float = 30.0) -> None:
     """Wait until ``n`` outbox rows are committed as sent (the SMTP sink sees a mail a moment earlier)."""
     from mailbot.store.models import OutboxItem
@@ -87,7 +95,10 @@ def wait_sent(db_url: str, n: int, timeout: float = 30.0) -> None:
         db = Database(db_url, migrate_schema=False)
         try:
             with db.session() as s:
-                if (s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "sent")) or 0) >= n:
+                if (
+                    s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "sent"))
+                    or 0
+                ) >= n:
                     return
         except DBAPIError:
             pass
@@ -96,6 +107,9 @@ def wait_sent(db_url: str, n: int, timeout: float = 30.0) -> None:
         time.sleep(0.1)
     raise AssertionError(f"fewer than {n} replies committed as sent within {timeout} s")
 
+
 def receipts(sink) -> Counter[str]:  # type: ignore[no-untyped-def]
     """How many receipts the sink got per original Message-ID (In-Reply-To)."""
-    return Counter(m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt")
+    return Counter(
+        m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt"
+    )

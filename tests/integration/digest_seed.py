@@ -36,40 +36,97 @@ def at(day: int, hour: int = 10, minute: int = 0, second: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, second, tzinfo=CST)
 
 
-def sub(session: Session, *, when: datetime, category: str | None, verdict: str | None = None,
-        unit: Unit | None = None, lateness: int | None = None, sender: str = "", name: str = "",
-        old_domain: bool = False, flags: tuple[str, ...] = (), case: Case | None = None,
-        status: str = "stored", subject: str = "") -> Submission:
+def sub(
+    session: Session,
+    *,
+    when: datetime,
+    category: str | None,
+    verdict: str | None = None,
+    unit: Unit | None = None,
+    lateness: int | None = None,
+    sender: str = "",
+    name: str = "",
+    old_domain: bool = False,
+    flags: tuple[str, ...] = (),
+    case: Case | None = None,
+    status: str = "stored",
+    subject: str = "",
+) -> Submission:
     n = next(_seq)
     s = Submission(
         tracking_no=f"JB-2026-{n:06d}" if category in ("urgent", "routine", "followup", "research") else None,
-        status=status, source="main", mailbox="INBOX", uidvalidity=1, uid=n, source_key=str(n),
-        sha256=hashlib.sha256(str(n).encode()).hexdigest(), size=1000, internaldate=when, fetched_at=when,
-        message_id=f"seed-{n}@test", references=[], from_addr=sender or (f"unit{unit.id}@xjzj.gov.cn" if unit else ""),
-        from_name=name or (unit.name if unit else ""), to_addrs=["jbgs@xjzj.gov.cn"], cc_addrs=[],
-        subject=subject or f"测试报送 {n}", body_text="", attachments=[], defects=[], category=category, reasons=[],
-        unit_name=unit.name if unit else None, unit_id=unit.id if unit else None, reported_at=when,
-        deadline=when if verdict else None, verdict=verdict,
-        lateness_minutes=lateness, approximate=False, old_domain=old_domain, flags=list(flags),
-        case_id=case.id if case else None)
+        status=status,
+        source="main",
+        mailbox="INBOX",
+        uidvalidity=1,
+        uid=n,
+        source_key=str(n),
+        sha256=hashlib.sha256(str(n).encode()).hexdigest(),
+        size=1000,
+        internaldate=when,
+        fetched_at=when,
+        message_id=f"seed-{n}@test",
+        references=[],
+        from_addr=sender or (f"unit{unit.id}@xjzj.gov.cn" if unit else ""),
+        from_name=name or (unit.name if unit else ""),
+        to_addrs=["jbgs@xjzj.gov.cn"],
+        cc_addrs=[],
+        subject=subject or f"测试报送 {n}",
+        body_text="",
+        attachments=[],
+        defects=[],
+        category=category,
+        reasons=[],
+        unit_name=unit.name if unit else None,
+        unit_id=unit.id if unit else None,
+        reported_at=when,
+        deadline=when if verdict else None,
+        verdict=verdict,
+        lateness_minutes=lateness,
+        approximate=False,
+        old_domain=old_domain,
+        flags=list(flags),
+        case_id=case.id if case else None,
+    )
     session.add(s)
     session.flush()
     return s
 
 
 def unit(session: Session, name: str, active: bool = True) -> Unit:
-    u = Unit(name=name, kind="prefecture", active=active, created_at=datetime(2026, 1, 1, tzinfo=UTC),
-             updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    u = Unit(
+        name=name,
+        kind="prefecture",
+        active=active,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     session.add(u)
     session.flush()
     return u
 
 
-def case(session: Session, number: str, u: Unit, opened: datetime, last: datetime, status: str = "open",
-         reminders: int = 0) -> Case:
-    c = Case(number=number, status=status, sender=f"unit{u.id}@xjzj.gov.cn", unit_name=u.name, subject=f"事件 {number}",
-             opened_at=opened, last_report_at=last, reminders_sent=reminders,
-             closed_at=last if status == "closed" else None, closed_by="final_report" if status == "closed" else None)
+def case(
+    session: Session,
+    number: str,
+    u: Unit,
+    opened: datetime,
+    last: datetime,
+    status: str = "open",
+    reminders: int = 0,
+) -> Case:
+    c = Case(
+        number=number,
+        status=status,
+        sender=f"unit{u.id}@xjzj.gov.cn",
+        unit_name=u.name,
+        subject=f"事件 {number}",
+        opened_at=opened,
+        last_report_at=last,
+        reminders_sent=reminders,
+        closed_at=last if status == "closed" else None,
+        closed_by="final_report" if status == "closed" else None,
+    )
     session.add(c)
     session.flush()
     return c
@@ -93,7 +150,15 @@ def seed(session: Session) -> dict[str, Any]:
     sub(session, when=at(16, 0, 0, 0), category="routine", verdict="on_time", unit=cj, old_domain=True)
     sub(session, when=at(18), category="routine", verdict="on_time", unit=cj)
     sub(session, when=at(22, 23, 59, 59), category="routine", verdict="on_time", unit=cj)
-    sub(session, when=at(19), category="routine", verdict="late", lateness=120, unit=cj, subject="<b>迟报</b> & 说明")
+    sub(
+        session,
+        when=at(19),
+        category="routine",
+        verdict="late",
+        lateness=120,
+        unit=cj,
+        subject="<b>迟报</b> & 说明",
+    )
     sub(session, when=at(17, 8), category="urgent", verdict="on_time", unit=cj, case=a)
     sub(session, when=at(18, 9), category="followup", verdict="on_time", unit=cj, case=a)
     sub(session, when=at(17), category="routine", verdict="late", lateness=30, unit=hm)
@@ -101,10 +166,23 @@ def seed(session: Session) -> dict[str, Any]:
     sub(session, when=at(21), category="research", verdict="unknown", unit=hm)
     sub(session, when=at(19, 15), category="urgent", verdict="late", lateness=45, unit=hm, case=b)
     for d in (16, 20):
-        sub(session, when=at(d), category="routine", verdict="on_time", sender="x@163.com", name="某县局",
-            flags=("unregistered_sender",))
+        sub(
+            session,
+            when=at(d),
+            category="routine",
+            verdict="on_time",
+            sender="x@163.com",
+            name="某县局",
+            flags=("unregistered_sender",),
+        )
     sub(session, when=at(18), category="registration", sender="y@qq.com", name="")
-    sub(session, when=at(18), category="bounce", sender="mailer-daemon@xjzj.gov.cn", name="Mail Delivery System")
+    sub(
+        session,
+        when=at(18),
+        category="bounce",
+        sender="mailer-daemon@xjzj.gov.cn",
+        name="Mail Delivery System",
+    )
     sub(session, when=at(18), category=None, status="quarantined", sender="z@xjzj.gov.cn")
     # week 48: outside
     sub(session, when=at(23, 0, 0, 0), category="routine", verdict="on_time", unit=cj)

@@ -29,8 +29,9 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'daemon.db'}"
 
 
-def test_message_arriving_during_idle_is_receipted_within_seconds(tmp_path, dovecot, imap_user, smtp_sink,
-                                                                   sqlite_url):  # type: ignore[no-untyped-def]
+def test_message_arriving_during_idle_is_receipted_within_seconds(
+    tmp_path, dovecot, imap_user, smtp_sink, sqlite_url
+):  # type: ignore[no-untyped-def]
     config = write_config(tmp_path / "c.toml")
     proc = start_daemon(config, env_for(dovecot, imap_user, smtp_sink, sqlite_url), tmp_path / "daemon.log")
     try:
@@ -52,7 +53,8 @@ def test_message_arriving_during_idle_is_receipted_within_seconds(tmp_path, dove
 
 
 def test_sigkill_mid_batch_then_restart_loses_nothing_and_stores_nothing_twice(
-        tmp_path, dovecot, imap_user, smtp_sink, sqlite_url):  # type: ignore[no-untyped-def]
+    tmp_path, dovecot, imap_user, smtp_sink, sqlite_url
+):  # type: ignore[no-untyped-def]
     n = 120
     dovecot.multiappend(imap_user, [mailgen.report(i) for i in range(n)])
     config = write_config(tmp_path / "c.toml")
@@ -61,13 +63,19 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_stores_nothing_twice(
     kills = 0
     for _ in range(3):
         proc = start_daemon(config, env, tmp_path / "daemon.log")
-        target = min(n, count_submissions(sqlite_url) + rng.randint(5, 30)) if count_submissions(sqlite_url) < n else n
+        target = (
+            min(n, count_submissions(sqlite_url) + rng.randint(5, 30))
+            if count_submissions(sqlite_url) < n
+            else n
+        )
         wait_for(lambda t=target: count_submissions(sqlite_url) >= t, 60, 0.02)
         stop_daemon(proc, signal.SIGKILL)
         kills += 1
     proc = start_daemon(config, env, tmp_path / "daemon.log")
     try:
-        assert wait_for(lambda: count_submissions(sqlite_url) >= n, 90), (tmp_path / "daemon.log").read_text()[-3000:]
+        assert wait_for(lambda: count_submissions(sqlite_url) >= n, 90), (
+            tmp_path / "daemon.log"
+        ).read_text()[-3000:]
         assert wait_for(lambda: len(receipts(smtp_sink)) >= n, 60)
         assert wait_for(lambda: all("$MailbotDone" in f for f in dovecot.fetch_flags(imap_user).values()), 30)
     finally:
@@ -80,8 +88,12 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_stores_nothing_twice(
     got = receipts(smtp_sink)
     assert len(got) == n, "every report got a receipt"
     duplicates = sum(c - 1 for c in got.values())
-    print(f"\nSIGKILL test: kills={kills} messages={n} stored_once={len(set(mids))} duplicate_receipts={duplicates}")
-    assert duplicates <= kills, "a duplicate is possible only in the window between SMTP acceptance and commit"
+    print(
+        f"\nSIGKILL test: kills={kills} messages={n} stored_once={len(set(mids))} duplicate_receipts={duplicates}"
+    )
+    assert duplicates <= kills, (
+        "a duplicate is possible only in the window between SMTP acceptance and commit"
+    )
 
 
 def test_dovecot_restart_under_the_daemon(tmp_path, dovecot_factory, smtp_sink, sqlite_url):  # type: ignore[no-untyped-def]

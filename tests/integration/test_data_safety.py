@@ -22,12 +22,21 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 
 
 def _app(db_url: str) -> App:
-    return App.create(build_config({"database": {"url": db_url}, "replies": {"rate_limit_count": 100000}}, env={}))
+    return App.create(
+        build_config({"database": {"url": db_url}, "replies": {"rate_limit_count": 100000}}, env={})
+    )
 
 
 def _fetched(i: int, raw: bytes) -> FetchedMail:
-    return FetchedMail(source="main", mailbox="INBOX", uidvalidity=1, uid=i, key=str(i), raw=raw,
-                       internaldate=datetime(2026, 11, 20, 3, 0, tzinfo=UTC))
+    return FetchedMail(
+        source="main",
+        mailbox="INBOX",
+        uidvalidity=1,
+        uid=i,
+        key=str(i),
+        raw=raw,
+        internaldate=datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
+    )
 
 
 def test_export_maildir_round_trips_raw_bytes_exactly(db_url: str, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -83,10 +92,14 @@ def test_sqlite_backup_is_consistent_while_the_register_is_written(tmp_path: Pat
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         subs = con.execute("SELECT count(*) FROM submissions").fetchone()[0]
         raw = con.execute("SELECT count(*) FROM raw_messages").fetchone()[0]
-        outbox = con.execute("SELECT count(DISTINCT submission_id) FROM outbox WHERE kind = 'receipt'").fetchone()[0]
+        outbox = con.execute(
+            "SELECT count(DISTINCT submission_id) FROM outbox WHERE kind = 'receipt'"
+        ).fetchone()[0]
     finally:
         con.close()
-    assert subs >= 100 and subs == raw == outbox, "a consistent snapshot: every submission with its bytes and receipt"
+    assert subs >= 100 and subs == raw == outbox, (
+        "a consistent snapshot: every submission with its bytes and receipt"
+    )
     print(f"\nbackup while writing: {subs} submissions in the copy, {len(written)} written meanwhile")
 
 

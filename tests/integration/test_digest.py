@@ -42,8 +42,11 @@ class Clock:
 
 
 def make_app(db_url: str, clock: Clock, **sections: Any) -> App:
-    data = {"database": {"url": db_url}, "digest": {"recipients": ["leader@xjzj.gov.cn", "jbgs@xjzj.gov.cn"]},
-            **sections}
+    data = {
+        "database": {"url": db_url},
+        "digest": {"recipients": ["leader@xjzj.gov.cn", "jbgs@xjzj.gov.cn"]},
+        **sections,
+    }
     return App.create(build_config(data, env={}), clock=clock)
 
 
@@ -56,8 +59,12 @@ def seeded_app(db_url: str, when: datetime = NOW, **sections: Any) -> App:
 
 def digest_rows(app: App) -> list[tuple[str, str]]:
     with app.db.session() as s:
-        return [(r.period_key, k) for r, k in s.execute(
-            select(DigestRun, OutboxItem.kind).join(OutboxItem, OutboxItem.id == DigestRun.outbox_id))]
+        return [
+            (r.period_key, k)
+            for r, k in s.execute(
+                select(DigestRun, OutboxItem.kind).join(OutboxItem, OutboxItem.id == DigestRun.outbox_id)
+            )
+        ]
 
 
 def outbox_digests(app: App) -> int:
@@ -77,24 +84,44 @@ def test_digest_figures_match_the_seeded_register(db_url: str) -> None:
     assert t.on_time_rate == pytest.approx(7 / 11)
     p = d.previous
     assert (p.reports, p.urgent, p.on_time, p.late, p.unknown, p.old_domain) == (5, 0, 4, 1, 0, 0)
-    assert dict(d.by_category) == {"urgent": 2, "followup": 1, "routine": 8, "research": 1, "registration": 1,
-                                   "bounce": 1}
+    assert dict(d.by_category) == {
+        "urgent": 2,
+        "followup": 1,
+        "routine": 8,
+        "research": 1,
+        "registration": 1,
+        "bounce": 1,
+    }
     assert d.quarantined == 1
-    units = {u.name: (u.reports, u.urgent, u.on_time, u.late, u.unknown, u.old_domain, u.unit_id is not None)
-             for u in d.units}
-    assert units == {"昌吉州质监局": (6, 1, 5, 1, 0, 1, True), "哈密市质监局": (4, 1, 0, 3, 1, 0, True),
-                     "x@163.com": (2, 0, 2, 0, 0, 0, False)}
+    units = {
+        u.name: (u.reports, u.urgent, u.on_time, u.late, u.unknown, u.old_domain, u.unit_id is not None)
+        for u in d.units
+    }
+    assert units == {
+        "昌吉州质监局": (6, 1, 5, 1, 0, 1, True),
+        "哈密市质监局": (4, 1, 0, 3, 1, 0, True),
+        "x@163.com": (2, 0, 2, 0, 0, 0, False),
+    }
     assert [u.name for u in d.units] == ["昌吉州质监局", "哈密市质监局", "x@163.com"], "most reports first"
     assert d.units[1].on_time_rate == 0.0 and d.units[0].on_time_rate == pytest.approx(5 / 6)
-    assert [(c.number, c.status, c.followups) for c in d.cases_opened] == [("JB-2026-A", "closed", 1),
-                                                                            ("JB-2026-B", "open", 0)]
-    assert [(c.number, c.followups, c.reminders_sent, c.overdue_minutes, c.missed_followups) for c in d.cases_open] == [
-        ("JB-2026-Z", 2, 3, (8 * 24 + 21 - 12) * 60, 17), ("JB-2026-B", 0, 0, (71 - 12) * 60, 5)]
+    assert [(c.number, c.status, c.followups) for c in d.cases_opened] == [
+        ("JB-2026-A", "closed", 1),
+        ("JB-2026-B", "open", 0),
+    ]
+    assert [
+        (c.number, c.followups, c.reminders_sent, c.overdue_minutes, c.missed_followups) for c in d.cases_open
+    ] == [("JB-2026-Z", 2, 3, (8 * 24 + 21 - 12) * 60, 17), ("JB-2026-B", 0, 0, (71 - 12) * 60, 5)]
     assert [(r.unit, r.lateness_minutes, r.category) for r in d.late] == [
-        ("哈密市质监局", 4000, "routine"), ("昌吉州质监局", 120, "routine"), ("哈密市质监局", 45, "urgent"),
-        ("哈密市质监局", 30, "routine")]
+        ("哈密市质监局", 4000, "routine"),
+        ("昌吉州质监局", 120, "routine"),
+        ("哈密市质监局", 45, "urgent"),
+        ("哈密市质监局", 30, "routine"),
+    ]
     assert d.silent_units == ["区局稽查总队"], "the inactive unit is not listed"
-    assert [(s.address, s.name, s.count) for s in d.unregistered] == [("x@163.com", "某县局", 2), ("y@qq.com", "", 1)]
+    assert [(s.address, s.name, s.count) for s in d.unregistered] == [
+        ("x@163.com", "某县局", 2),
+        ("y@qq.com", "", 1),
+    ]
     assert d.unregistered_total == 2
 
     # the register attachment: exactly the period's 12 reports, in time order
@@ -109,7 +136,9 @@ def test_digest_figures_match_the_seeded_register(db_url: str) -> None:
     small = build(capped, week, register=False, chart=False).digest
     assert len(small.late) == 1 and small.totals.late == 4 and len(small.unregistered) == 1
     assert small.unregistered_total == 2
-    print(f"\ndigest build ({app.db.dialect}, seeded register, chart and xlsx included): {elapsed * 1000:.0f} ms")
+    print(
+        f"\ndigest build ({app.db.dialect}, seeded register, chart and xlsx included): {elapsed * 1000:.0f} ms"
+    )
     capped.close()
     app.close()
 
@@ -163,8 +192,9 @@ def test_scheduled_runs_week_after_week_by_time_travel(db_url: str) -> None:
     app.close()
 
 
-def test_a_second_daemon_racing_for_the_same_period_sends_nothing(db_url: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_daemon_racing_for_the_same_period_sends_nothing(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = seeded_app(db_url)
     second = make_app(db_url, Clock(NOW))
     week = parse_week("2026-W47", CST)
@@ -181,9 +211,20 @@ def test_a_second_daemon_racing_for_the_same_period_sends_nothing(db_url: str,
 
 def _enqueue_without_check(app: App, session: Any, reply: Any, *, dedupe_key: str, **kw: Any) -> OutboxItem:
     now = app.now()
-    item = OutboxItem(dedupe_key=f"{dedupe_key}:other", kind=reply.kind, recipient=reply.to[0], to_addrs=list(reply.to),
-                      cc_addrs=[], subject=reply.subject, message_id=f"other-{reply.message_id}", raw=reply.raw,
-                      status="pending", attempts=0, created_at=now, next_attempt_at=now)
+    item = OutboxItem(
+        dedupe_key=f"{dedupe_key}:other",
+        kind=reply.kind,
+        recipient=reply.to[0],
+        to_addrs=list(reply.to),
+        cc_addrs=[],
+        subject=reply.subject,
+        message_id=f"other-{reply.message_id}",
+        raw=reply.raw,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
     session.add(item)
     return item
 
@@ -211,13 +252,21 @@ def test_jobs_lists_the_digest_with_its_schedule(db_url: str) -> None:
 
 def _config_file(tmp_path: Path, sink_port: int) -> Path:
     path = tmp_path / "mailbot.toml"
-    path.write_text(f'[smtp]\nurl = "smtp://127.0.0.1:{sink_port}?tls=none"\n'
-                    '[digest]\nrecipients = ["leader@xjzj.gov.cn"]\n', encoding="utf-8")
+    path.write_text(
+        f'[smtp]\nurl = "smtp://127.0.0.1:{sink_port}?tls=none"\n'
+        '[digest]\nrecipients = ["leader@xjzj.gov.cn"]\n',
+        encoding="utf-8",
+    )
     return path
 
 
-def test_cli_send_delivers_the_digest_once(db_url: str, smtp_sink: Any, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_send_delivers_the_digest_once(
+    db_url: str,
+    smtp_sink: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     seeded_app(db_url).close()
     monkeypatch.setenv("MAILBOT_DATABASE_URL", db_url)
     config = str(_config_file(tmp_path, smtp_sink.port))
@@ -256,14 +305,24 @@ window.addEventListener('load', function () {
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     assert exe, "Debian chromium is installed by scripts/test"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--window-size=1200,1600"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1200,1600",
+    ]
     return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=180, check=False)
 
 
-def test_preview_renders_in_headless_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_preview_renders_in_headless_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     db_url = f"sqlite:///{tmp_path / 'mailbot.db'}"
     seeded_app(db_url).close()
     monkeypatch.setenv("MAILBOT_DATABASE_URL", db_url)

@@ -41,7 +41,10 @@ def _log(tmp_path: Path) -> str:
 
 
 def _reports(n: int) -> list[bytes]:
-    return [mailgen.report(i, urgent=(i % 25 == 0), charset="gb18030" if i % 9 == 0 else "utf-8") for i in range(n)]
+    return [
+        mailgen.report(i, urgent=(i % 25 == 0), charset="gb18030" if i % 9 == 0 else "utf-8")
+        for i in range(n)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- crashes
@@ -72,17 +75,21 @@ def _crash_run(tmp_path: Path, dovecot, user: str, sink, db_url: str, n: int, ki
     db = Database(db_url, migrate_schema=False)
     with db.session() as s:
         mids = [m for (m,) in s.execute(select(Submission.message_id))]
-        statuses = Counter(st for (st,) in s.execute(select(OutboxItem.status).where(OutboxItem.kind == "receipt")))
+        statuses = Counter(
+            st for (st,) in s.execute(select(OutboxItem.status).where(OutboxItem.kind == "receipt"))
+        )
     db.dispose()
     got = receipts(sink)
     flags = dovecot.fetch_flags(user)
     duplicates = sum(c - 1 for c in got.values())
     lost = n - len(got)
     unflagged = sum(1 for f in flags.values() if "$MailbotDone" not in f)
-    print(f"\nFAULTS {make_url_name(db_url)}: kills survived={kills} (of them while work was pending={busy_kills}) "
-          f"messages={n} stored={len(mids)} stored_once={len(set(mids))} got={len(got)} "
-          f"duplicates={duplicates} lost={lost} unflagged={unflagged} outbox={dict(statuses)} "
-          f"in {time.monotonic() - started:.0f} s")
+    print(
+        f"\nFAULTS {make_url_name(db_url)}: kills survived={kills} (of them while work was pending={busy_kills}) "
+        f"messages={n} stored={len(mids)} stored_once={len(set(mids))} got={len(got)} "
+        f"duplicates={duplicates} lost={lost} unflagged={unflagged} outbox={dict(statuses)} "
+        f"in {time.monotonic() - started:.0f} s"
+    )
     assert len(mids) == n and len(set(mids)) == n, "every message stored exactly once"
     assert lost == 0 and unflagged == 0 and len(flags) == n
     assert statuses == {"sent": n}
@@ -112,7 +119,9 @@ def test_dovecot_stopped_for_a_while(tmp_path, dovecot_factory, smtp_sink) -> No
     server = dovecot_factory(tls=False)
     user = server.add_user()
     url = f"sqlite:///{tmp_path / 'd.db'}"
-    proc = start_daemon(write_config(tmp_path / "c.toml"), env_for(server, user, smtp_sink, url), tmp_path / "daemon.log")
+    proc = start_daemon(
+        write_config(tmp_path / "c.toml"), env_for(server, user, smtp_sink, url), tmp_path / "daemon.log"
+    )
     try:
         server.multiappend(user, _reports(5))
         smtp_sink.wait_for(5, timeout=20)
@@ -134,8 +143,11 @@ def test_dovecot_stopped_for_a_while(tmp_path, dovecot_factory, smtp_sink) -> No
 def test_smtp_unreachable_for_a_while_then_drains(tmp_path, dovecot, imap_user, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 's.db'}"
     smtp_sink.stop()
-    proc = start_daemon(write_config(tmp_path / "c.toml"), env_for(dovecot, imap_user, smtp_sink, url),
-                        tmp_path / "daemon.log")
+    proc = start_daemon(
+        write_config(tmp_path / "c.toml"),
+        env_for(dovecot, imap_user, smtp_sink, url),
+        tmp_path / "daemon.log",
+    )
     try:
         dovecot.multiappend(imap_user, _reports(6))
         assert wait_for(lambda: count_submissions(url) == 6, 30)
@@ -147,8 +159,11 @@ def test_smtp_unreachable_for_a_while_then_drains(tmp_path, dovecot, imap_user, 
                     rows = s.scalars(select(OutboxItem)).all()
                     seen.append([(r.kind, r.status, r.attempts, r.last_error) for r in rows])
                     assert not any(r.status == "failed" for r in rows), "an outage never fails a reply"
-                    return len(rows) == 6 and any(r.last_error for r in rows) and all(
-                        r.status == "pending" for r in rows)
+                    return (
+                        len(rows) == 6
+                        and any(r.last_error for r in rows)
+                        and all(r.status == "pending" for r in rows)
+                    )
             finally:
                 db.dispose()
 
@@ -178,10 +193,16 @@ def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> N
     from mailbot.intake.pipeline import process_one
     from mailbot.model import FetchedMail
 
-    config = build_config({"database": {"url": db_url}, "smtp": {"url": f"smtp://127.0.0.1:{smtp_sink.port}?tls=none"},
-                           "office": {"notify": ["office@xjzj.gov.cn"], "alert_recipients": []},
-                           "replies": {"rate_limit_count": 1000},
-                           "outbox": {"backoff_base_seconds": 60, "max_attempts": 5}}, env={})
+    config = build_config(
+        {
+            "database": {"url": db_url},
+            "smtp": {"url": f"smtp://127.0.0.1:{smtp_sink.port}?tls=none"},
+            "office": {"notify": ["office@xjzj.gov.cn"], "alert_recipients": []},
+            "replies": {"rate_limit_count": 1000},
+            "outbox": {"backoff_base_seconds": 60, "max_attempts": 5},
+        },
+        env={},
+    )
     clock = Clock()
     app = App.create(config, clock=clock)
     try:
@@ -192,7 +213,9 @@ def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> N
         assert (r1.sent, r1.deferred, r1.failed) == (0, 3, 0)
         with app.db.session() as s:
             rows = s.scalars(select(OutboxItem).order_by(OutboxItem.id)).all()
-            assert all(r.status == "pending" and r.attempts == 1 and "451" in (r.last_error or "") for r in rows)
+            assert all(
+                r.status == "pending" and r.attempts == 1 and "451" in (r.last_error or "") for r in rows
+            )
             assert all(r.next_attempt_at == clock.now + timedelta(seconds=60) for r in rows), "backoff"
         assert drain(app).sent == 0, "nothing is due before the backoff"
         clock.now += timedelta(minutes=2)
@@ -208,8 +231,12 @@ def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> N
             rows = s.scalars(select(OutboxItem).order_by(OutboxItem.id)).all()
             got = [r for r in rows if r.kind == "receipt"]
             notices = [r for r in rows if r.kind == "notice_office"]
-            assert all(r.status == "failed" and r.attempts == 2 and "550" in (r.last_error or "") for r in got)
-            assert len(notices) == 3 and all(n.status == "sent" for n in notices), "the office told once per reply"
+            assert all(
+                r.status == "failed" and r.attempts == 2 and "550" in (r.last_error or "") for r in got
+            )
+            assert len(notices) == 3 and all(n.status == "sent" for n in notices), (
+                "the office told once per reply"
+            )
         office = [m for m in smtp_sink.messages if "office@xjzj.gov.cn" in m.rcpt_tos]
         assert len(office) == 3
     finally:
@@ -221,8 +248,11 @@ def test_smtp_4xx_then_5xx_recorded_and_office_told_once(db_url, smtp_sink) -> N
 
 def test_sqlite_locked_by_another_process_for_a_while(tmp_path, dovecot, imap_user, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'l.db'}"
-    proc = start_daemon(write_config(tmp_path / "c.toml"), env_for(dovecot, imap_user, smtp_sink, url),
-                        tmp_path / "daemon.log")
+    proc = start_daemon(
+        write_config(tmp_path / "c.toml"),
+        env_for(dovecot, imap_user, smtp_sink, url),
+        tmp_path / "daemon.log",
+    )
     try:
         dovecot.multiappend(imap_user, _reports(3))
         smtp_sink.wait_for(3, timeout=30)
@@ -243,8 +273,11 @@ def test_sqlite_locked_by_another_process_for_a_while(tmp_path, dovecot, imap_us
 def test_postgresql_stopped_and_restarted_under_the_daemon(tmp_path, dovecot, imap_user, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     with Postgres() as cluster:
         url = cluster.create_database()
-        proc = start_daemon(write_config(tmp_path / "c.toml", extra="[ha]\nlease_seconds = 6\n"),
-                            env_for(dovecot, imap_user, smtp_sink, url), tmp_path / "daemon.log")
+        proc = start_daemon(
+            write_config(tmp_path / "c.toml", extra="[ha]\nlease_seconds = 6\n"),
+            env_for(dovecot, imap_user, smtp_sink, url),
+            tmp_path / "daemon.log",
+        )
         try:
             dovecot.multiappend(imap_user, _reports(3))
             smtp_sink.wait_for(3, timeout=30)
@@ -264,4 +297,3 @@ def test_postgresql_stopped_and_restarted_under_the_daemon(tmp_path, dovecot, im
     errors = [ln for ln in log.splitlines() if " ERROR " in ln]
     print(f"\nPostgreSQL down 8 s: {len(errors)} ERROR lines, {tracebacks} tracebacks")
     assert len(errors) <= 6, "each failing job logs the outage once, not a storm:\n" + "\n".join(errors)
-

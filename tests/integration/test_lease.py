@@ -45,8 +45,9 @@ def test_one_holder_renewal_takeover_and_release(db_url: str) -> None:
 
 
 def test_lease_of_a_dead_process_on_this_host_is_taken_at_once(db_url: str) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     me = instance_id()
     host = me.rsplit(":", 2)[0]
     gone = f"{host}:{int(dead.stdout)}:dead"

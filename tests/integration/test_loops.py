@@ -21,11 +21,13 @@ from tests import mailgen
 
 
 def _bot(tmp: Path, name: str, dovecot, user: str, sink, **extra) -> App:  # type: ignore[no-untyped-def]
-    data = {"database": {"url": f"sqlite:///{tmp / (name + '.db')}"},
-            "imap": [{"name": name, "url": dovecot.url(user), "idle": False}],
-            "smtp": {"url": f"smtp://127.0.0.1:{sink.port}?tls=none"},
-            "office": {"address": user, "own_addresses": [user], "notify": [], "alert_recipients": []},
-            **extra}
+    data = {
+        "database": {"url": f"sqlite:///{tmp / (name + '.db')}"},
+        "imap": [{"name": name, "url": dovecot.url(user), "idle": False}],
+        "smtp": {"url": f"smtp://127.0.0.1:{sink.port}?tls=none"},
+        "office": {"address": user, "own_addresses": [user], "notify": [], "alert_recipients": []},
+        **extra,
+    }
     return App.create(build_config(data, env={}))
 
 
@@ -66,7 +68,9 @@ def test_two_mailbots_answering_each_other_stop_at_once(tmp_path, dovecot, smtp_
 
 def test_naive_auto_responder_is_stopped_by_the_rate_limit(tmp_path, dovecot, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     a_user, b_user = dovecot.add_user(), dovecot.add_user()
-    a = _bot(tmp_path, "a", dovecot, a_user, smtp_sink, replies={"rate_limit_count": 3, "rate_limit_hours": 3})
+    a = _bot(
+        tmp_path, "a", dovecot, a_user, smtp_sink, replies={"rate_limit_count": 3, "rate_limit_hours": 3}
+    )
     try:
         for i in range(8):  # a unit's broken autoresponder re-sends report-like mail without RFC 3834 headers
             dovecot.append(a_user, mailgen.report(10 + i, sender=(b_user, "昌吉州质监局"), to=a_user))
@@ -81,16 +85,32 @@ def test_naive_auto_responder_is_stopped_by_the_rate_limit(tmp_path, dovecot, sm
 
 @pytest.mark.parametrize("hold", [True, False])
 def test_receipts_for_senders_failing_authentication_results_are_held(tmp_path: Path, hold: bool) -> None:
-    app = App.create(build_config({"database": {"url": f"sqlite:///{tmp_path / 'h.db'}"},
-                                   "office": {"alert_recipients": []},
-                                   "replies": {"hold_on_auth_failure": hold}}, env={}))
-    spoofed = mailgen.report(1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=fail smtp.mailfrom=x; dmarc=fail"})
-    genuine = mailgen.report(2, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=pass; dkim=pass; dmarc=pass"})
+    app = App.create(
+        build_config(
+            {
+                "database": {"url": f"sqlite:///{tmp_path / 'h.db'}"},
+                "office": {"alert_recipients": []},
+                "replies": {"hold_on_auth_failure": hold},
+            },
+            env={},
+        )
+    )
+    spoofed = mailgen.report(
+        1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=fail smtp.mailfrom=x; dmarc=fail"}
+    )
+    genuine = mailgen.report(
+        2, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=pass; dkim=pass; dmarc=pass"}
+    )
     try:
         for i, raw in enumerate((spoofed, genuine), start=1):
-            process_one(app, FetchedMail("main", "INBOX", 1, i, str(i), raw, datetime(2026, 11, 20, 3, tzinfo=UTC)))
+            process_one(
+                app, FetchedMail("main", "INBOX", 1, i, str(i), raw, datetime(2026, 11, 20, 3, tzinfo=UTC))
+            )
         with app.db.session() as s:
-            status = {i.submission_id: i.status for i in s.scalars(select(OutboxItem).where(OutboxItem.kind == "receipt"))}
+            status = {
+                i.submission_id: i.status
+                for i in s.scalars(select(OutboxItem).where(OutboxItem.kind == "receipt"))
+            }
     finally:
         app.close()
     assert status == ({1: "held", 2: "pending"} if hold else {1: "pending", 2: "pending"})

@@ -52,8 +52,14 @@ def kinds(sink) -> list[str]:  # type: ignore[no-untyped-def]
 def test_urgent_case_followups_reminders_and_final_report(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
     t0 = datetime(2026, 11, 20, 10, 30, tzinfo=CST)
     clock = Clock(t0)
-    app = make_app(dovecot, imap_user, smtp_sink, db_url, clock,
-                   cases={"followup_interval_hours": 12, "max_reminders": 2})
+    app = make_app(
+        dovecot,
+        imap_user,
+        smtp_sink,
+        db_url,
+        clock,
+        cases={"followup_interval_hours": 12, "max_reminders": 2},
+    )
     first = mailgen.report(1, urgent=True, sent=t0 - timedelta(minutes=5), message_id="urgent-1@unit")
     dovecot.append(imap_user, first, internaldate=t0)
     cycle(app)
@@ -78,13 +84,22 @@ def test_urgent_case_followups_reminders_and_final_report(dovecot, imap_user, sm
 
     # the unit answers the receipt (a reply to OUR message) with a 续报: it joins the case and resets reminders
     clock.advance(hours=1)
-    followup = mailgen.report(2, sent=clock.now, subject="回复：进展情况", sender=("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
-                              body=f"{clock.now.month}月{clock.now.day}日{clock.now.hour - 1}时，电梯已修复，恢复运行前正在检验。",
-                              in_reply_to=receipt_id)
+    followup = mailgen.report(
+        2,
+        sent=clock.now,
+        subject="回复：进展情况",
+        sender=("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
+        body=f"{clock.now.month}月{clock.now.day}日{clock.now.hour - 1}时，电梯已修复，恢复运行前正在检验。",
+        in_reply_to=receipt_id,
+    )
     dovecot.append(imap_user, followup, internaldate=clock.now)
     cycle(app)
     with app.db.session() as s:
-        sub = s.scalars(select(Submission).where(Submission.message_id == "report-2-" + f"{clock.now:%Y%m%d%H%M}@test.xjzj.gov.cn")).one()
+        sub = s.scalars(
+            select(Submission).where(
+                Submission.message_id == "report-2-" + f"{clock.now:%Y%m%d%H%M}@test.xjzj.gov.cn"
+            )
+        ).one()
         assert sub.category == "followup" and sub.case_id is not None
         assert any(r.startswith("case_link:reply_to_our_reply") for r in sub.reasons)
         case = s.scalars(select(Case)).one()
@@ -100,8 +115,13 @@ def test_urgent_case_followups_reminders_and_final_report(dovecot, imap_user, sm
 
     # a final report with the tracking number in the subject closes the case
     clock.advance(hours=1)
-    final = mailgen.report(3, sent=clock.now, subject="【终报】JB-2026-000001 电梯困人事件处置完毕",
-                           sender=("cjzjj@xjzj.gov.cn", "昌吉州质监局"), body="事件已处置完毕，电梯已恢复正常运行。")
+    final = mailgen.report(
+        3,
+        sent=clock.now,
+        subject="【终报】JB-2026-000001 电梯困人事件处置完毕",
+        sender=("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
+        body="事件已处置完毕，电梯已恢复正常运行。",
+    )
     dovecot.append(imap_user, final, internaldate=clock.now)
     cycle(app)
     with app.db.session() as s:
@@ -131,8 +151,11 @@ def test_old_domain_is_flagged_and_the_sender_told_once(dovecot, imap_user, smtp
     clock = Clock(t0)
     app = make_app(dovecot, imap_user, smtp_sink, db_url, clock)
     for i in range(2):
-        dovecot.append(imap_user, mailgen.report(i, to="jbgs@xjnewqi.gov.cn", sender=("hmzjj@xjnewqi.gov.cn", "哈密市质监局")),
-                       internaldate=clock.now)
+        dovecot.append(
+            imap_user,
+            mailgen.report(i, to="jbgs@xjnewqi.gov.cn", sender=("hmzjj@xjnewqi.gov.cn", "哈密市质监局")),
+            internaldate=clock.now,
+        )
         cycle(app)
         clock.advance(days=1)
     with app.db.session() as s:
@@ -153,12 +176,16 @@ def test_old_domain_is_flagged_and_the_sender_told_once(dovecot, imap_user, smtp
 def test_bounce_of_our_receipt_marks_the_address_undeliverable(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
     clock = Clock(datetime(2026, 11, 20, 10, 30, tzinfo=CST))
     app = make_app(dovecot, imap_user, smtp_sink, db_url, clock)
-    dovecot.append(imap_user, mailgen.report(1, sender=("gone@xjzj.gov.cn", "已撤销单位")), internaldate=clock.now)
+    dovecot.append(
+        imap_user, mailgen.report(1, sender=("gone@xjzj.gov.cn", "已撤销单位")), internaldate=clock.now
+    )
     cycle(app)
     with app.db.session() as s:
         receipt_id = s.scalars(select(OutboxItem.message_id).where(OutboxItem.kind == "receipt")).one()
     dovecot.append(imap_user, mailgen.bounce(receipt_id, "gone@xjzj.gov.cn"), internaldate=clock.now)
-    dovecot.append(imap_user, mailgen.report(2, sender=("gone@xjzj.gov.cn", "已撤销单位")), internaldate=clock.now)
+    dovecot.append(
+        imap_user, mailgen.report(2, sender=("gone@xjzj.gov.cn", "已撤销单位")), internaldate=clock.now
+    )
     cycle(app)
     with app.db.session() as s:
         assert s.get(Undeliverable, "gone@xjzj.gov.cn") is not None
@@ -170,7 +197,9 @@ def test_bounce_of_our_receipt_marks_the_address_undeliverable(dovecot, imap_use
 
 def test_per_sender_rate_limit(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
     clock = Clock(datetime(2026, 11, 20, 10, 30, tzinfo=CST))
-    app = make_app(dovecot, imap_user, smtp_sink, db_url, clock, replies={"rate_limit_count": 3, "rate_limit_hours": 3})
+    app = make_app(
+        dovecot, imap_user, smtp_sink, db_url, clock, replies={"rate_limit_count": 3, "rate_limit_hours": 3}
+    )
     sender = ("busy@xjzj.gov.cn", "某单位")
     dovecot.multiappend(imap_user, [mailgen.report(i, sender=sender) for i in range(5)])
     cycle(app)
@@ -199,8 +228,9 @@ def test_archive_backlog_sends_no_receipts(dovecot, imap_user, smtp_sink, db_url
     app.close()
 
 
-def test_unprocessable_message_is_quarantined_moved_and_reprocessable(dovecot, imap_user, smtp_sink, db_url,
-                                                                      monkeypatch, capsys):  # type: ignore[no-untyped-def]
+def test_unprocessable_message_is_quarantined_moved_and_reprocessable(
+    dovecot, imap_user, smtp_sink, db_url, monkeypatch, capsys
+):  # type: ignore[no-untyped-def]
     clock = Clock(datetime(2026, 11, 20, 10, 30, tzinfo=CST))
     app = make_app(dovecot, imap_user, smtp_sink, db_url, clock, limits={"max_message_bytes": 3000})
     big = mailgen.report(1, body="检查情况。" * 2000)
@@ -213,7 +243,9 @@ def test_unprocessable_message_is_quarantined_moved_and_reprocessable(dovecot, i
         q = s.scalars(select(Submission).where(Submission.status == "quarantined")).one()
         assert "max_message_bytes" in (q.error or "")
         qid = q.id
-    assert sorted(kinds(smtp_sink)) == ["notice_office", "receipt"], "the office is told once, the queue went on"
+    assert sorted(kinds(smtp_sink)) == ["notice_office", "receipt"], (
+        "the office is told once, the queue went on"
+    )
     app.close()
     monkeypatch.setenv("MAILBOT_DATABASE_URL", db_url)
     assert main(["reprocess", str(qid)]) == 0, "after raising the limit (default config) it goes through"
@@ -227,9 +259,23 @@ def test_inspect_json_keys(capsys, tmp_path: Path):  # type: ignore[no-untyped-d
     import json
 
     row = json.loads(capsys.readouterr().out)
-    for key in ("file", "message_id", "subject", "from", "category", "reasons", "event_time", "event_time_text",
-                "event_time_granularity", "reported_at", "deadline", "verdict", "lateness_minutes", "old_domain",
-                "flags"):
+    for key in (
+        "file",
+        "message_id",
+        "subject",
+        "from",
+        "category",
+        "reasons",
+        "event_time",
+        "event_time_text",
+        "event_time_granularity",
+        "reported_at",
+        "deadline",
+        "verdict",
+        "lateness_minutes",
+        "old_domain",
+        "flags",
+    ):
         assert key in row
     assert row["category"] == "urgent" and row["verdict"] == "on_time"
     assert row["event_time"].endswith("+08:00")
@@ -241,8 +287,10 @@ def test_move_mode_and_second_account(dovecot, smtp_sink, db_url, mode):  # type
     clock = Clock(datetime(2026, 11, 20, 10, 30, tzinfo=CST))
     data = {
         "database": {"url": db_url},
-        "imap": [{"name": "main", "url": dovecot.url(a), "mark": mode},
-                 {"name": "old-domain", "url": dovecot.url(b)}],
+        "imap": [
+            {"name": "main", "url": dovecot.url(a), "mark": mode},
+            {"name": "old-domain", "url": dovecot.url(b)},
+        ],
         "smtp": {"url": f"smtp://127.0.0.1:{smtp_sink.port}?tls=none"},
     }
     app = App.create(build_config(data, env={}), clock=clock)

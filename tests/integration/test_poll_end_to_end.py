@@ -114,8 +114,9 @@ def test_receipt_content_in_chinese(env_urls, dovecot, imap_user, smtp_sink):  #
     assert "JB-2026-000001" in html and "<table" in html
 
 
-def test_uidvalidity_change_neither_loses_nor_duplicates(env_urls, dovecot, imap_user, smtp_sink,
-                                                         monkeypatch):  # type: ignore[no-untyped-def]
+def test_uidvalidity_change_neither_loses_nor_duplicates(
+    env_urls, dovecot, imap_user, smtp_sink, monkeypatch
+):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("MAILBOT_IMAP_URL", dovecot.url(imap_user, folder="Reports"))
     raws = [mailgen.report(i) for i in range(4)]
     dovecot.multiappend(imap_user, raws[:3], folder="Reports")
@@ -145,7 +146,9 @@ def test_uidvalidity_change_neither_loses_nor_duplicates(env_urls, dovecot, imap
     assert all("$MailbotDone" in f for f in dovecot.fetch_flags(imap_user, "Reports").values())
 
 
-def test_check_config_reports_each_login_plainly(env_urls, dovecot, imap_user, smtp_sink, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+def test_check_config_reports_each_login_plainly(
+    env_urls, dovecot, imap_user, smtp_sink, monkeypatch, capsys
+):  # type: ignore[no-untyped-def]
     assert main(["check-config"]) == 0
     out = capsys.readouterr().out
     assert "IMAP OK" in out and "SMTP OK" in out and "database: OK" in out

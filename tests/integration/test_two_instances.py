@@ -25,14 +25,17 @@ from tests.integration.daemon_util import (
 LEASE = 4.0
 
 
-
-
-def test_two_daemons_one_mailbox_each_message_once_and_failover(tmp_path: Path, dovecot, imap_user, smtp_sink, pg) -> None:  # type: ignore[no-untyped-def]
+def test_two_daemons_one_mailbox_each_message_once_and_failover(
+    tmp_path: Path, dovecot, imap_user, smtp_sink, pg
+) -> None:  # type: ignore[no-untyped-def]
     url = pg.create_database()
     Database(url).dispose()  # schema first, so the two starts do not race on the migration
     n = 200
-    env = {"MAILBOT_DATABASE_URL": url, "MAILBOT_IMAP_URL": dovecot.url(imap_user),
-           "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{smtp_sink.port}?tls=none"}
+    env = {
+        "MAILBOT_DATABASE_URL": url,
+        "MAILBOT_IMAP_URL": dovecot.url(imap_user),
+        "MAILBOT_SMTP_URL": f"smtp://127.0.0.1:{smtp_sink.port}?tls=none",
+    }
     config = write_config(tmp_path / "c.toml", extra=f"[ha]\nlease_seconds = {LEASE}\n")
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     procs = [start_daemon(config, env, logs[0]), start_daemon(config, env, logs[1])]
@@ -65,9 +68,11 @@ def test_two_daemons_one_mailbox_each_message_once_and_failover(tmp_path: Path, 
     db.dispose()
     got = receipts(smtp_sink)
     kinds = Counter(m.message()["X-Mailbot-Kind"] for m in smtp_sink.messages)
-    print(f"\nTWO INSTANCES: messages={n + 1} stored={len(mids)} stored_once={len(set(mids))} "
-          f"got={len(got)} duplicates={sum(c - 1 for c in got.values())} "
-          f"takeover after SIGKILL={takeover:.1f} s (lease {LEASE:g} s) sent by kind={dict(kinds)}")
+    print(
+        f"\nTWO INSTANCES: messages={n + 1} stored={len(mids)} stored_once={len(set(mids))} "
+        f"got={len(got)} duplicates={sum(c - 1 for c in got.values())} "
+        f"takeover after SIGKILL={takeover:.1f} s (lease {LEASE:g} s) sent by kind={dict(kinds)}"
+    )
     assert len(mids) == n + 1 and len(set(mids)) == n + 1
     assert len(got) == n + 1 and set(got.values()) == {1}
     # lease expiry + one standby check (a third of the lease) + IDLE/poll + sending

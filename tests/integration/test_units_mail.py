@@ -30,8 +30,12 @@ class Clock:
 
 
 def make_app(dovecot, user, sink, db_url, clock, **sections) -> App:  # type: ignore[no-untyped-def]
-    data = {"database": {"url": db_url}, "imap": [{"name": "main", "url": dovecot.url(user)}],
-            "smtp": {"url": f"smtp://127.0.0.1:{sink.port}?tls=none"}, **sections}
+    data = {
+        "database": {"url": db_url},
+        "imap": [{"name": "main", "url": dovecot.url(user)}],
+        "smtp": {"url": f"smtp://127.0.0.1:{sink.port}?tls=none"},
+        **sections,
+    }
     app = App.create(build_config(data, env={}), clock=clock)
     with app.db.session() as s:
         import_file(s, SAMPLE, clock(), app.domains)
@@ -44,8 +48,11 @@ def cycle(app: App) -> None:
 
 
 def bodies(sink, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
-    return [m.message().get_body(("plain",)).get_content() for m in sink.messages
-            if m.message()["X-Mailbot-Kind"] == kind]
+    return [
+        m.message().get_body(("plain",)).get_content()
+        for m in sink.messages
+        if m.message()["X-Mailbot-Kind"] == kind
+    ]
 
 
 def test_reports_are_attributed_greeted_or_flagged(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
@@ -69,13 +76,23 @@ def test_reports_are_attributed_greeted_or_flagged(dovecot, imap_user, smtp_sink
 
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
 def test_emailed_form_becomes_pending_and_confirm_keeps_history(  # type: ignore[no-untyped-def]
-        dovecot, imap_user, smtp_sink, db_url, monkeypatch, capsys, fmt):
+    dovecot, imap_user, smtp_sink, db_url, monkeypatch, capsys, fmt
+):
     app = make_app(dovecot, imap_user, smtp_sink, db_url, Clock(T0))
-    fields = {"unit": "哈密市质量技术监督局", "leader_name": "张国庆", "leader_title": "副局长",
-              "liaison_name": "赵敏", "liaison_gender": "女", "liaison_mobile": "13899020000",
-              "liaison_office_phone": "0902-2231009"}
-    dovecot.append(imap_user, mailgen.registration_mail(fmt, fields, sender=("hm_liaison@163.com", "赵敏")),
-                   internaldate=T0)
+    fields = {
+        "unit": "哈密市质量技术监督局",
+        "leader_name": "张国庆",
+        "leader_title": "副局长",
+        "liaison_name": "赵敏",
+        "liaison_gender": "女",
+        "liaison_mobile": "13899020000",
+        "liaison_office_phone": "0902-2231009",
+    }
+    dovecot.append(
+        imap_user,
+        mailgen.registration_mail(fmt, fields, sender=("hm_liaison@163.com", "赵敏")),
+        internaldate=T0,
+    )
     cycle(app)
     with app.db.session() as s:
         reg = s.scalars(select(Registration)).one()
@@ -84,7 +101,11 @@ def test_emailed_form_becomes_pending_and_confirm_keeps_history(  # type: ignore
         assert reg.unit_id is not None, "matched by the unit name on the form"
         reg_id = reg.id
     (ack,) = bodies(smtp_sink, "ack")
-    assert "联络员姓名：赵敏" in ack and "联络员手机号码：13899020000" in ack and "填报单位：哈密市质量技术监督局" in ack
+    assert (
+        "联络员姓名：赵敏" in ack
+        and "联络员手机号码：13899020000" in ack
+        and "填报单位：哈密市质量技术监督局" in ack
+    )
     app.close()
 
     monkeypatch.setenv("MAILBOT_DATABASE_URL", db_url)
@@ -97,17 +118,26 @@ def test_emailed_form_becomes_pending_and_confirm_keeps_history(  # type: ignore
     assert "联络员: 赵敏" in out and "李娟" in out, "the new liaison is current, the old one in the history"
     app = App.create(build_config({"database": {"url": db_url}}, env={}))
     with app.db.session() as s:
-        liaisons = s.scalars(select(UnitContact).where(UnitContact.role == "liaison", UnitContact.name.in_(
-            ["李娟", "赵敏"])).order_by(UnitContact.id)).all()
+        liaisons = s.scalars(
+            select(UnitContact)
+            .where(UnitContact.role == "liaison", UnitContact.name.in_(["李娟", "赵敏"]))
+            .order_by(UnitContact.id)
+        ).all()
         assert [(c.name, c.valid_to is None) for c in liaisons] == [("李娟", False), ("赵敏", True)]
     app.close()
 
 
 def test_unreadable_form_gets_the_missing_fields(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
     app = make_app(dovecot, imap_user, smtp_sink, db_url, Clock(T0))
-    dovecot.append(imap_user, mailgen.registration_mail("xlsx", {"liaison_name": "王五", "liaison_gender": "男"},
-                                                        sender=("cjzjj@xjzj.gov.cn", "昌吉州质监局")),
-                   internaldate=T0)
+    dovecot.append(
+        imap_user,
+        mailgen.registration_mail(
+            "xlsx",
+            {"liaison_name": "王五", "liaison_gender": "男"},
+            sender=("cjzjj@xjzj.gov.cn", "昌吉州质监局"),
+        ),
+        internaldate=T0,
+    )
     cycle(app)
     with app.db.session() as s:
         reg = s.scalars(select(Registration)).one()
@@ -119,10 +149,17 @@ def test_unreadable_form_gets_the_missing_fields(dovecot, imap_user, smtp_sink, 
 
 
 def test_registration_reminders_reach_exactly_the_unregistered_units(  # type: ignore[no-untyped-def]
-        dovecot, imap_user, smtp_sink, db_url):
+    dovecot, imap_user, smtp_sink, db_url
+):
     clock = Clock(datetime(2026, 4, 28, 12, 0, tzinfo=CST))
-    app = make_app(dovecot, imap_user, smtp_sink, db_url, clock,
-                   units={"registration_deadline": "2026-04-28", "reminder_interval_days": 7, "max_reminders": 2})
+    app = make_app(
+        dovecot,
+        imap_user,
+        smtp_sink,
+        db_url,
+        clock,
+        units={"registration_deadline": "2026-04-28", "reminder_interval_days": 7, "max_reminders": 2},
+    )
     cycle(app)
     assert bodies(smtp_sink, "reminder_registration") == [], "not before the deadline has passed"
     clock.now = datetime(2026, 4, 29, 0, 5, tzinfo=CST)

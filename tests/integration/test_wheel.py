@@ -34,15 +34,20 @@ print(len(names), mailbot.__file__)
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> str:
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{args}: exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"{args}: exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc.stdout
 
 
 def test_wheel_in_a_fresh_venv_runs_demo_renders_templates_and_migrates(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     build = tmp_path / "build"
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist),
-          str(ROOT)], cwd=tmp_path, env={**os.environ, "TMPDIR": str(build.parent)})
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(build.parent)},
+    )
     wheels = list(dist.glob("*.whl"))
     assert len(wheels) == 1
     venv = tmp_path / "venv"
@@ -62,13 +67,17 @@ def test_wheel_in_a_fresh_venv_runs_demo_renders_templates_and_migrates(tmp_path
     assert "messages processed: 14 (stored 14)" in text
     written = list((demo_out / "outbox").glob("*.eml"))
     assert len(written) >= 14
-    receipt = email.message_from_bytes(next(p for p in written if "receipt" in p.name).read_bytes(),
-                                       policy=email.policy.default)
+    receipt = email.message_from_bytes(
+        next(p for p in written if "receipt" in p.name).read_bytes(), policy=email.policy.default
+    )
     assert "回执" in str(receipt["Subject"]) and "JB-2026-" in str(receipt.get_body(("plain",)).get_content())
 
     db = elsewhere / "fresh.db"
-    _run([str(venv / "bin" / "mailbot"), "init-db"], cwd=elsewhere,
-         env={**env, "MAILBOT_DATABASE_URL": f"sqlite:///{db}"})
+    _run(
+        [str(venv / "bin" / "mailbot"), "init-db"],
+        cwd=elsewhere,
+        env={**env, "MAILBOT_DATABASE_URL": f"sqlite:///{db}"},
+    )
     with sqlite3.connect(db) as conn:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
     assert {"submissions", "outbox", "cases", "units", "alembic_version"} <= tables

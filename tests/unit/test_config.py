@@ -31,14 +31,28 @@ def test_environment_overrides_the_file() -> None:
     config = load_config(ROOT / "config.example.toml", env=env)
     acct = config.imap[0]
     assert (acct.host, acct.port, acct.user, acct.password, acct.folder, acct.tls) == (
-        "127.0.0.1", 14300, "jbgs@xjzj.gov.cn", "s:cret@", "Reports", "none")
+        "127.0.0.1",
+        14300,
+        "jbgs@xjzj.gov.cn",
+        "s:cret@",
+        "Reports",
+        "none",
+    )
     assert config.database_url == env["MAILBOT_DATABASE_URL"]
-    assert config.smtp is not None and (config.smtp.port, config.smtp.tls, config.smtp.user) == (2525, "none", None)
+    assert config.smtp is not None and (config.smtp.port, config.smtp.tls, config.smtp.user) == (
+        2525,
+        "none",
+        None,
+    )
 
 
 def test_password_from_its_own_variable() -> None:
-    env = {"MAILBOT_IMAP_URL": "imaps://bot@imap.example.org/INBOX", "MAILBOT_IMAP_PASSWORD": "pw1",
-           "MAILBOT_SMTP_URL": "smtp://bot@smtp.example.org", "MAILBOT_SMTP_PASSWORD": "pw2"}
+    env = {
+        "MAILBOT_IMAP_URL": "imaps://bot@imap.example.org/INBOX",
+        "MAILBOT_IMAP_PASSWORD": "pw1",
+        "MAILBOT_SMTP_URL": "smtp://bot@smtp.example.org",
+        "MAILBOT_SMTP_PASSWORD": "pw2",
+    }
     config = build_config({}, env=env)
     assert config.imap[0].password == "pw1" and config.imap[0].port == 993
     assert config.smtp is not None and config.smtp.password == "pw2" and config.smtp.tls == "starttls"
@@ -63,7 +77,10 @@ def test_defaults_without_any_file() -> None:
         ({"imap": [{"url": "imap://u:p@h/?tls=maybe"}]}, "only accepts 'none'"),
         ({"imap": [{"url": "imap://u:p@h/", "mark": "delete"}]}, "imap[0].mark: must be one of flag, move"),
         ({"imap": [{"url": "imap://u:p@h/"}, {"url": "imap://v:p@h/", "name": "main"}]}, "is used twice"),
-        ({"office": {"notify": ["not-an-address"]}}, "office.notify: 'not-an-address' is not an e-mail address"),
+        (
+            {"office": {"notify": ["not-an-address"]}},
+            "office.notify: 'not-an-address' is not an e-mail address",
+        ),
         ({"office": {"tracking_prefix": "报送"}}, "office.tracking_prefix"),
         ({"deadlines": {"routine_mode": "weeks"}}, "deadlines.routine_mode: must be one of"),
         ({"deadlines": {"urgent_hours": -1}}, "deadlines.urgent_hours: must be greater than 0"),
@@ -100,12 +117,16 @@ def test_urls_are_redacted_in_errors() -> None:
         build_config({}, env={"MAILBOT_IMAP_URL": "imap://user:topsecret@host:notaport/"})
     assert "topsecret" not in str(err.value)
     assert redact_url("imaps://a%40b:pw@h:993/INBOX") == "imaps://a%40b:***@h:993/INBOX"
-    assert redact_url("postgresql+psycopg://bot:pw@127.0.0.1/db") == "postgresql+psycopg://bot:***@127.0.0.1/db"
+    assert (
+        redact_url("postgresql+psycopg://bot:pw@127.0.0.1/db") == "postgresql+psycopg://bot:***@127.0.0.1/db"
+    )
     assert redact_url("imap://nobody@h/") == "imap://nobody@h/"
 
 
 def test_server_url_percent_encoding() -> None:
-    u = parse_server_url("imaps://jbgs%40xjzj.gov.cn:p%2Fw%40rd@mail.xjzj.gov.cn/Sent%20Items", "imap", where="t")
+    u = parse_server_url(
+        "imaps://jbgs%40xjzj.gov.cn:p%2Fw%40rd@mail.xjzj.gov.cn/Sent%20Items", "imap", where="t"
+    )
     assert (u.user, u.password, u.path, u.port) == ("jbgs@xjzj.gov.cn", "p/w@rd", "Sent Items", 993)
 
 

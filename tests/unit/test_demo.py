@@ -26,7 +26,9 @@ def test_demo_processes_the_sample_maildir(tmp_path: Path, capsys) -> None:  # t
     engine.dispose()
     assert rows["urgent"] == 2 and rows["followup"] == 2 and rows["bounce"] == 1 and rows["auto_reply"] == 1
     # the intended verdicts written next to the sample mailbox
-    intended = dict(line.split("\t") for line in (ROOT / "examples/maildir/INTENDED.tsv").read_text().splitlines()[1:])
+    intended = dict(
+        line.split("\t") for line in (ROOT / "examples/maildir/INTENDED.tsv").read_text().splitlines()[1:]
+    )
     for key, verdict in verdicts.items():
         name = key.split("mailbot-demo.")[1]
         want = intended[name]

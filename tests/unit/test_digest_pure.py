@@ -52,26 +52,37 @@ def test_iso_weeks_and_the_period_before_a_moment() -> None:
 
 def test_digest_cron_fires_monday_nine_in_the_configured_zone() -> None:
     trigger = cron_trigger("0 9 * * mon", CST)
-    assert next_fire(trigger, datetime(2026, 11, 23, 8, 59, tzinfo=CST)) == datetime(2026, 11, 23, 9, tzinfo=CST)
-    assert next_fire(trigger, datetime(2026, 11, 23, 9, 0, 1, tzinfo=CST)) == datetime(2026, 11, 30, 9, tzinfo=CST)
-    assert next_fire(trigger, datetime(2026, 11, 23, 0, 30, tzinfo=UTC)) == datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    assert next_fire(trigger, datetime(2026, 11, 23, 8, 59, tzinfo=CST)) == datetime(
+        2026, 11, 23, 9, tzinfo=CST
+    )
+    assert next_fire(trigger, datetime(2026, 11, 23, 9, 0, 1, tzinfo=CST)) == datetime(
+        2026, 11, 30, 9, tzinfo=CST
+    )
+    assert next_fire(trigger, datetime(2026, 11, 23, 0, 30, tzinfo=UTC)) == datetime(
+        2026, 11, 23, 1, 0, tzinfo=UTC
+    )
     now = datetime(2026, 11, 25, 10, tzinfo=CST)
     assert last_fire(trigger, now, timedelta(days=40)) == datetime(2026, 11, 23, 9, tzinfo=CST)
     assert last_fire(trigger, now, timedelta(hours=48)) is None
-    assert last_fire(trigger, datetime(2026, 11, 23, 9, tzinfo=CST), timedelta(hours=1)) == now - timedelta(days=2, hours=1)
+    assert last_fire(trigger, datetime(2026, 11, 23, 9, tzinfo=CST), timedelta(hours=1)) == now - timedelta(
+        days=2, hours=1
+    )
 
 
-@pytest.mark.parametrize(("table", "message"), [
-    ({"schedule": {"digest": "0 9 * *"}}, "schedule.digest"),
-    ({"schedule": {"digest": "0 25 * * mon"}}, "schedule.digest"),
-    ({"schedule": {"digest_grace_hours": -1}}, "schedule.digest_grace_hours"),
-    ({"schedule": {"reminders_interval_seconds": 0}}, "schedule.reminders_interval_seconds"),
-    ({"schedule": {"unknown": 1}}, "schedule.unknown"),
-    ({"digest": {"recipients": ["not an address"]}}, "digest.recipients"),
-    ({"digest": {"subject": "周报"}}, "digest.subject"),
-    ({"digest": {"subject": "{period} {x}"}}, "digest.subject"),
-    ({"digest": {"period": "day"}}, "digest.period"),
-])
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"schedule": {"digest": "0 9 * *"}}, "schedule.digest"),
+        ({"schedule": {"digest": "0 25 * * mon"}}, "schedule.digest"),
+        ({"schedule": {"digest_grace_hours": -1}}, "schedule.digest_grace_hours"),
+        ({"schedule": {"reminders_interval_seconds": 0}}, "schedule.reminders_interval_seconds"),
+        ({"schedule": {"unknown": 1}}, "schedule.unknown"),
+        ({"digest": {"recipients": ["not an address"]}}, "digest.recipients"),
+        ({"digest": {"subject": "周报"}}, "digest.subject"),
+        ({"digest": {"subject": "{period} {x}"}}, "digest.subject"),
+        ({"digest": {"period": "day"}}, "digest.period"),
+    ],
+)
 def test_schedule_and_digest_configuration_is_validated(table: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ConfigError, match=re.escape(message)):
         build_config(table, env={})
@@ -81,7 +92,10 @@ def test_defaults() -> None:
     c = build_config({}, env={})
     assert c.digest.recipients == () and c.digest.period == "week" and c.digest.attach_register
     assert (c.schedule.digest, c.schedule.digest_grace_hours, c.schedule.reminders_interval_seconds) == (
-        "0 9 * * mon", 48.0, 300.0)
+        "0 9 * * mon",
+        48.0,
+        300.0,
+    )
 
 
 def test_changes_in_words() -> None:
@@ -92,16 +106,39 @@ def test_changes_in_words() -> None:
 
 def _digest() -> Digest:
     w = parse_week("2026-W47", CST)
-    units = [UnitRow(reports=3, urgent=1, on_time=2, late=1, unit_id=1, name="昌吉州<script>质监局"),
-             UnitRow(reports=1, unknown=1, name="x@163.com")]
+    units = [
+        UnitRow(reports=3, urgent=1, on_time=2, late=1, unit_id=1, name="昌吉州<script>质监局"),
+        UnitRow(reports=1, unknown=1, name="x@163.com"),
+    ]
     now = datetime(2026, 11, 23, 9, tzinfo=CST)
-    case = CaseRow("JB-2026-000001", "昌吉州质监局", "电梯困人 <b>", "open", now - timedelta(days=3),
-                   now - timedelta(hours=20), 1, 0, 480, 1)
-    return Digest(period=w, generated_at=now, totals=Totals(4, 1, 2, 1, 1, 0), previous=Totals(2, 0, 2, 0, 0, 0),
-                  by_category=[("urgent", 1), ("routine", 3)], units=units, cases_opened=[case], cases_open=[case],
-                  late=[LateRow("JB-2026-000002", "昌吉州质监局", "迟报 & <i>", "routine", now, now, 90)],
-                  silent_units=["区局稽查总队"], unregistered=[SenderRow("x@163.com", "某县局", 1, now)],
-                  unregistered_total=1, followup_interval_hours=12, max_rows=50)
+    case = CaseRow(
+        "JB-2026-000001",
+        "昌吉州质监局",
+        "电梯困人 <b>",
+        "open",
+        now - timedelta(days=3),
+        now - timedelta(hours=20),
+        1,
+        0,
+        480,
+        1,
+    )
+    return Digest(
+        period=w,
+        generated_at=now,
+        totals=Totals(4, 1, 2, 1, 1, 0),
+        previous=Totals(2, 0, 2, 0, 0, 0),
+        by_category=[("urgent", 1), ("routine", 3)],
+        units=units,
+        cases_opened=[case],
+        cases_open=[case],
+        late=[LateRow("JB-2026-000002", "昌吉州质监局", "迟报 & <i>", "routine", now, now, 90)],
+        silent_units=["区局稽查总队"],
+        unregistered=[SenderRow("x@163.com", "某县局", 1, now)],
+        unregistered_total=1,
+        followup_interval_hours=12,
+        max_rows=50,
+    )
 
 
 def _renderer() -> Renderer:
@@ -124,15 +161,24 @@ def test_digest_mail_has_text_html_with_inline_chart_and_the_register() -> None:
     d = _digest()
     cfg = build_config({"digest": {"recipients": ["leader@xjzj.gov.cn"]}}, env={})
     png = chart_mod.unit_chart(d.units, "t")
-    reply = digest_mail(_renderer(), d, office=cfg.office, settings=cfg.digest, chart=png, register=b"PK-xlsx")
+    reply = digest_mail(
+        _renderer(), d, office=cfg.office, settings=cfg.digest, chart=png, register=b"PK-xlsx"
+    )
     msg = email.message_from_bytes(reply.raw, policy=email.policy.default)
     assert msg.get_content_type() == "multipart/mixed"
     assert msg["Subject"] == "【政务信息报送周报】2026年第47周（11月16日—11月22日）"
     assert msg["To"] == "leader@xjzj.gov.cn" and msg["X-Mailbot-Kind"] == "digest"
     assert msg["Auto-Submitted"] == "auto-generated"
     types = [p.get_content_type() for p in msg.walk()]
-    assert types == ["multipart/mixed", "multipart/alternative", "text/plain", "multipart/related", "text/html",
-                     "image/png", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    assert types == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ]
     parts = list(msg.walk())
     html = parts[4].get_content()
     cid = parts[5]["Content-ID"].strip("<>")
@@ -140,12 +186,15 @@ def test_digest_mail_has_text_html_with_inline_chart_and_the_register() -> None:
     assert parts[5].get_content() == png
     assert parts[6].get_filename() == "register-2026-W47.xlsx" and parts[6].get_content() == b"PK-xlsx"
     assert "各单位报送情况" in parts[2].get_content()
-    again = digest_mail(_renderer(), d, office=cfg.office, settings=cfg.digest, chart=png, register=b"PK-xlsx")
+    again = digest_mail(
+        _renderer(), d, office=cfg.office, settings=cfg.digest, chart=png, register=b"PK-xlsx"
+    )
     assert again.message_id == reply.message_id, "deterministic Message-ID per period"
 
 
-def test_chart_without_a_cjk_font_numbers_its_units(monkeypatch: pytest.MonkeyPatch,
-                                                    caplog: pytest.LogCaptureFixture) -> None:
+def test_chart_without_a_cjk_font_numbers_its_units(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     chart_mod.cjk_font.cache_clear()
     monkeypatch.setattr(chart_mod, "CJK_FONTS", ("No Such CJK Font",))
     with caplog.at_level(logging.WARNING, logger="mailbot.digest.chart"):

@@ -41,8 +41,14 @@ def test_two_setup_commands_and_ci() -> None:
 
 
 def test_environment_contract_is_documented() -> None:
-    for var in ("MAILBOT_DATABASE_URL", "MAILBOT_IMAP_URL", "MAILBOT_SMTP_URL", "MAILBOT_IMAP_PASSWORD",
-                "MAILBOT_SMTP_PASSWORD", "MAILBOT_CONFIG"):
+    for var in (
+        "MAILBOT_DATABASE_URL",
+        "MAILBOT_IMAP_URL",
+        "MAILBOT_SMTP_URL",
+        "MAILBOT_IMAP_PASSWORD",
+        "MAILBOT_SMTP_PASSWORD",
+        "MAILBOT_CONFIG",
+    ):
         assert var in README, var
 
 

@@ -37,7 +37,11 @@ def _static_names() -> set[str]:
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
                 heads.append(node.left)
             for head in heads:
-                if isinstance(head, ast.Constant) and isinstance(head.value, str) and head.value.endswith(":"):
+                if (
+                    isinstance(head, ast.Constant)
+                    and isinstance(head.value, str)
+                    and head.value.endswith(":")
+                ):
                     name = head.value[:-1]
                     if name.isidentifier():
                         found.add(name)

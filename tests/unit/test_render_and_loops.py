@@ -20,12 +20,24 @@ CST = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=CST)
 
 
-def _render(subject: str, name: str = "区局办公室", context: dict | None = None) -> email.message.EmailMessage:  # type: ignore[type-arg]
+def _render(
+    subject: str, name: str = "区局办公室", context: dict | None = None
+) -> email.message.EmailMessage:  # type: ignore[type-arg]
     r = Renderer(None, CST)
     ctx = {"what": "测试", "details": "<b>x</b>", "submission_id": 3, **(context or {})}
-    reply = r.render_mail("notice_office", template="notice_office", context=ctx, from_addr="jbgs@xjzj.gov.cn",
-                          from_name=name, to=["a@xjzj.gov.cn"], subject=subject, message_id="n.1@mailbot.test",
-                          date=NOW, in_reply_to="orig@x", references=["first@x", "orig@x"])
+    reply = r.render_mail(
+        "notice_office",
+        template="notice_office",
+        context=ctx,
+        from_addr="jbgs@xjzj.gov.cn",
+        from_name=name,
+        to=["a@xjzj.gov.cn"],
+        subject=subject,
+        message_id="n.1@mailbot.test",
+        date=NOW,
+        in_reply_to="orig@x",
+        references=["first@x", "orig@x"],
+    )
     msg = email.message_from_bytes(reply.raw, policy=email.policy.default)
     assert isinstance(msg, email.message.EmailMessage)
     return msg
@@ -56,14 +68,36 @@ def test_message_ids_are_deterministic() -> None:
 
 def test_html_alternative_is_escaped() -> None:
     r = Renderer(None, CST)
-    ctx = {"greeting": "<script>alert(1)</script>", "tracking_no": "JB-2026-000001", "received_at": NOW,
-           "subject": "<img src=x onerror=alert(1)>", "attachments": [], "category": "routine",
-           "reasons": ["subject_marker:<b>"], "event": None, "deadline": None, "verdict": "unknown",
-           "lateness_minutes": None, "approximate": False, "rule_text": "", "case_number": None,
-           "case_closed": False, "old_domain": None,
-           "office": {"name": "办公室", "address": "jbgs@xjzj.gov.cn", "contact": "0991"}}
-    reply = r.render_mail("receipt", template="receipt", context=ctx, from_addr="jbgs@xjzj.gov.cn",
-                          from_name="办公室", to=["a@b.cn"], subject="s", message_id="r@x", date=NOW)
+    ctx = {
+        "greeting": "<script>alert(1)</script>",
+        "tracking_no": "JB-2026-000001",
+        "received_at": NOW,
+        "subject": "<img src=x onerror=alert(1)>",
+        "attachments": [],
+        "category": "routine",
+        "reasons": ["subject_marker:<b>"],
+        "event": None,
+        "deadline": None,
+        "verdict": "unknown",
+        "lateness_minutes": None,
+        "approximate": False,
+        "rule_text": "",
+        "case_number": None,
+        "case_closed": False,
+        "old_domain": None,
+        "office": {"name": "办公室", "address": "jbgs@xjzj.gov.cn", "contact": "0991"},
+    }
+    reply = r.render_mail(
+        "receipt",
+        template="receipt",
+        context=ctx,
+        from_addr="jbgs@xjzj.gov.cn",
+        from_name="办公室",
+        to=["a@b.cn"],
+        subject="s",
+        message_id="r@x",
+        date=NOW,
+    )
     msg = email.message_from_bytes(reply.raw, policy=email.policy.default)
     html = msg.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -119,27 +153,36 @@ def test_no_reply_rules(headers: dict[str, str], reason: str | None) -> None:
     assert no_reply_reason(_mail(**headers), OWN) == reason  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("sender", ["MAILER-DAEMON@mail.x.cn", "postmaster@x.cn", "noreply@x.cn", "no-reply@x.cn",
-                                    "jbgs@xjzj.gov.cn"])
+@pytest.mark.parametrize(
+    "sender",
+    ["MAILER-DAEMON@mail.x.cn", "postmaster@x.cn", "noreply@x.cn", "no-reply@x.cn", "jbgs@xjzj.gov.cn"],
+)
 def test_system_and_own_senders(sender: str) -> None:
     mail = parse_mail(mailgen.report(1, sender=(sender, "")))
     assert no_reply_reason(mail, OWN) in ("system_sender", "own_address")
 
 
 def test_authentication_results() -> None:
-    ok = parse_mail(mailgen.report(1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=pass; dmarc=pass"}))
-    bad = parse_mail(mailgen.report(1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=fail smtp.mailfrom=x"}))
+    ok = parse_mail(
+        mailgen.report(1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=pass; dmarc=pass"})
+    )
+    bad = parse_mail(
+        mailgen.report(1, headers={"Authentication-Results": "mx.xjzj.gov.cn; spf=fail smtp.mailfrom=x"})
+    )
     assert auth_failed(ok) is None
     assert auth_failed(bad) == "spf_fail"
 
 
 # --- cases -------------------------------------------------------------------------------------
 
+
 def test_followup_subjects_match_their_case() -> None:
     first = "【紧急】乌鲁木齐市质监局关于某小区电梯困人事件的报告"
     assert matter_similarity("Re: 【续报】关于某小区电梯困人事件的续报（第二次）", "", first, "") >= 0.35
     assert matter_similarity("【续报】昌吉州锅炉爆炸事故续报", "", first, "") < 0.35
-    assert core_subject("【续报】关于某小区电梯困人事件的续报") == core_subject("关于某小区电梯困人事件的报告")
+    assert core_subject("【续报】关于某小区电梯困人事件的续报") == core_subject(
+        "关于某小区电梯困人事件的报告"
+    )
     assert tracking_numbers_in("回复：[回执 JB-2026-000123] 续报", "JB") == ["JB-2026-000123"]
     assert tracking_numbers_in("JB-2026-12345", "JB") == []
 

@@ -407,7 +407,11 @@ CASES: list[tuple[str, str, Expected]] = [
         "\n某市局\n2026年11月25日",
         None,
     ),
-    ("R", "【终报】某医院气瓶爆燃事故\n11月20日，某医院发生气瓶爆燃事故。经调查，气瓶超期未检。此为终报。", None),
+    (
+        "R",
+        "【终报】某医院气瓶爆燃事故\n11月20日，某医院发生气瓶爆燃事故。经调查，气瓶超期未检。此为终报。",
+        None,
+    ),
     (
         "R",
         "市局举办信息报送培训\n11月24日，市局举办培训班，讲解紧急信息首报、续报和终报的要求。",
@@ -614,5 +618,3 @@ def test_reference_in_other_zone_is_resolved_in_tz() -> None:
 def test_naive_reference_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         find_time_phrases("11月25日", datetime(2026, 11, 25), SH)
-
-

@@ -25,21 +25,44 @@ def db(tmp_path: Path) -> Database:
 
 
 def test_split_addresses() -> None:
-    assert split_addresses("A@x.cn; b@y.cn，c@z.cn、d@q.com e@f.cn;;") == ["a@x.cn", "b@y.cn", "c@z.cn", "d@q.com",
-                                                                         "e@f.cn"]
+    assert split_addresses("A@x.cn; b@y.cn，c@z.cn、d@q.com e@f.cn;;") == [
+        "a@x.cn",
+        "b@y.cn",
+        "c@z.cn",
+        "d@q.com",
+        "e@f.cn",
+    ]
 
 
-@pytest.mark.parametrize(("row", "reason"), [
-    (["", "", "地州市局", "a@xjzj.gov.cn", "", "", "", "", ""], "missing unit name"),
-    (["哈密市质监局", "", "地州市局", "not-an-address", "", "", "", "", ""], "bad e-mail address not-an-address"),
-    (["哈密市质监局", "", "兵团", "hmzjj@xjzj.gov.cn", "", "", "", "", ""], "unknown kind '兵团'"),
-    (["哈密市质监局", "", "", "hmzjj@xjzj.gov.cn", "", "", "", "", ""], "unknown kind: 类别 is empty"),
-    (["哈密市质监局", "", "地州市局", "wlmqzjj@xjnewqi.gov.cn", "", "", "", "", ""],
-     "address already belongs to another unit: wlmqzjj@xjnewqi.gov.cn belongs to 乌鲁木齐市质监局"),
-    (["哈密市质监局", "", "地州市局", "", "", "", "女", "", ""], "liaison details given without a name"),
-])
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (["", "", "地州市局", "a@xjzj.gov.cn", "", "", "", "", ""], "missing unit name"),
+        (
+            ["哈密市质监局", "", "地州市局", "not-an-address", "", "", "", "", ""],
+            "bad e-mail address not-an-address",
+        ),
+        (["哈密市质监局", "", "兵团", "hmzjj@xjzj.gov.cn", "", "", "", "", ""], "unknown kind '兵团'"),
+        (["哈密市质监局", "", "", "hmzjj@xjzj.gov.cn", "", "", "", "", ""], "unknown kind: 类别 is empty"),
+        (
+            ["哈密市质监局", "", "地州市局", "wlmqzjj@xjnewqi.gov.cn", "", "", "", "", ""],
+            "address already belongs to another unit: wlmqzjj@xjnewqi.gov.cn belongs to 乌鲁木齐市质监局",
+        ),
+        (["哈密市质监局", "", "地州市局", "", "", "", "女", "", ""], "liaison details given without a name"),
+    ],
+)
 def test_rejected_rows_say_why(db: Database, row: list[str], reason: str) -> None:
-    first = ["乌鲁木齐市质监局", "乌市局", "地州市局", "wlmqzjj@xjzj.gov.cn", "王建国", "刘晓燕", "女", "13899812306", ""]
+    first = [
+        "乌鲁木齐市质监局",
+        "乌市局",
+        "地州市局",
+        "wlmqzjj@xjzj.gov.cn",
+        "王建国",
+        "刘晓燕",
+        "女",
+        "13899812306",
+        "",
+    ]
     with db.session() as s:
         reports = import_rows(s, parse_table(HEAD, [first, row]), T0, DEFAULT_POLICY)
     assert reports[0].action == "added"
@@ -49,8 +72,10 @@ def test_rejected_rows_say_why(db: Database, row: list[str], reason: str) -> Non
 
 def test_english_headers_and_kinds(db: Database) -> None:
     head = ["name", "short_name", "kind", "addresses", "liaison_name", "liaison_mobile"]
-    rows = [["Office", "bgs", "department", "BGS@xjzj.gov.cn", "Zou", "13899817458"],
-            ["特检院", "", "直属单位", "tsjc@xjzj.gov.cn", "", ""]]
+    rows = [
+        ["Office", "bgs", "department", "BGS@xjzj.gov.cn", "Zou", "13899817458"],
+        ["特检院", "", "直属单位", "tsjc@xjzj.gov.cn", "", ""],
+    ]
     with db.session() as s:
         reports = import_rows(s, parse_table(head, rows), T0, DEFAULT_POLICY)
         assert [r.action for r in reports] == ["added", "added"]
@@ -60,19 +85,31 @@ def test_english_headers_and_kinds(db: Database) -> None:
 
 
 def test_reimport_changes_nothing_and_a_new_liaison_keeps_history(db: Database) -> None:
-    row = ["昌吉州质监局", "", "地州市局", "cjzjj@xjzj.gov.cn; cj@163.com", "马建新", "李娜", "女", "13899651234", ""]
+    row = [
+        "昌吉州质监局",
+        "",
+        "地州市局",
+        "cjzjj@xjzj.gov.cn; cj@163.com",
+        "马建新",
+        "李娜",
+        "女",
+        "13899651234",
+        "",
+    ]
     with db.session() as s:
         assert [r.action for r in import_rows(s, parse_table(HEAD, [row]), T0, DEFAULT_POLICY)] == ["added"]
     with db.session() as s:
-        assert [r.action for r in import_rows(s, parse_table(HEAD, [row]), T0 + timedelta(days=1),
-                                              DEFAULT_POLICY)] == ["unchanged"]
+        assert [
+            r.action for r in import_rows(s, parse_table(HEAD, [row]), T0 + timedelta(days=1), DEFAULT_POLICY)
+        ] == ["unchanged"]
     changed = [*row[:5], "张伟", "男", "13999990000", "0994-1234567"]
     with db.session() as s:
         (report,) = import_rows(s, parse_table(HEAD, [changed]), T0 + timedelta(days=2), DEFAULT_POLICY)
     assert report.action == "changed" and "liaison (name, gender, office_phone, mobile)" in report.detail
     with db.session() as s:
-        liaisons = s.scalars(select(UnitContact).where(UnitContact.role == "liaison")
-                             .order_by(UnitContact.id)).all()
+        liaisons = s.scalars(
+            select(UnitContact).where(UnitContact.role == "liaison").order_by(UnitContact.id)
+        ).all()
         assert [(c.name, c.valid_to) for c in liaisons] == [("李娜", T0 + timedelta(days=2)), ("张伟", None)]
 
 

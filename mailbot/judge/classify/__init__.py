@@ -69,7 +69,6 @@ from mailbot.model import Category, Classification, ParsedMail
 __all__ = ["CHAIN", "DEFAULT_RULES", "ClassifyRules", "Hit", "classify", "classify_text"]
 
 
-
 """Gates tried in order: the first whose rules fire decides the category."""
 
 

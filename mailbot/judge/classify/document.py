@@ -224,6 +224,7 @@ def _show(m: re.Match[str], c: _Compiled) -> str:
         return f"{head.group(0)}…{tail.group(0)}"
     return text[:24]
 
+
 def _dedupe(hits: Iterable[Hit]) -> list[Hit]:
     """One hit per reason, in first-seen order, keeping the strongest weight."""
     out: dict[str, Hit] = {}

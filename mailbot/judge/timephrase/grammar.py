@@ -102,7 +102,9 @@ _PHRASE_RE = re.compile(
 
 
 # "N号" between two nouns (某商场3号电梯, 厂区2号锅炉) labels a thing; a day follows 于/在/至… or stands alone.
-_LABEL_NUMBER_RE = re.compile(r"[\u4e00-\u9fff](?<![于在至到从自和及与])\d{1,2}号[\u4e00-\u9fff](?<![上下中凌早晚傍当])")
+_LABEL_NUMBER_RE = re.compile(
+    r"[\u4e00-\u9fff](?<![于在至到从自和及与])\d{1,2}号[\u4e00-\u9fff](?<![上下中凌早晚傍当])"
+)
 
 
 _CORE_GROUPS = ("y", "iy", "m2", "mrel", "wd", "rel", "dm", "d3", "pod", "h", "hh")

@@ -84,7 +84,9 @@ _SENTENCE_END_RE = re.compile(r"[。！？!?]")
 
 
 # the recap also ends at its own label: "…泄漏事件续报：泄漏点于11:40封堵完毕"
-_RECAP_STOP_RE = re.compile(r"[。！？；;!?\n]|(?:后|事件|事故|案件|一案|一事)[，,]|(?:续报|进展|最新情况)[：:]")
+_RECAP_STOP_RE = re.compile(
+    r"[。！？；;!?\n]|(?:后|事件|事故|案件|一案|一事)[，,]|(?:续报|进展|最新情况)[：:]"
+)
 
 
 _TRANSITION_RE = re.compile(
@@ -156,7 +158,9 @@ _HEADER_BEFORE_RE = re.compile(
 _BRACKETS_RE = re.compile(r"[\s（()）【】\[\]]*")
 
 
-_SIGNER_BEFORE_RE = re.compile(r"\s*[^\s，,。；;：:！？]{2,30}?(?:局|处|室|办|院|所|中心|委|会|站|队|科|组|[\u4e00-\u9fff]{2,3})\s+")
+_SIGNER_BEFORE_RE = re.compile(
+    r"\s*[^\s，,。；;：:！？]{2,30}?(?:局|处|室|办|院|所|中心|委|会|站|队|科|组|[\u4e00-\u9fff]{2,3})\s+"
+)
 
 
 # "（已于11时25分首报）", "已于当日报告": the first report, not a development.
@@ -230,7 +234,9 @@ def _score(
         # event; a report about a month's activity opens with it ("今年6月，哈密市局…") or names it in
         # the subject ("10月份行政审批工作情况")
         add("month_in_passing", -3.5)
-    own_clause = _COMMA_RE.split(after.lstrip("，, \t\u3000"), 1)[0]  # "…许，某地发生…，10时40分救出": not 救出
+    own_clause = _COMMA_RE.split(after.lstrip("，, \t\u3000"), 1)[
+        0
+    ]  # "…许，某地发生…，10时40分救出": not 救出
     if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(own_clause):
         add("response", 0.5 if followup else -2.0)
     if followup:
