@@ -57,7 +57,7 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as conn:
             cfg = alembic_config(engine)
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate database {redact_url(str(engine.url))}: {exc}") from exc
 
