@@ -32,8 +32,15 @@ print(len(names), mailbot.__file__)
 """
 
 
+# Nothing of the checkout may leak into the fresh venv (a PYTHONPATH to a tree whose egg-info pip would
+# take for an installed copy, the MAILBOT_* settings of the test run).
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("MAILBOT_", "PYTHONPATH"))}
+
+
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> str:
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        args, cwd=cwd, env=env or CLEAN_ENV, capture_output=True, text=True, timeout=timeout
+    )
     assert proc.returncode == 0, (
         f"{args}: exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     )
@@ -42,12 +49,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout:
 
 def test_wheel_in_a_fresh_venv_runs_demo_renders_templates_and_migrates(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    build = tmp_path / "build"
-    _run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)],
-        cwd=tmp_path,
-        env={**os.environ, "TMPDIR": str(build.parent)},
-    )
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)], cwd=tmp_path)
     wheels = list(dist.glob("*.whl"))
     assert len(wheels) == 1
     venv = tmp_path / "venv"
@@ -56,7 +58,7 @@ def test_wheel_in_a_fresh_venv_runs_demo_renders_templates_and_migrates(tmp_path
     _run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheels[0])], cwd=tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAILBOT_", "PYTHONPATH"))}
+    env = CLEAN_ENV
 
     out = _run([str(py), "-c", RENDER_ALL], cwd=elsewhere, env=env)
     count, where = out.split()

@@ -56,3 +56,26 @@ def test_config_sections_are_documented() -> None:
     example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     for section in set(re.findall(r"^\[\[?([a-z]+)\]\]?", example, re.M)):
         assert f"[{section}]" in README or f"[[{section}]]" in README, section
+
+
+def _layout_folders() -> list[str]:
+    block = README.split("## Layout", 1)[1].split("```", 2)[1]
+    return [line.split()[0] for line in block.strip().splitlines() if line.strip()]
+
+
+def test_layout_section_is_one_line_per_folder_of_the_tree() -> None:
+    listed = _layout_folders()
+    assert len(listed) == len(set(listed)), "a folder is listed twice"
+    package = {
+        f"{p.relative_to(ROOT).as_posix()}/"
+        for p in (ROOT / "mailbot").rglob("*")
+        if p.is_dir() and p.name != "__pycache__" and not p.name.startswith("_") and any(p.glob("*.py"))
+    } | {"mailbot/"}
+    top = {
+        f"{p.name}/"
+        for p in ROOT.iterdir()
+        if p.is_dir() and p.name in {"templates", "tests", "bench", "examples", "deploy", "scripts", ".ci"}
+    }
+    assert set(listed) == package | top
+    for folder in listed:
+        assert (ROOT / folder).is_dir(), folder
