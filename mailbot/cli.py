@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mailbot import __version__
+from mailbot.commands.terminal import safe_output
 from mailbot.config import Config, load_config
 from mailbot.errors import ConfigError, MailbotError
 
@@ -337,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with safe_output():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
         _setup_logging(config.log_level, args.verbose)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from mailbot.app import App
 from mailbot.errors import MailbotError
 from mailbot.registry.contacts import export_rows, import_file
-from mailbot.registry.lookup import contact_history, current_contact, find_unit, unit_addresses
+from mailbot.registry.lookup import (
+    contact_history,
+    current_contact,
+    find_unit,
+    unit_addresses,
+    unit_for_address,
+)
 from mailbot.registry.registrations import (
     confirm_registration,
     form_fields_labelled,
@@ -110,6 +117,7 @@ def pending(app: App) -> str:
                 f"#{reg.id} {reg.status}  {reg.created_at.astimezone(tz):%Y-%m-%d %H:%M}  from {reg.sender}  "
                 f"unit: {unit.name if unit else (reg.unit_name or '?') + ' (not in the registry)'}"
             )
+            lines.append(f"    sender check: {_sender_check(session, reg, unit, app)}")
             for label, value in form_fields_labelled(reg.fields or {}):
                 lines.append(f"    {label}：{value}")
             if reg.missing:
@@ -126,3 +134,20 @@ def confirm(app: App, reg_id: int, unit: str | None = None) -> str:
 def reject(app: App, reg_id: int, reason: str | None) -> str:
     with app.db.session() as session:
         return reject_registration(session, reg_id, app.now(), reason)
+
+
+def _sender_check(session: Session, reg: Registration, unit: Unit | None, app: App) -> str:
+    """How far the sender of a registration can be trusted: a registered address of the unit it names,
+    and the trusted server's Authentication-Results as stored with the submission."""
+    sub = session.get(Submission, reg.submission_id) if reg.submission_id else None
+    auth = next((f.partition(":")[2] for f in (sub.flags if sub else []) if f.startswith("auth:")), None)
+    owner = unit_for_address(session, reg.sender, app.domains) if reg.sender else None
+    if unit is None:
+        who = "the form names no registered unit"
+    elif owner is not None and owner.id == unit.id:
+        who = f"sender is a registered address of {unit.name}"
+    elif owner is not None:
+        who = f"NOT an address of {unit.name}: the sender belongs to {owner.name}"
+    else:
+        who = f"NOT an address of {unit.name}: the sender is not registered"
+    return f"{who}; authentication: {'FAILED (' + auth + ')' if auth else 'no failure reported'}"

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailbot.config.settings import (
     CaseSettings,
     Config,
+    CorrectionSettings,
     DigestSettings,
     DomainSettings,
     HaSettings,
@@ -40,6 +41,7 @@ from mailbot.config.settings import (
 )
 from mailbot.config.urls import parse_server_url, redact_url
 from mailbot.errors import ConfigError
+from mailbot.judge.calendar import HolidayFileError, WorkCalendar, load_holiday_files
 from mailbot.judge.classify.keywords import DEFAULT_RULES, ClassifyRules
 from mailbot.judge.deadlines import DeadlinePolicy
 
@@ -343,6 +345,7 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         alert_recipients=_addresses(o, "alert_recipients", d.alert_recipients),
         tracking_prefix=o.get("tracking_prefix", str, d.tracking_prefix),
         message_id_domain=o.get("message_id_domain", str, d.message_id_domain),
+        require_authentication=o.get("require_authentication", bool, d.require_authentication),
     )
     if not office.tracking_prefix.replace("_", "").isalnum() or not office.tracking_prefix.isascii():
         raise o.fail("tracking_prefix", f"use ASCII letters and digits only, got {office.tracking_prefix!r}")
@@ -438,6 +441,11 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
     )
     un.check_unknown()
 
+    corr = root.sub("corrections")
+    corrections = CorrectionSettings(send_receipt=corr.get("send_receipt", bool, True))
+    corr.check_unknown()
+
+    calendar = _work_calendar(root.sub("calendar"), base)
     deadlines = root.sub("deadlines").data
     classify = root.sub("classify").data
     root.check_unknown()
@@ -456,18 +464,32 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         domains=domains,
         limits=limits,
         templates_dir=templates_dir,
-        deadlines=_deadline_policy(deadlines, where, tz),
+        deadlines=_deadline_policy(deadlines, where, tz, calendar),
         classify=_classify_rules(classify, where),
         log_level=log_level,
         digest=digest,
         schedule=schedule,
         ha=ha,
         units=units,
+        corrections=corrections,
     )
     return config
 
 
-def _deadline_policy(table: Mapping[str, Any], where: str, tz: ZoneInfo) -> DeadlinePolicy:
+def _work_calendar(t: _Table, base: Path | None) -> WorkCalendar:
+    """``[calendar] holiday_files``: the State Council's schedule (holiday-cn JSON or ICS), over the package."""
+    paths = [Path(v).expanduser() for v in t.strings("holiday_files", ())]
+    t.check_unknown()
+    paths = [p if p.is_absolute() or base is None else base / p for p in paths]
+    try:
+        return load_holiday_files(paths)
+    except HolidayFileError as exc:
+        raise t.fail("holiday_files", f"{exc}; fix the file or remove it from the list") from None
+
+
+def _deadline_policy(
+    table: Mapping[str, Any], where: str, tz: ZoneInfo, calendar: WorkCalendar | None = None
+) -> DeadlinePolicy:
     """The ``[deadlines]`` table as a :class:`~mailbot.judge.deadlines.DeadlinePolicy`."""
     t = _Table(table, "deadlines", where)
     policy = DeadlinePolicy(
@@ -478,6 +500,7 @@ def _deadline_policy(table: Mapping[str, Any], where: str, tz: ZoneInfo) -> Dead
         future_date_tolerance_hours=t.positive("future_date_tolerance_hours", 24.0),
         past_date_tolerance_days=t.positive("past_date_tolerance_days", 30.0),
         tz=tz,
+        calendar=calendar or WorkCalendar(),
     )
     t.check_unknown()
     return policy

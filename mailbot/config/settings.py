@@ -75,6 +75,9 @@ class OfficeSettings:
     alert_recipients: tuple[str, ...] = ()  # duty recipients of urgent-report alerts
     tracking_prefix: str = "JB"
     message_id_domain: str = "mailbot.xjzj.gov.cn"
+    # office records change by mail (a 续报 joining a case, a 终报 closing it) only when the trusted
+    # server's Authentication-Results did not fail; the sender must own the record in any case
+    require_authentication: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,66 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class CorrectionSettings:
+    send_receipt: bool = True  # ``mailbot correct`` queues a corrected receipt (更正) to the unit
+
+
+# [scores]: EXAMPLES, not the office's rules — set them from 新质技监办〔2011〕7号. Keys are the adoption
+# kinds and levels of mailbot.adoption.kinds ("kind.level").
+EXAMPLE_POINTS: dict[str, float] = {
+    "office.bulletin": 6.0,  # the bureau's own bulletin 《质监信息》
+    "office.special": 8.0,  # 信息专报
+    "office.brief": 4.0,
+    "upward.region": 3.0,
+    "upward.ministry": 3.0,
+    "upward.other": 2.0,
+    "adopted.central": 20.0,  # 中办、国办
+    "adopted.ministry": 10.0,  # a ministry bulletin
+    "adopted.region": 10.0,  # a provincial (自治区) party or government publication
+    "adopted.other": 5.0,
+    "media.national": 8.0,
+    "media.region": 5.0,
+    "media.local": 3.0,
+    "instruction.central": 20.0,
+    "instruction.ministry": 15.0,
+    "instruction.region": 15.0,
+    "instruction.bureau": 8.0,
+}
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """The score table (``[scores]``); every default is an example (see :data:`EXAMPLE_POINTS`)."""
+
+    points: dict[str, float] = field(default_factory=lambda: dict(EXAMPLE_POINTS))
+    # several adoptions of one item: "sum" of all, "max" (the best one), "top_award" (the notice's rule:
+    # adopted by two or more outlets → the top award, else its own points)
+    multiple: Literal["sum", "max", "top_award"] = "top_award"
+    top_award: float | None = None  # the top award; None: the highest adoption points of the table
+    rewards: dict[str, float] = field(default_factory=dict)  # yuan per kind.level (empty: no amounts)
+    per_report: float = 0.0  # points per report submitted
+    urgent_late: float = -2.0  # per urgent report (紧急信息) reported late
+    request_answered: float = 2.0  # per 约稿 answered in time
+    request_late: float = -1.0  # per 约稿 answered late
+    request_missed: float = -2.0  # per 约稿 not answered
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    """The quarterly adoption notice (信息采用情况通报) and the annual awards (``[notices]``)."""
+
+    recipients: tuple[str, ...] = ()  # leadership; empty and to_units false: no notice is sent
+    to_units: bool = False  # also mail each active unit (at its registered addresses)
+    subject: str = "【信息采用情况通报】{quarter}"  # {quarter} becomes e.g. 2026年第四季度
+    schedule: str = "0 9 5 1,4,7,10 *"  # crontab: the notice of the past quarter, 5th day 09:00
+    grace_hours: float = 72.0  # a notice missed while mailbot was down is sent on start within this
+    award_min_adoptions: int = 3  # 先进集体 / 优秀信息联络员: at least this many adopted items in the year
+    award_no_late_urgent: bool = True  # … and no urgent report late in the year
+    award_collectives: int = 3  # how many units are proposed as 先进集体
+    award_liaisons: int = 5  # how many liaison officers as 优秀信息联络员
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     digest: str = "0 9 * * mon"  # crontab (minute hour day month weekday) in general.timezone
     digest_grace_hours: float = 48.0  # a digest missed while the daemon was down is sent on start within this
@@ -168,6 +231,9 @@ class Config:
     log_level: str = "INFO"
     ha: HaSettings = field(default_factory=HaSettings)
     units: UnitSettings = field(default_factory=UnitSettings)
+    scores: ScoreSettings = field(default_factory=ScoreSettings)
+    notices: NoticeSettings = field(default_factory=NoticeSettings)
+    corrections: CorrectionSettings = field(default_factory=CorrectionSettings)
 
     @property
     def where(self) -> str:

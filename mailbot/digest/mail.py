@@ -12,7 +12,7 @@ from mailbot.config.settings import DigestSettings, OfficeSettings
 from mailbot.digest.data import Digest, Totals
 from mailbot.digest.register import XLSX_TYPE
 from mailbot.model import Reply
-from mailbot.replies.render import CATEGORY_LABELS, MimePart, Renderer, reply_message_id
+from mailbot.replies.render import CATEGORY_LABELS, MimePart, Renderer, stable_message_id
 
 TEMPLATE = "digest"
 
@@ -116,7 +116,7 @@ def digest_mail(
 ) -> Reply:
     """The digest as a complete message to ``settings.recipients``."""
     key = d.period.key
-    cid = reply_message_id("chart", key, office.message_id_domain)
+    cid = stable_message_id("chart", key, office.message_id_domain)
     parts: list[MimePart] = []
     if chart is not None:
         parts.append(MimePart(chart, "image", "png", f"chart-{key}.png", cid=cid))
@@ -137,7 +137,7 @@ def digest_mail(
         from_name=office.name,
         to=settings.recipients,
         subject=settings.subject.format(period=d.period.label),
-        message_id=reply_message_id("digest", key, office.message_id_domain),
+        message_id=stable_message_id("digest", key, office.message_id_domain),
         date=d.generated_at,
         parts=parts,
     )

@@ -31,6 +31,7 @@ class Found:
     unit: Unit | None
     case: Case | None
     linked_by: str  # how ``case`` was found ("" when it was not)
+    owns_case: bool = False  # the sender opened ``case``, or is an address of the unit that did
 
 
 def stored_twin(
@@ -66,7 +67,14 @@ def look_up(app: App, session: Session, parsed: ParsedMail, a: Assessment, batch
     linked_by = ""
     if a.category.is_report or a.category == Category.OTHER:
         case, linked_by = _find_case(app, session, parsed, a)
-    return Found(unit, case, linked_by)
+    return Found(unit, case, linked_by, case is not None and sender_owns(parsed, unit, case))
+
+
+def sender_owns(parsed: ParsedMail, unit: Unit | None, case: Case) -> bool:
+    """Only the case's own sender, or a registered address of the unit that opened it, may change it."""
+    if parsed.from_addr and parsed.from_addr.lower() == case.sender.lower():
+        return True
+    return unit is not None and bool(case.unit_name) and unit.name == case.unit_name
 
 
 def _find_case(app: App, session: Session, parsed: ParsedMail, a: Assessment) -> tuple[Case | None, str]:

@@ -128,6 +128,17 @@ def persist(
     if category == Category.BOUNCE:
         _record_bounce(session, parsed, sub, now, batch)
     flags = list(d.flags)
+    refused = next((f for f in d.flags if f.startswith("case_change_refused:")), None)
+    if refused is not None and found.case is not None:
+        compose.queue_office_notice(
+            app,
+            session,
+            what=f"来信涉及紧急事件 {found.case.number}，但未被采纳为其续报/终报（{sub.tracking_no or '#' + str(sub.id)}）",
+            details=f"发件人：{parsed.from_addr or '（无）'}\n事件：{found.case.number}（{found.case.sender}）\n"
+            f"原因：{'发件人不是该事件的报送单位' if refused.endswith('not_case_owner') else '邮件认证未通过'}",
+            key=f"case_refused:{sub.id}",
+            submission_id=sub.id,
+        )
     if not d.archived:
         flags.extend(
             compose.queue_replies(app, session, sub, parsed, a, case, registration=registration, batch=batch)

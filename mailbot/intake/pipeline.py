@@ -30,6 +30,7 @@ from mailbot.intake.lookup import look_up, stored_twin
 from mailbot.intake.persist import persist
 from mailbot.intake.quarantine import describe, quarantine
 from mailbot.judge.assess import Assessment, assess
+from mailbot.judge.loops import auth_failed
 from mailbot.mail.parse import parse_mail
 from mailbot.model import CaseStatus, FetchedMail, Outcome, ParsedMail, Result
 from mailbot.store.batch import BatchCache
@@ -98,6 +99,9 @@ def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = N
         case_found=found.case is not None,
         case_open=found.case is not None and found.case.status == CaseStatus.OPEN,
         linked_by=found.linked_by,
+        owns_case=found.owns_case,
+        auth_failure=auth_failed(p.parsed),
+        require_authentication=app.config.office.require_authentication,
         own_addresses=app.config.office.own_addresses,
         policy=app.policy,
         internaldate=p.fetched.internaldate,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ CATEGORY_LABELS = {
     "followup": "续报",
     "research": "调研信息",
     "auto_reply": "自动回复",
+    "automatic": "系统自动邮件",
     "bounce": "退信",
     "registration": "联络员登记",
     "publicity_request": "宣传报道申报",
@@ -254,7 +256,17 @@ def _filesize(n: int) -> str:
 
 
 def reply_message_id(kind: str, key: str, domain: str) -> str:
-    """A deterministic Message-ID (without <>) for a reply: the same reply always gets the same id."""
+    """A Message-ID (without <>) for a reply: readable kind and key, then 128 random bits.
+
+    Unguessable on purpose: a reply to one of our receipts may join an urgent case, so nobody may
+    forge a reference to a receipt they never received."""
+    safe = re.sub(r"[^A-Za-z0-9.-]", "-", key)[:60]
+    return f"{kind}.{safe}.{secrets.token_hex(16)}@{domain}"
+
+
+def stable_message_id(kind: str, key: str, domain: str) -> str:
+    """A deterministic Message-ID (without <>) for mail that grants no authority (the digest, its
+    chart): the same period always gets the same id. Never use it for a reply a unit may answer."""
     digest = hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:16]
     safe = re.sub(r"[^A-Za-z0-9.-]", "-", key)[:60]
     return f"{kind}.{safe}.{digest}@{domain}"

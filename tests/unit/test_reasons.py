@@ -12,13 +12,25 @@ from mailbot.mail.parse import parse_mail
 from mailbot.replies.render import reason_text
 
 ROOT = Path(__file__).resolve().parents[2]
-RULE_SOURCES = [*sorted((ROOT / "mailbot/judge/classify").glob("*.py")), ROOT / "mailbot/intake/finalize.py"]
+RULE_SOURCES = sorted((ROOT / "mailbot/judge/classify").glob("*.py"))
+CHANGE_SOURCES = [ROOT / "mailbot/intake/finalize.py"]  # reasons given by with_category(…) only
 HIT_MAKERS = {"Hit", "_first", "_marked", "_capped"}
 
 
 def _static_names() -> set[str]:
     """Rule names written in the rules' source: Hit("name", …), _first("name", …), f"name:…", "name:" + …"""
     found: set[str] = set()
+    for path in CHANGE_SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "") == "with_category"
+                and len(node.args) > 1
+            ):
+                arg = node.args[1]
+                head = arg.values[0] if isinstance(arg, ast.JoinedStr) else arg
+                if isinstance(head, ast.Constant):
+                    found.add(str(head.value).partition(":")[0])
     for path in RULE_SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
@@ -26,11 +38,6 @@ def _static_names() -> set[str]:
                 first = node.args[0] if node.args else None
                 if fn in HIT_MAKERS and isinstance(first, ast.Constant) and isinstance(first.value, str):
                     found.add(first.value)
-                if fn == "with_category" and len(node.args) > 1:
-                    arg = node.args[1]
-                    head = arg.values[0] if isinstance(arg, ast.JoinedStr) else arg
-                    if isinstance(head, ast.Constant):
-                        found.add(str(head.value).partition(":")[0])
             heads = []
             if isinstance(node, ast.JoinedStr) and node.values:
                 heads.append(node.values[0])

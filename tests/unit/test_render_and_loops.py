@@ -59,10 +59,12 @@ def test_threading_and_rfc3834_headers() -> None:
     assert msg["Date"].datetime == NOW
 
 
-def test_message_ids_are_deterministic() -> None:
+def test_message_ids_are_unguessable() -> None:
     a = reply_message_id("receipt", "12", "mailbot.xjzj.gov.cn")
-    assert a == reply_message_id("receipt", "12", "mailbot.xjzj.gov.cn")
-    assert a != reply_message_id("receipt", "13", "mailbot.xjzj.gov.cn")
+    b = reply_message_id("receipt", "12", "mailbot.xjzj.gov.cn")
+    assert a != b and a.startswith("receipt.12.") and b.startswith("receipt.12.")
+    token = a.split("@")[0].rsplit(".", 1)[1]
+    assert len(token) == 32 and int(token, 16) >= 0  # 128 random bits
     assert a.endswith("@mailbot.xjzj.gov.cn") and " " not in a
 
 
