@@ -11,7 +11,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 DATA = {
-    "templates": ("*.j2",),
+    "templates": ("*.j2", "web/*.j2", "web/*.css"),
     "examples": ("units.csv", "maildir/INTENDED.tsv", "maildir/cur/*", "maildir/new/*", "maildir/tmp/*"),
 }
 
