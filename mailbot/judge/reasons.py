@@ -46,11 +46,43 @@ REASONS: dict[str, str] = {
     "negation": "否定表述",
     "routine_context": "日常工作语境",
     "routine_topic": "日常工作",
+    "statistics_summary": "统计汇总",
+    "model": "文本特征（模型权重）",
+    "model_terms": "文本特征",
     "threshold": "综合评分",
+    # machine mail and the MTA's verdicts (mailbot.judge.automatic)
+    "report_mime": "报告类邮件结构（multipart/report）",
+    "dmarc_report": "DMARC 汇总报告",
+    "calendar_reply": "日历答复",
+    "recall": "撤回邮件请求",
+    "list_header": "邮件列表标头",
+    "auto_header": "自动邮件标头",
+    "list_manager": "邮件列表管理程序",
+    "system_sender": "系统发件人",
+    "null_sender": "空退信地址",
+    "read_receipt": "已读回执",
+    "auto_notice": "自动回复/系统通知用语",
+    "delivery_failure": "退信用语",
+    "spam": "垃圾邮件标记",
     # finalize (mailbot.intake.finalize)
     "own_address": "本办自身邮箱发出",
     "case_link": "关联紧急事件",
 }
+
+
+# Reasons for the office only (``inspect``, the register, the duty alert): score arithmetic and the
+# counter-evidence the rules weighed. What units receive (receipts) leaves them out.
+OFFICE_ONLY_REASONS: frozenset[str] = frozenset(
+    {
+        "threshold",
+        "negation",
+        "routine_context",
+        "routine_topic",
+        "statistics_summary",
+        "model",
+        "own_address",
+    }
+)
 
 
 def reason_label(reason: str) -> str | None:

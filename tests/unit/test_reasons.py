@@ -12,7 +12,7 @@ from mailbot.mail.parse import parse_mail
 from mailbot.replies.render import reason_text
 
 ROOT = Path(__file__).resolve().parents[2]
-RULE_SOURCES = sorted((ROOT / "mailbot/judge/classify").glob("*.py"))
+RULE_SOURCES = [*sorted((ROOT / "mailbot/judge/classify").glob("*.py")), ROOT / "mailbot/judge/automatic.py"]
 CHANGE_SOURCES = [ROOT / "mailbot/intake/finalize.py"]  # reasons given by with_category(…) only
 HIT_MAKERS = {"Hit", "_first", "_marked", "_capped"}
 

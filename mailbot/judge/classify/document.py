@@ -39,6 +39,24 @@ _WRAP_END = re.compile(r"[\u4e00-\u9fff,、]")
 _SENTENCE = re.compile(r"[^。！!？?；;\n]+")
 
 
+_MAX_CHARS = 200_000  # the rules read this much of the body and of the attachments' text
+
+_LONG_SENTENCE = 200  # a "sentence" longer than this is cut at its commas
+_RUN_ON = 60  # ... or this, in a text without any 。
+
+
+_COMMA_PIECE = re.compile(r"[^，,]{1,60}(?:[，,]|$)|[^，,]{61,}(?:[，,]|$)")
+
+
+# a news dateline or byline before the account: 新华社乌鲁木齐1月3日电, 本报讯（记者 …）, 【财新网】
+_DATELINE = re.compile(
+    r"^\s*(?:【[^】\n]{1,20}】|\[[^\]\n]{1,20}\])?\s*(?:\([^)\n]{0,20}\)\s*)?"
+    r"(?:本报讯|本报[^，,。\n]{0,10}讯|[^，,。\s]{1,16}?(?:社|网|报|台|日报|晚报)[^，,。\s]{0,12}?"
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})日(?:电|讯))"
+    r"\s*(?:\([^)\n]{0,30}\)|（[^）\n]{0,30}）)?\s*"
+)
+
+
 _MEANINGFUL = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -91,6 +109,31 @@ def _meaningful(text: str) -> int:
     return len(_NOT_MEANINGFUL.sub("", text))
 
 
+def _sentences(text: str) -> list[str]:
+    """Sentences at 。！？； and line ends; a run-on one (a text without 。) cut into comma pieces."""
+    out: list[str] = []
+    longest = _LONG_SENTENCE if "。" in text else _RUN_ON  # no 。 at all: commas end the clauses
+    for s in _SENTENCE.findall(text):
+        s = s.strip()
+        if len(s) <= longest:
+            out.append(s)
+            continue
+        piece = ""
+        parts = (
+            p[k : k + _LONG_SENTENCE]
+            for p in _COMMA_PIECE.findall(s)
+            for k in range(0, len(p), _LONG_SENTENCE)
+        )
+        for part in parts:
+            if piece and len(piece) + len(part) > 60:
+                out.append(piece.rstrip("，,"))
+                piece = ""
+            piece += part
+        if piece:
+            out.append(piece.rstrip("，,"))
+    return out
+
+
 def _prepare(
     subject: str,
     body: str,
@@ -101,21 +144,21 @@ def _prepare(
     dsn_recipients: Sequence[str],
     lead_chars: int,
 ) -> _Doc:
-    subject = " ".join(_norm(subject).split())
-    own = _norm(body)
+    subject = " ".join(_norm(subject[:_MAX_CHARS]).split())
+    own = _norm(body[:_MAX_CHARS])
     quoted = _QUOTE_START.search(own)
     if quoted:
         own = own[: quoted.start()]
-    att = _norm(attachments_text)
+    att = _norm(attachments_text[:_MAX_CHARS])
     body_size = _meaningful(own)
     title = subject
     if body_size < 40 and att.strip():
         first = att.strip().split("\n", 1)[0].strip()
         if len(first) <= 60 and "。" not in first:
             title = f"{subject} {first}".strip()
-    sentences = [s.strip() for s in _SENTENCE.findall(own)]
+    sentences = _sentences(_DATELINE.sub("", own, count=1))
     sentences = [s for s in sentences if _MEANINGFUL.search(s) and not _SALUTATION.search(s)]
-    att_sentences = [s.strip() for s in _SENTENCE.findall(att) if _MEANINGFUL.search(s)]
+    att_sentences = [s for s in _sentences(att) if _MEANINGFUL.search(s)]
     report = sentences if body_size >= 40 or not att_sentences else att_sentences
     lead_count, size = 0, 0
     for s in report:

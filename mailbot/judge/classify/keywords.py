@@ -78,7 +78,7 @@ class ClassifyRules:
         "现将", "如下", "报送如下", "上报如下", "信息一则", "供采用", "请审阅", "请审核", "请采用", "请查收", "见附件",
         "详见附件",
     )  # fmt: skip
-    incident_title_words: tuple[str, ...] = ("事故", "事件", "险情", "舆情", "火情", "案件")
+    incident_title_words: tuple[str, ...] = ("事故", "事件", "险情", "舆情", "火情", "案件", "大火")
     question_markers: tuple[str, ...] = ("请问", "?", "吗", "怎么", "如何", "是否需要", "能否", "可否")
     petition_subject_markers: tuple[str, ...] = (  # a 请示 / request to the office, not a report
         "请示", "申请延期", "延期报送", "延期上报", "延期提交", "请予批准", "恳请", "请求",
@@ -90,7 +90,10 @@ class ClassifyRules:
     inquiry_subject_markers: tuple[str, ...] = ("疑问", "请问", "询问", "咨询:", "咨询：", "咨询一下", "的咨询")  # fmt: skip
     attachment_problems: tuple[str, ...] = ("附件打不开", "附件无法打开", "附件损坏", "没有收到附件", "未收到附件")  # fmt: skip
     # -- report kinds -----------------------------------------------------------------------------
-    followup_markers: tuple[str, ...] = ("续报", "终报", "结报")
+    followup_markers: tuple[str, ...] = (
+        "续报", "终报", "结报", "事故调查报告", "调查报告发布", "人被追责", "人数增至", "原因初步查明",
+        "原因查明", "事件续", "事故续",
+    )  # fmt: skip
     followup_weak_markers: tuple[str, ...] = (
         "进展情况", "最新进展", "处置进展", "事态进展", "处置情况", "处理情况", "后续情况", "后续处置",
         "善后情况", "调查处理情况", "调查进展", "进展", "处置结果", "处理结果", "补充报告",
@@ -137,7 +140,7 @@ class ClassifyRules:
         "遇难", "失联", "被困", "烧伤", "烫伤", "冲顶", "蹲底", "断裂", "脱轨", "险情", "事件", "舆情",
         "群体性", "火情", "火警", "滞留", "停运", "故障", "冒烟", "逆行", "踩踏", "触电", "电击", "漏电",
         "塌陷", "溺水", "呕吐", "腹泻", "地震", "洪水", "洪灾", "泥石流", "雪灾", "暴雪", "滑坡",
-        "减产", "绝收", "烧苗", "死苗", "停暖", "停气", "停供",
+        "减产", "绝收", "烧苗", "死苗", "停暖", "停气", "停供", "大火",
     )  # fmt: skip
     equipment_words: tuple[str, ...] = (
         "电梯", "扶梯", "锅炉", "压力容器", "压力管道", "气瓶", "液化气罐", "钢瓶", "储罐", "罐车", "槽车",
@@ -166,7 +169,7 @@ class ClassifyRules:
         "死亡", "受伤", "伤亡", "遇难", "被困", "中毒", "失联", "重伤", "轻伤", "烧伤", "烫伤", "身亡",
         "丧生", "窒息", "摔伤", "骨折", "砸伤", "割伤", "夹伤", "挤伤", "划伤", "滞留", "危重", "病危",
         "住院", "昏迷", "打伤", "呕吐", "腹泻", "腹痛", "头晕", "不适症状", "中毒症状", "擦伤", "悬停", "悬空",
-        "被悬", "困在", "送医",
+        "被悬", "困在", "送医", "被甩出", "甩出", "压死", "砸死", "被压", "坠亡",
     )  # fmt: skip
     response_phrases: tuple[str, ...] = (
         "接到报警", "接报", "报警称", "接到群众举报后", "赶赴现场", "赶赴事故现场", "赶到现场", "到达现场",
@@ -243,22 +246,16 @@ class ClassifyRules:
     )  # fmt: skip
     statistics_words: tuple[str, ...] = (
         "起数", "同比", "环比", "累计", "全年", "上半年", "下半年", "季度", "年度", "今年以来", "近年来",
-        "历年", "共发生", "发生率", "死亡率", "万台", "百分点", "统计", "下降", "总数", "高发", "多发",
+        "历年", "共发生", "发生率", "死亡率", "万台", "百分点", "统计", "同比下降", "总数", "高发", "多发",
         "易发", "频发",
     )  # fmt: skip
     hypothetical_words: tuple[str, ...] = (
         "一旦", "如果", "假如", "倘若", "万一", "如发生", "若发生", "如遇", "遇有", "凡是", "凡发生",
-        "应当", "务必", "必须", "要在", "须在", "防患", "将在", "届时", "以便", "一经", "下一步", "今后",
+        "防患", "届时", "一经", "今后",
     )  # fmt: skip
     capacity_words: tuple[str, ...] = (
         "能力", "水平", "意识", "机制", "体系", "规程", "细则", "条例", "规定了", "该标准", "本标准",
         "明确了", "具体规定", "作出规定", "等要求",
-    )  # fmt: skip
-    elsewhere_words: tuple[str, ...] = (
-        "外省", "省外", "外地", "其他省", "兄弟省", "全国各地", "全国", "国内", "国外", "境外", "某省",
-        "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-        "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
-        "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "香港", "澳门",
     )  # fmt: skip
     warning_words: tuple[str, ...] = (
         "警示教育", "警示", "教训", "为鉴", "为戒", "以案", "案例", "反思", "举一反三", "吸取",
@@ -364,9 +361,14 @@ class ClassifyRules:
     weight_publicity: float = -1.0
     weight_warning: float = -1.5
     weight_routine_topic: float = -1.0
+    weight_statistics_summary: float = -2.0  # at least statistics_summary_min distinct figures words
+    statistics_summary_min: int = 3
     weight_extra_urgent: float = 3.0
     weight_extra_routine: float = -3.0
     urgent_threshold: float = 3.0
+    # rules that make a mail urgent whatever the n-gram model says, once the score reaches the threshold:
+    # 重要工作动态 (a national or regional leader's visit) is urgent by the notice itself
+    decisive_rules: tuple[str, ...] = ("important_work",)
     lead_chars: int = 160  # how much of the body counts as its lead
 
     @classmethod
@@ -391,7 +393,7 @@ class ClassifyRules:
                         except re.error as exc:
                             raise ConfigError(f"{where}: bad regular expression {v!r}: {exc}") from exc
                 changes[key] = tuple(value)
-            elif key == "lead_chars":
+            elif key in ("lead_chars", "statistics_summary_min"):
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise ConfigError(f"{where}: expected a non-negative integer")
                 changes[key] = value

@@ -57,7 +57,7 @@ _GAP = r"[^，,。；;！!？?\n]"
 _NUM_START = "0123456789" + _CN_NUM
 
 
-_NUM_REST = rf"[0-9{_CN_NUM}]*"
+_NUM_REST = rf"[0-9{_CN_NUM}]{{0,8}}"  # bounded: a run of digits must not make matching quadratic
 
 
 _COUNTED = (
@@ -111,6 +111,7 @@ class _Compiled:
     plan: re.Pattern[str]
     inspection: re.Pattern[str]
     summary: re.Pattern[str]
+    statistics: re.Pattern[str]
     publicity_ctx: re.Pattern[str]
     document: re.Pattern[str]
     enforcement: re.Pattern[str]
@@ -179,7 +180,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
     casualty = _flat(
         _heads(("造成", "致使", "导致", "致"), rf"{gap}{{0,20}}?{cas}"),
         _heads(_NUM_START, rf"{n_tail}(?:人|(?:余|多)?名{gap}{{0,16}}?)(?:当场)?{cas}"),
-        _heads(r.casualty_words, rf"[0-9{_CN_NUM}]+(?:人|名)"),
+        _heads(r.casualty_words, rf"[0-9{_CN_NUM}]{{1,9}}(?:人|名)"),
     )
     d = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
     clock = (
@@ -197,15 +198,12 @@ def _compile(r: ClassifyRules) -> _Compiled:
         *r.drill_words, *r.training_words, *r.statistics_words,
         *r.hypothetical_words, *r.warning_words, *r.capacity_words, *r.background_words,
     )  # fmt: skip
-    elsewhere = _heads(
-        r.elsewhere_words, r"(?![东西南北中]?(?:路|街|大道|大街|巷|村|小区|公司|商城))"
-    )  # 北京路
     plan = _flat(
         _heads(r.plan_words, rf"{gap}{{0,12}}?预案"),
         rf"预案(?:的)?{_alt(r.plan_words)}",
     )
     ordinal = r"第(?:[二三四五六七八九十]|[2-9]|\d\d)次(?:报告|报送)"
-    nth = rf"第[0-9{_CN_NUM}]+次续报"
+    nth = rf"第[0-9{_CN_NUM}]{{1,9}}次续报"
     return _Compiled(
         rules=r,
         bounce_subject=rx(_alt(r.bounce_subjects), re.I),
@@ -234,7 +232,10 @@ def _compile(r: ClassifyRules) -> _Compiled:
         request=rx(_flat(_heads(r.request_verbs, rf".{{0,20}}?{_alt(r.request_objects)}")), re.I),
         attachment_problem=rx(_alt(r.attachment_problems)),
         question=rx(_alt(r.question_markers)),
-        followup=rx(_flat(_words(r.followup_markers), ordinal, nth)),
+        # 续 closing a news headline (…重伤续, …事件续:): a follow-up story, not 继续/手续/持续
+        followup=rx(
+            _flat(_words(r.followup_markers), ordinal, nth, r"(?<![继手持陆连延存后])续(?=[:：\s]|$)")
+        ),
         followup_body=rx(
             _flat(
                 "续报如下(?<![将及随另再待继会予以后需]续报如下)",
@@ -305,7 +306,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         ),
         regional_leader=rx(_flat(_heads(r.regional_leader_words, rf"{gap}{{0,30}}?{_alt(r.visit_words)}"))),
         time=rx(time),
-        sentence_context=rx(_flat(_words(context_words), elsewhere, plan, _heads(_NUM_START, _COUNTED))),
+        sentence_context=rx(_flat(_words(context_words), plan, _heads(_NUM_START, _COUNTED))),
         negation=rx(rf"(?!{_alt(r.negation_exceptions)}){_alt(r.negation_words)}"),
         no_casualty=rx(_alt(r.no_casualty_phrases)),
         drill=rx(_alt(r.drill_words)),
@@ -314,6 +315,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
         plan=rx(plan),
         inspection=rx(_alt(r.inspection_words)),
         summary=rx(_alt(r.summary_words)),
+        statistics=rx(_flat(_words(r.statistics_words), _heads(_NUM_START, _COUNTED))),
         publicity_ctx=rx(_flat(_heads(r.publicity_words, r"(?![\"“”]?晚会)"))),  # 3·15晚会曝光 is news
         document=rx(_flat(_heads(r.publish_verbs, rf"{gap}{{0,12}}?(?:《|{_alt(r.document_kinds)})"))),
         warning=rx(_alt(r.warning_words)),
@@ -346,7 +348,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
             _flat(
                 _heads(
                     r.case_amount_words,
-                    rf"{gap}{{0,10}}?(?:\d+(?:\.\d+)?(?:余|多)?(?:万|亿)|(?:数|几|上)?(?:百万|千万|亿))元",
+                    rf"{gap}{{0,10}}?(?:\d{{1,12}}(?:\.\d{{1,6}})?(?:余|多)?(?:万|亿)|(?:数|几|上)?(?:百万|千万|亿))元",
                 )
             )
         ),

@@ -222,8 +222,21 @@ def _topic_context(doc: _Doc, c: _Compiled) -> list[Hit]:
     ):
         hits += _first("routine_context", pattern, topic, weight=weight)
     hits += _first("routine_context", c.warning, f"{doc.title}\n{doc.lead}", weight=r.weight_warning)
-    hits += _first("routine_topic", c.routine_topic, doc.subject, weight=r.weight_routine_topic)
+    event = any(_live_matches(doc, c, p)[0] for p in (c.public_opinion, c.incident))
+    if event and any(i == 0 for i, _ in _live_matches(doc, c, c.response)[0]):
+        # 召开紧急会议 after an exposure: a crisis response in the subject, not routine work
+        hits = [h for h in hits if not c.meeting.search(h.text)]
+    else:
+        hits += _first("routine_topic", c.routine_topic, doc.subject, weight=r.weight_routine_topic)
     return hits
+
+
+def _statistics_summary(doc: _Doc, c: _Compiled) -> list[Hit]:
+    """A whole text of figures (a holiday period's count of entrapments, 同比, 累计 …) is a summary."""
+    found = {m.group(0) for m in c.statistics.finditer(doc.joined, 0, 4000)}
+    if len(found) < c.rules.statistics_summary_min:
+        return []
+    return [Hit("statistics_summary", "、".join(sorted(found)[:4]), c.rules.weight_statistics_summary)]
 
 
 def _extra_patterns(doc: _Doc, c: _Compiled) -> list[Hit]:
@@ -254,5 +267,6 @@ URGENCY_RULES: tuple[Rule, ...] = (
     _spread,
     _no_casualty,
     _topic_context,
+    _statistics_summary,
     _extra_patterns,
 )
