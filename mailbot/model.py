@@ -135,6 +135,10 @@ class ParsedMail:
     defects: tuple[str, ...] = ()  # e.g. "charset_relabelled:gb2312->gb18030", "bad_base64"
     dsn_recipients: tuple[str, ...] = ()  # failed recipients when this is a delivery status notification
     dsn_original_message_id: str | None = None  # Message-ID of the mail that bounced, when found
+    # every MIME part's type, with the parameter that tells machine mail apart:
+    # "multipart/report; report-type=feedback-report", "text/calendar; method=reply", "application/zip"
+    part_types: tuple[str, ...] = ()
+    auth_results: tuple[str, ...] = ()  # each Authentication-Results value, topmost first (at most 5)
 
     def all_text(self) -> str:
         """Subject, body and attachment text, for classification and time extraction."""
@@ -161,6 +165,8 @@ class EventTime:
     end: datetime  # latest instant the phrase allows (aware, exclusive)
     text: str  # the matched phrase as it stands in the text
     granularity: Granularity
+    # the winning phrase's scoring reasons (timephrase.scoring.WEIGHTS); not part of the time's identity
+    reasons: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -33,22 +33,32 @@ A statistics report opening a paragraph with ``截至X，`` is about the state a
 month alone in the body that does not open a paragraph (``我处于今年7月组织调研``) is mentioned in
 passing and is not the event. A range tail may carry its own year (``2026年12月31日至2027年1月2日``).
 
+Also (issue #12): traditional characters and pinyin glosses (``9點53分``, ``9時(shí)許``); festivals with the
+real date of that year (``春节期间``, ``中秋当晚``, ``2023年国庆节当天``; see :mod:`.festivals`) and lunar dates
+(``腊月二十三``, ``农历正月十五``, ``大年初十``); ``晚上/夜里12点`` = midnight ending that day; minutes after 点
+without 分 (``九点零九``, ``三点十五``) and 刻; 上旬/中旬/下旬/月初/月底/年底 → the month; ``N小时前``/``N天前``/
+``N分钟前``; ``昨日（14日）`` and ``今(3)日`` (the bracketed day wins); a year carried from a preceding
+去年/前年; two-digit years (``03年``); a.m./p.m. after ``2:00``. The scoring weights are one table,
+:data:`.scoring.WEIGHTS`; the winning phrase's reasons are kept on :attr:`EventTime.reasons`. Scoring
+each phrase looks at a bounded neighbourhood, so the whole search is linear in the text's length.
+
 Which phrase is the event: see :func:`find_time_phrases` (every candidate, with its score and the
 reasons) and :func:`extract_event_time` (the best candidate with a positive score).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from mailbot.judge.timephrase.grammar import _CORE_GROUPS, _FULLWIDTH_RE, _PHRASE_RE, _halfwidth
+from mailbot.judge.timephrase.grammar import _CORE_GROUPS, _PHRASE_RE, normalize
 from mailbot.judge.timephrase.resolve import _build, _Context
 from mailbot.judge.timephrase.scoring import (
     _FOLLOWUP_BODY_RE,
     _FOLLOWUP_RE,
     _FOLLOWUP_WINDOW,
+    TextInfo,
     _followup,
     _narrative,
     _score,
@@ -93,7 +103,7 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     """
     if reference.tzinfo is None:
         raise ValueError("reference must be timezone-aware")
-    norm = _FULLWIDTH_RE.sub(_halfwidth, text)  # same length: offsets stay valid
+    norm = normalize(text)  # same length: offsets stay valid
     ctx = _Context(reference)
     found: list[tuple[EventTime, tuple[int, int], bool]] = []
     for m in _PHRASE_RE.finditer(norm):
@@ -116,8 +126,10 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         _FOLLOWUP_RE.search(norm, 0, subject_end)
         or _FOLLOWUP_BODY_RE.search(norm, subject_end, subject_end + _FOLLOWUP_WINDOW)
     )
+    info = TextInfo(norm)
     for rank, (event, span, _) in enumerate(found):
-        score, why, opening = _score(norm, span, event, reference, rank, followup)
+        explains = rank > 0 and found[rank - 1][1][1] == span[0] - 1 and norm[span[0] - 1] in "（("
+        score, why, opening = _score(norm, span, event, reference, rank, followup, info, explains)
         scores.append(score)
         reasons.append(why)
         openings.append(opening)
@@ -137,4 +149,4 @@ def extract_event_time(text: str, reference: datetime, tz: ZoneInfo) -> EventTim
     for cand in find_time_phrases(text, reference, tz):
         if cand.score > 0 and (best is None or cand.score > best.score):
             best = cand
-    return best.event if best else None
+    return replace(best.event, reasons=best.reasons) if best else None

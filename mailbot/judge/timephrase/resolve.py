@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from mailbot.judge.timephrase.festivals import FESTIVALS, festival_date, lunar_date
 from mailbot.judge.timephrase.grammar import _LABEL_NUMBER_RE, BEIJING_TIME, XINJIANG_TIME
 from mailbot.judge.timephrase.scoring import _VAGUE_MONTH_AFTER_RE
 from mailbot.model import EventTime, Granularity
@@ -45,11 +46,15 @@ _PM_PODS = frozenset({"下午", "午后", "傍晚", "晚上", "晚间", "晚", "
 _NIGHT_PODS = frozenset({"夜间", "夜里", "夜", "深夜", "半夜"})
 
 
+_MIDNIGHT_PODS = frozenset({"晚上", "晚间", "晚", "夜间", "夜里", "夜", "深夜", "半夜"})
+
+
 # Relative day words: (anchor, day offset, implied part of day). anchor "ref" = the reference
 # date, "ctx" = the date mentioned before (the reference date when none).
 _REL: dict[str, tuple[str, int, str | None]] = {
     "今天": ("ref", 0, None),
     "今日": ("ref", 0, None),
+    "本日": ("ref", 0, None),
     "今晨": ("ref", 0, "早上"),
     "今早": ("ref", 0, "早上"),
     "今晚": ("ref", 0, "晚上"),
@@ -123,6 +128,83 @@ def _cn_int(s: str) -> int:
 class _Context:
     reference: datetime
     last_date: date | None = None
+    carry_year: int | None = None  # the year a preceding 去年/前年 named, for later dates without a year
+
+
+_YEAR_REL = {"今年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+
+
+def _year(s: str, ref: date) -> int:
+    """``2026``, ``二〇二六``, and two digits: ``03`` → 2003, ``98`` → 1998 (the latest not after ``ref``)."""
+    y = _cn_int(s)
+    if 0 <= y < 100:
+        y += 2000 if 2000 + y <= ref.year else 1900
+    return y
+
+
+def _latest(candidates: list[date | None], ref: date) -> date | None:
+    """The most recent candidate not after ``ref`` + 1 day."""
+    limit = ref + timedelta(days=1)
+    ok = [c for c in candidates if c is not None and c <= limit]
+    return max(ok) if ok else None
+
+
+def _lunar_month(s: str) -> tuple[int, bool]:
+    leap = s.startswith("闰")
+    s = s.removeprefix("闰")
+    return {"正": 1, "冬": 11, "腊": 12}.get(s) or _cn_int(s), leap
+
+
+def _lunar_day(s: str) -> int:
+    s = s.removesuffix("日").removesuffix("号")
+    if s.startswith("初"):
+        return _cn_int(s[1:])
+    return _cn_int(s)
+
+
+def _resolve_lunar(g: dict[str, str | None], ref: date) -> _Resolved | None:
+    if g["ld3"] is not None:  # 大年初十, 大年三十 (the eve)
+        if g["ld3"] == "三十":
+            day = _latest([festival_date("除夕", y) for y in (ref.year + 1, ref.year, ref.year - 1)], ref)
+        else:
+            n = _lunar_day(g["ld3"])
+            day = _latest([lunar_date(y, 1, n) for y in (ref.year, ref.year - 1)], ref)
+        return None if day is None else _Resolved(day, None, None, False)
+    month_s = g["lm"] or g["lm2"] or g["lm3"] or ""
+    day_s = g["ld"] or g["ld2"] or g["ld4"] or ""
+    month, leap = _lunar_month(month_s)
+    n = _lunar_day(day_s)
+    if not 1 <= month <= 12 or not 1 <= n <= 30:
+        return None
+    year_s = g["ly"] or g["ly2"] or g["ly3"]
+    if year_s is not None:
+        day = lunar_date(_year(year_s, ref), month, n, leap)
+    else:
+        day = _latest([lunar_date(y, month, n, leap) for y in (ref.year, ref.year - 1, ref.year - 2)], ref)
+    return None if day is None else _Resolved(day, None, None, False)
+
+
+_FESTIVAL_POD = {"当晚": "晚上", "当夜": "夜间"}
+
+
+def _resolve_festival(g: dict[str, str | None], ref: date) -> _Resolved | None:
+    name = g["hol"] or ""
+    if name not in FESTIVALS:
+        name = name.removesuffix("节")
+    if name not in FESTIVALS:
+        return None
+    hy = g["hy"]
+    if hy is not None and hy in _YEAR_REL:
+        day = festival_date(name, ref.year + _YEAR_REL[hy])
+    elif hy is not None:
+        day = festival_date(name, _year(hy, ref))
+    else:
+        day = _latest([festival_date(name, y) for y in (ref.year, ref.year - 1)], ref)
+    if day is None:
+        return None
+    if g["hs"] == "前夕":
+        day -= timedelta(days=1)
+    return _Resolved(day, None, _FESTIVAL_POD.get(g["hs"] or ""), False)
 
 
 def _valid_date(y: int, m: int, d: int) -> date | None:
@@ -168,9 +250,38 @@ class _Resolved:
 
 
 def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolved | None:
-    pod: str | None = None
+    resolved = _resolve_date_core(g, ctx, ref)
+    if resolved is not None and g["nd"] is not None:
+        # "今天（15日）", "昨日（4月18日）": the bracketed date wins
+        nd = int(g["nd"])
+        if g["ny"] is not None and g["nm"] is not None:
+            day = _valid_date(int(g["ny"]), int(g["nm"]), nd)
+        elif g["nm"] is not None:
+            day = _infer_year(int(g["nm"]), nd, ref)
+        elif resolved.day is not None:
+            day = _valid_date(resolved.day.year, resolved.day.month, nd) or _infer_month(nd, ref)
+        else:
+            day = _infer_month(nd, ref)
+        if day is not None:
+            return _Resolved(day, None, resolved.pod, False)
+    return resolved
+
+
+def _resolve_date_core(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolved | None:
+    if g["lm"] is not None or g["lm2"] is not None or g["lm3"] is not None or g["ld3"] is not None:
+        return _resolve_lunar(g, ref)
+    if g["hol"] is not None:
+        return _resolve_festival(g, ref)
+    if g["yp"] is not None:  # 2016年底, 去年年底, 今年初
+        y = _year(g["ye"], ref) if g["ye"] is not None else ref.year + _YEAR_REL[g["yerel"] or "今年"]
+        return _Resolved(None, (y, 1 if g["yp"] == "初" else 12), None, False)
+    if g["jd"] is not None:  # 今(3)日
+        d = int(g["jd"])
+        jday = ref if g["jrel"] == "今" else ref - timedelta(days=1)
+        day = _valid_date(jday.year, jday.month, d) or _infer_month(d, ref)
+        return None if day is None else _Resolved(day, None, None, False)
     if g["y"] is not None:
-        y, m = _cn_int(g["y"]), _cn_int(g["m"] or "")
+        y, m = _year(g["y"], ref), _cn_int(g["m"] or "")
         if not 1 <= m <= 12 or y < 1900:
             return None
         if g["d"] is None:
@@ -186,6 +297,7 @@ def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolv
             if g["mrel"] in ("当", "同") and ctx.last_date is not None:
                 base = (ctx.last_date.year, ctx.last_date.month)
             y, m = _shift_month(*base, {"上": -1, "下": 1}.get(g["mrel"], 0))
+            y += _YEAR_REL.get(g["yrel"] or "", 0)  # 去年本月十日
             explicit_year = True
         else:
             m = _cn_int(g["m2"] or "")
@@ -193,7 +305,10 @@ def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolv
                 return None
             yrel = g["yrel"]
             explicit_year = yrel is not None
-            y = ref.year + {"去年": -1, "上年": -1, "明年": 1}.get(yrel or "", 0)
+            y = ref.year + _YEAR_REL.get(yrel or "", 0)
+            if yrel is None and ctx.carry_year is not None and _valid_date(ctx.carry_year, m, 1):
+                # "去年12月…12月5日": the year a preceding 去年/前年 named
+                explicit_year, y = True, ctx.carry_year
         if g["d2"] is None or g["mr"] is not None:
             if not explicit_year and (y, m) > (ref.year, ref.month):
                 y -= 1
@@ -231,6 +346,50 @@ def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolv
     return _Resolved(None, None, None, True)
 
 
+_DECIMAL_DIGITS = frozenset("〇零一二三四五六七八九两")
+
+
+_AGO_UNITS = {
+    "小时": Granularity.HOUR,
+    "钟头": Granularity.HOUR,
+    "天": Granularity.DAY,
+    "分钟": Granularity.MINUTE,
+}
+
+
+def _ago(
+    m: re.Match[str], g: dict[str, str | None], ref_local: datetime
+) -> tuple[EventTime, tuple[int, int], bool] | None:
+    """N小时前 / N天前 / N分钟前 / 半小时前, counted back from the reference."""
+    n = 0.5 if g["ago"] == "半" else float(_cn_int(g["ago"] or ""))
+    unit = (g["agou"] or "").removeprefix("个")
+    granularity = _AGO_UNITS[unit]
+    if n <= 0 or (granularity is Granularity.DAY and n > 60):
+        return None
+    if granularity is Granularity.DAY:
+        day = ref_local.date() - timedelta(days=int(n))
+        start = _local(day, 0, 0, ref_local.tzinfo or BEIJING_TIME)
+        end = start + timedelta(days=1)
+    else:
+        back = timedelta(hours=n) if granularity is Granularity.HOUR else timedelta(minutes=n)
+        t = ref_local - back
+        if granularity is Granularity.HOUR and n != int(n):
+            granularity = Granularity.MINUTE  # 半小时前
+        if granularity is Granularity.HOUR:
+            start, end = (
+                t.replace(minute=0, second=0, microsecond=0),
+                t.replace(minute=0, second=0, microsecond=0),
+            )
+            end = start + timedelta(hours=1)
+        else:
+            start = t.replace(second=0, microsecond=0)
+            end = start + timedelta(minutes=1)
+    core_start = m.start()
+    while core_start < m.end() and m.string[core_start].isspace():
+        core_start += 1
+    return EventTime(start, end, "", granularity), (core_start, m.end()), True
+
+
 def _local(day: date, hour: int, minute: int, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=zone) + timedelta(hours=hour, minutes=minute)
 
@@ -247,9 +406,20 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
     ref = ref_local.date()
     if g["d3"] is not None and _LABEL_NUMBER_RE.match(m.string, max(0, m.start("d3") - 1)):
         return None  # "某商场3号乘客电梯": a number label, not a day
+    if g["ago"] is not None:
+        return _ago(m, g, ref_local)
     resolved = _resolve_date(g, ctx, ref)
     if resolved is None:
         return None
+    if g["yrel"] in ("去年", "上年", "前年") or g["yerel"] in ("去年", "上年", "前年"):
+        year = (
+            resolved.day.year if resolved.day is not None else resolved.month[0] if resolved.month else None
+        )
+        ctx.carry_year = year
+    elif (
+        g["y"] is not None or g["iy"] is not None or g["ye"] is not None or "今年" in (g["yrel"], g["yerel"])
+    ):
+        ctx.carry_year = None
     pod = g["pod"] or resolved.pod
     if g["pod"] and resolved.pod and g["pod"] != resolved.pod:
         pod = g["pod"]
@@ -258,15 +428,30 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
     granularity = Granularity.HOUR
     if g["h"] is not None:
         hour = _cn_int(g["h"])
-        if g["mi"] is not None or g["mi2"] is not None:
-            minute = _cn_int(g["mi"] or g["mi2"] or "")
+        mark = m.end("h")
+        while mark < len(m.string) and m.string[mark].isspace():
+            mark += 1
+        if (
+            m.string[mark : mark + 1] == "点"
+            and m.string[mark + 1 : mark + 2] in _DECIMAL_DIGITS
+            and g["mi"] is None
+            and g["mi3"] is None
+            and g["ke"] is None
+        ):
+            return None  # 三点五个百分点: a decimal number, not a clock time
+        if g["mi"] is not None or g["mi2"] is not None or g["mi3"] is not None:
+            minute = _cn_int(g["mi"] or g["mi2"] or g["mi3"] or "")
             granularity = Granularity.MINUTE
+        elif g["ke"] is not None:  # 一刻 = 15 minutes, 三刻 = 45
+            minute, granularity = 15 * _cn_int(g["ke"]), Granularity.MINUTE
         elif g["half"]:
             minute, granularity = 30, Granularity.MINUTE
         elif g["zheng"]:
             granularity = Granularity.MINUTE
     elif g["hh"] is not None:
         hour, minute, granularity = int(g["hh"]), int(g["mm"] or 0), Granularity.MINUTE
+        if g["ampm"] is not None and 1 <= hour <= 12:  # 2:00pm, 11:30 p.m., 12:10 a.m.
+            hour = hour % 12 + (12 if g["ampm"] in "pP" else 0)
     if hour is not None and not (0 <= hour <= 24 and 0 <= minute <= 59):
         return None
     if (
@@ -279,12 +464,14 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
         return None  # "一点" alone is rarely a clock time
     day_offset = 0
     if hour is not None and pod is not None:
-        if pod in _NIGHT_PODS and hour < 6:
+        if pod in _MIDNIGHT_PODS and hour == 12:
+            hour, day_offset = 0, 1  # 晚上12点, 夜里12点: midnight at the end of the day, not noon
+        elif pod in _NIGHT_PODS and hour < 6:
             day_offset = 1
         elif (pod in _PM_PODS and 1 <= hour < 12) or (pod in ("中午", "午间") and 1 <= hour <= 2):
             hour += 12
     if resolved.month is not None and hour is None and pod is None:
-        if _VAGUE_MONTH_AFTER_RE.match(m.string, m.end()):
+        if g["mp"] is None and g["mp2"] is None and _VAGUE_MONTH_AFTER_RE.match(m.string, m.end()):
             return None  # 11月上旬, 11月底, 10月以来: a period, not an event time
         y, mo = resolved.month
         start = datetime(y, mo, 1, tzinfo=zone)

@@ -9,14 +9,60 @@ from datetime import datetime, timedelta
 
 from mailbot.model import EventTime, Granularity
 
-# Scoring.
-_GRANULARITY_SCORE = {
-    Granularity.MINUTE: 3.0,
-    Granularity.HOUR: 2.8,
-    Granularity.PART_OF_DAY: 2.3,
-    Granularity.DAY: 2.0,
-    Granularity.MONTH: 0.0,
+# The scoring table: every weight a phrase can earn, by the name that appears in its reasons.
+# A maintainer changes a weight here and runs scripts/eval_time.py to see what moved.
+WEIGHTS: dict[str, float] = {
+    # base score by granularity: finer phrases are more likely the event's own time
+    "minute": 3.0,  # 14时30分, 14:30
+    "hour": 2.8,  # 14时许, 下午3点
+    "part_of_day": 2.3,  # 12月10日晚
+    "day": 2.0,  # 12月10日, 昨日
+    "month": 0.0,  # 10月份: an event time only when nothing finer is said
+    "festival_period": -1.5,  # 春节期间, 国庆假期: a period; its first day only when nothing finer is said
+    # evidence that the phrase is when something happened
+    "event_word": 1.5,  # 发生, 接到报警, 召开, 检查 … right after (or just before) the phrase
+    "yu_before": 0.5,  # 于 before the phrase (我局于…)
+    "no_event_evidence": -2.5,  # no event word, no 于, not at a clause start: a date in passing
+    "first_phrase": 1.0,  # the first phrase of the text
+    "second_phrase": 0.4,  # the second phrase of the text
+    "opens_paragraph": 2.0,  # "11月25日14时30分许，…" opening the body or a paragraph
+    "month_in_passing": -3.5,  # a month alone inside the body that does not open a paragraph
+    "response": -2.0,  # 接报后/随后 before, 赶到/救出/扑灭 after: the response, not the event
+    "response_in_followup": 0.5,  # …in a follow-up the response is the news
+    "followup_original_event": -3.0,  # "…事故，" right after the phrase in a follow-up: the original event
+    "attributive": -2.0,  # "…召开的会议": the date qualifies a noun
+    "background": -1.5,  # 针对/按照/根据 … before it in the clause
+    "parenthetical": -1.5,  # inside （…）
+    "explains": 0.5,  # "元旦假期（12月31日至1月2日）": a bracketed date right after a phrase states it exactly
+    "deadline": -5.0,  # 请于…前, …之前, 截止: a deadline
+    "cumulative_until": -2.5,  # 截至 … inside a sentence: a cut-off of a count
+    "since": -2.0,  # …以来, …至今, …起: the start of a period
+    "future_plan": -4.0,  # 将于, 拟于, 计划, 下一步: a plan
+    "birth_or_founding": -4.0,  # 出生, 建成, 印发, 施行 …: not an event to report
+    "in_title": -5.0,  # inside 《…》
+    "after_reference": -3.0,  # more than a day after the sending time
+    "long_before_reference": -2.5,  # more than 90 days before the sending time
+    "month_before_reference": -1.5,  # more than 30 days before
+    "week_before_reference": -0.8,  # more than 7 days before
+    "header_or_document_date": -8.0,  # 发送时间：, 印发日期：, Date:
+    "date_line": -6.0,  # a line holding only a date (a document date)
+    "date_line_signature": -8.0,  # …at the end of the text or after a signer: a signature
+    "earlier_report": -6.0,  # "已于11时首报": the first report, not the event
+    # rules between phrases
+    "after_opening_event": -1.0,  # later in the text and in time than the paragraph-opening event
+    "refines": 0.3,  # a finer phrase inside a coarser, positive one scores at least that one + this
+    "followup_subject": -10.0,  # a follow-up's subject names the original case
+    "followup_recap": -10.0,  # the recap of the original event in a follow-up
+    "followup_new": 4.0,  # the first acceptable phrase after the recap: the new development
 }
+
+
+# How far a line's head or tail is looked at for date lines and headers.
+_LINE_REACH = 120
+
+
+# How many later phrases a coarse phrase looks through for one that refines it (keeps scoring linear).
+_REFINE_WINDOW = 40
 
 
 _EVENT_WORDS_RE = re.compile(
@@ -135,6 +181,9 @@ _VAGUE_MONTH_AFTER_RE = re.compile(r"\s*(?:上旬|中旬|下旬|中下旬|初|�
 _OLD_DAYS = 90
 
 
+_FESTIVAL_PERIOD_RE = re.compile("(?:期间|假期|小长假|黄金周)$")
+
+
 _YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并源由属对关基等])于\s*$")
 
 
@@ -177,6 +226,8 @@ def _score(
     reference: datetime,
     rank: int,
     followup: bool,
+    info: TextInfo,
+    explains: bool = False,
 ) -> tuple[float, list[str], bool]:
     """Score one phrase → (score, reasons, opens a paragraph).
 
@@ -192,14 +243,15 @@ def _score(
     after = text[end : min(clause_end, end + 40)]
     sentence_after = text[end : min(clause_end, end + 60)]
     reasons: list[str] = []
-    base = _GRANULARITY_SCORE[event.granularity]
+    base = WEIGHTS[event.granularity.value]
     score = base
     reasons.append(f"{event.granularity.value}:+{base}")
 
-    def add(name: str, value: float) -> None:
+    def add(name: str, detail: str = "") -> None:
         nonlocal score
+        value = WEIGHTS[name]
         score += value
-        reasons.append(f"{name}:{value:+}")
+        reasons.append(f"{name}{':' + detail if detail else ''}:{value:+}")
 
     # "截至9月30日，全区共…" opening the body or a paragraph: the cut-off of a statistics report is
     # its event (no cumulative_until penalty), but the counted work after it (累计检查) is no event word
@@ -210,88 +262,133 @@ def _score(
     )
     word = None if cutoff_opening else _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
     if word:
-        add(f"event_word:{word.group()}", 1.5)
+        add("event_word", word.group())
     yu = bool(_YU_BEFORE_RE.search(before))
     if yu:
-        add("yu_before", 0.5)
+        add("yu_before")
     if not (word or yu or start == 0 or text[start - 1] in _CLAUSE_START_CHARS or _LEAD_IN_RE.search(before)):
         # nothing says this is when something happened: a date in passing (会议精神, 文件, 报告日期…)
-        add("no_event_evidence", -2.5)
+        add("no_event_evidence")
+    if _FESTIVAL_PERIOD_RE.search(text, max(start, end - 6), end):
+        add("festival_period")
     if rank == 0:
-        add("first_phrase", 1.0)
+        add("first_phrase")
     elif rank == 1:
-        add("second_phrase", 0.4)
+        add("second_phrase")
     opening = bool(
         _OPENING_BEFORE_RE.search(text, max(0, start - 12), start)
         and text[end : end + 1] in ("，", ",", " ", "")
     )
     if opening:
-        add("opens_paragraph", 2.0)
+        add("opens_paragraph")
     elif cutoff_opening:
         reasons.append("statistics_cutoff")  # no cumulative_until penalty; an activity date still wins
-    elif event.granularity is Granularity.MONTH and text.find("\n", 0, start) >= 0:
+    elif event.granularity is Granularity.MONTH and 0 <= info.first_newline < start:
         # "我处于今年7月组织调研", "6月至7月，调研组…": a month in passing in the body, not the reported
         # event; a report about a month's activity opens with it ("今年6月，哈密市局…") or names it in
         # the subject ("10月份行政审批工作情况")
-        add("month_in_passing", -3.5)
+        add("month_in_passing")
     own_clause = _COMMA_RE.split(after.lstrip("，, \t\u3000"), 1)[
         0
     ]  # "…许，某地发生…，10时40分救出": not 救出
     if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(own_clause):
-        add("response", 0.5 if followup else -2.0)
+        add("response_in_followup" if followup else "response")
     if followup:
         comma = _COMMA_RE.search(text, end, end + 60)
         if _ORIGINAL_EVENT_RE.search(text[end : comma.start() if comma else end + 60]):
-            add("followup_original_event", -3.0)
+            add("followup_original_event")
     if _ATTRIBUTIVE_AFTER_RE.match(after):
-        add("attributive", -2.0)
+        add("attributive")
     if _BACKGROUND_BEFORE_RE.search(before[max(before.rfind("，"), before.rfind(",")) + 1 :]):
-        add("background", -1.5)
-    if start > 0 and text[start - 1] in "（(":
-        add("parenthetical", -1.5)
+        add("background")
+    if explains:
+        add("explains")
+    elif start > 0 and text[start - 1] in "（(":
+        add("parenthetical")
     if _DEADLINE_AFTER_RE.match(text, end) or _DEADLINE_BEFORE_RE.search(before):
-        add("deadline", -5.0)
+        add("deadline")
     if not followup and not cutoff_opening and ("截至" in before or "截止" in before):
-        add("cumulative_until", -2.5)
+        add("cumulative_until")
     if _SINCE_AFTER_RE.match(text, end):
-        add("since", -2.0)
+        add("since")
     if _FUTURE_RE.search(sentence_before) or _FUTURE_RE.match(sentence_after):
-        add("future_plan", -4.0)
+        add("future_plan")
     if _BIRTH_AFTER_RE.match(text, end) or before.endswith("成立于"):
-        add("birth_or_founding", -4.0)
+        add("birth_or_founding")
     if text.rfind("《", max(0, start - 80), start) > text.rfind("》", max(0, start - 80), start):
-        add("in_title", -5.0)
+        add("in_title")
     age = reference - event.end
     if event.start > reference + timedelta(days=1):
-        add("after_reference", -3.0)
+        add("after_reference")
     elif age > timedelta(days=_OLD_DAYS):
-        add("long_before_reference", -2.5)
+        add("long_before_reference")
     elif age > timedelta(days=30):
-        add("month_before_reference", -1.5)
+        add("month_before_reference")
     elif age > timedelta(days=7):
-        add("week_before_reference", -0.8)
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
+        add("week_before_reference")
+    # a line head or tail longer than _LINE_REACH cannot be a date line's: look no further (linear time)
+    line_start = text.rfind("\n", max(0, start - _LINE_REACH), start) + 1 or max(0, start - _LINE_REACH)
+    line_end = text.find("\n", end, end + _LINE_REACH)
     if line_end < 0:
-        line_end = len(text)
+        line_end = min(len(text), end + _LINE_REACH)
     line_head = text[line_start:start]
     line_tail = text[end:line_end]
     if _HEADER_BEFORE_RE.search(text, max(line_start, start - 16), start):
-        add("header_or_document_date", -8.0)
-    elif _BRACKETS_RE.fullmatch(line_tail) and (
-        _BRACKETS_RE.fullmatch(line_head) or _SIGNER_BEFORE_RE.fullmatch(line_head)
+        add("header_or_document_date")
+    elif (
+        not info.single_line()
+        and _BRACKETS_RE.fullmatch(line_tail)
+        and (_BRACKETS_RE.fullmatch(line_head) or _SIGNER_BEFORE_RE.fullmatch(line_head))
     ):
         # a line holding only a date (or a signer and a date): a signature or a document date
-        add("date_line", -8.0 if _is_tail(text, line_end) or _SIGNER_BEFORE_RE.fullmatch(line_head) else -6.0)
+        add(
+            "date_line_signature"
+            if info.is_tail(line_end) or _SIGNER_BEFORE_RE.fullmatch(line_head)
+            else "date_line"
+        )
     if _EARLIER_REPORT_RE.match(text, end) and _EARLIER_REPORT_BEFORE_RE.search(before):
-        add("earlier_report", -6.0)
+        add("earlier_report")
     return score, reasons, opening
 
 
-def _is_tail(text: str, pos: int) -> bool:
-    """Only a few short lines (signature, contact) follow ``pos``."""
-    rest = [ln for ln in text[pos:].split("\n") if ln.strip()]
-    return len(rest) <= 3 and all(len(ln.strip()) <= 40 for ln in rest)
+class TextInfo:
+    """Facts about the whole text, computed once, so that scoring each phrase stays bounded."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.first_newline = text.find("\n")
+        self._tail_from: int | None = None
+        self._single: bool | None = None
+
+    def single_line(self) -> bool:
+        """The text holds one non-blank line only (a bare phrase is no signature)."""
+        if self._single is None:
+            self._single = "\n" not in self.text.strip()
+        return self._single
+
+    def is_tail(self, pos: int) -> bool:
+        """Only a few short lines (signature, contact) follow the line end ``pos``."""
+        if self._tail_from is None:
+            self._tail_from = _tail_start(self.text)
+        return pos >= self._tail_from
+
+
+def _tail_start(text: str) -> int:
+    """The smallest line end after which at most 3 non-blank lines of at most 40 characters follow.
+
+    Scans from the end only as far as the first line that blocks (a 4th non-blank line or a long one).
+    """
+    end = len(text)
+    nonblank = 0
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if line:
+            nonblank += 1
+            if nonblank > 3 or len(line) > 40:
+                return start
+        end = start - 1
+    return 0
 
 
 _FINENESS = {
@@ -323,21 +420,23 @@ def _narrative(
         for k in range(first_open + 1, len(events)):
             ev = events[k]
             if ev.start >= lead.end and not (lead.start <= ev.start and ev.end <= lead.end):
-                scores[k] -= 1.0
-                reasons[k].append("after_opening_event:-1.0")
+                scores[k] += WEIGHTS["after_opening_event"]
+                reasons[k].append(f"after_opening_event:{WEIGHTS['after_opening_event']:+}")
     for a, coarse in enumerate(events):
         if scores[a] <= 0:
             continue
-        for b in range(a + 1, len(events)):
+        for b in range(a + 1, min(len(events), a + 1 + _REFINE_WINDOW)):
             fine = events[b]
             if (
                 _FINENESS[fine.granularity] < _FINENESS[coarse.granularity]
-                and not any(r.startswith("response") for r in reasons[b])
+                and not any(
+                    r.startswith(("response", "date_line", "header_or_document_date")) for r in reasons[b]
+                )
                 and coarse.start <= fine.start
                 and fine.end <= coarse.end
             ):
-                if scores[a] + 0.3 > scores[b]:
-                    scores[b] = scores[a] + 0.3
+                if scores[a] + WEIGHTS["refines"] > scores[b]:
+                    scores[b] = scores[a] + WEIGHTS["refines"]
                     reasons[b].append(f"refines:{coarse.text}")
                 break
 
@@ -382,8 +481,8 @@ def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reas
     for k, (start, _) in enumerate(spans):
         if start < body:
             # the subject of a follow-up names the case: "关于11月23日某县锅炉爆炸事故的续报"
-            scores[k] -= 10.0
-            reasons[k].append("followup_subject:-10.0")
+            scores[k] += WEIGHTS["followup_subject"]
+            reasons[k].append(f"followup_subject:{WEIGHTS['followup_subject']:+}")
     recap_end = _recap_end(text, spans, reasons, body)
     if recap_end is None:
         return
@@ -392,9 +491,9 @@ def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reas
         if start < body:
             continue
         if start < recap_end:
-            scores[k] -= 10.0
-            reasons[k].append("followup_recap:-10.0")
+            scores[k] += WEIGHTS["followup_recap"]
+            reasons[k].append(f"followup_recap:{WEIGHTS['followup_recap']:+}")
         elif not new_found and scores[k] > 0:
             new_found = True
-            scores[k] += 4.0
-            reasons[k].append("followup_new:+4.0")
+            scores[k] += WEIGHTS["followup_new"]
+            reasons[k].append(f"followup_new:{WEIGHTS['followup_new']:+}")
