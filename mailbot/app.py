@@ -34,7 +34,7 @@ class App:
         return cls(
             config=config,
             db=Database(config.database_url, migrate_schema=migrate),
-            renderer=Renderer(config.templates_dir, config.timezone),
+            renderer=Renderer(config.templates_dir, config.timezone, config.deadlines),
             rules=config.classify,
             policy=config.deadlines,
             domains=config.domain_policy,

@@ -1,6 +1,7 @@
 """Category + event time + arrival time → deadline and verdict (the 2-hour and 3-day rules).
 
-Pure: the arrival time is a parameter, no clock, no I/O. The only importer of ``chinese_calendar``.
+Pure: the arrival time is a parameter, no clock, no I/O. Working days come from
+:class:`mailbot.judge.calendar.WorkCalendar` (the office's holiday files over ``chinese_calendar``).
 
 Rules (新质监办发〔2012〕24号, 三): urgent information (突发事件、重大事故、重要工作动态) within
 ``urgent_hours`` (2) of the event; routine information (and 调研信息) within ``routine_days`` (3) days.
@@ -17,8 +18,9 @@ Routine deadlines (``policy.routine_mode``):
   latest instant, in ``policy.tz`` (event on 25 Nov at any time → 29 Nov 00:00);
 * ``hours``: the event's latest instant + ``routine_hours``;
 * ``working_days``: the end of the ``routine_days``-th working day after the event's day, with the
-  official holidays and 调休 make-up working days of ``chinese_calendar``; for a year the library has
-  no data for, Monday–Friday, flagged ``calendar_outside_range``.
+  official holidays and 调休 make-up working days of ``policy.calendar``; for a year it has no data
+  for, Monday–Friday, flagged ``calendar_provisional`` (the receipt says so; the office loads the
+  year's schedule with ``[calendar] holiday_files``).
 
 ``approximate`` is set when the phrase is coarser than the rule can judge exactly: for urgent and
 follow-up reports anything coarser than a minute; for ``calendar_days``/``working_days`` only a
@@ -33,11 +35,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
+from mailbot.judge.calendar import WorkCalendar
 from mailbot.model import Category, EventTime, Granularity, Judgement, Verdict
 
-__all__ = ["EVENT_AFTER_REPORT_TOLERANCE", "DeadlinePolicy", "judge"]
+__all__ = ["CALENDAR_PROVISIONAL", "EVENT_AFTER_REPORT_TOLERANCE", "DeadlinePolicy", "judge"]
+
+# Flag of a working-day deadline counted Monday–Friday because the year's holiday schedule is missing.
+CALENDAR_PROVISIONAL = "calendar_provisional"
 
 # An event time this much after the arrival is taken as a clock or parsing problem, not a report.
 EVENT_AFTER_REPORT_TOLERANCE = timedelta(minutes=10)
@@ -55,6 +59,21 @@ class DeadlinePolicy:
     future_date_tolerance_hours: float = 24  # Date header this far after arrival → flagged
     past_date_tolerance_days: float = 30  # Date header this far before arrival → flagged
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)  # working_days mode: holidays and 调休
+
+    @property
+    def urgent_limit_text(self) -> str:
+        """The urgent rule's limit in words: ``2小时``."""
+        return f"{self.urgent_hours:g}小时"
+
+    @property
+    def routine_limit_text(self) -> str:
+        """The routine rule's limit in words: ``3天``, ``3个工作日`` or ``72小时``."""
+        if self.routine_mode == "hours":
+            return f"{self.routine_hours:g}小时"
+        if self.routine_mode == "working_days":
+            return f"{self.routine_days}个工作日"
+        return f"{self.routine_days}天"
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -66,21 +85,15 @@ def _latest_day(event: EventTime, tz: ZoneInfo) -> date:
     return (event.end - timedelta(microseconds=1)).astimezone(tz).date()
 
 
-def _is_workday(day: date) -> bool:
-    """Official working day; raises NotImplementedError outside chinese_calendar's years."""
-    return bool(chinese_calendar.is_workday(day))
-
-
-def _nth_working_day_after(day: date, n: int) -> tuple[date, bool]:
+def _nth_working_day_after(day: date, n: int, calendar: WorkCalendar) -> tuple[date, bool]:
     """The n-th working day after ``day`` and whether the Monday–Friday fallback was used."""
     fallback = False
     count = 0
     current = day
     while count < n:
         current += timedelta(days=1)
-        try:
-            working = _is_workday(current)
-        except NotImplementedError:
+        working = calendar.is_workday(current)
+        if working is None:
             fallback = True
             working = current.weekday() < 5
         if working:
@@ -102,8 +115,8 @@ def _deadline(
     approximate = event.granularity is Granularity.MONTH
     day = _latest_day(event, policy.tz)
     if policy.routine_mode == "working_days":
-        last, fallback = _nth_working_day_after(day, policy.routine_days)
-        flags = ("calendar_outside_range",) if fallback else ()
+        last, fallback = _nth_working_day_after(day, policy.routine_days, policy.calendar)
+        flags = (CALENDAR_PROVISIONAL,) if fallback else ()
         return _midnight(last + timedelta(days=1), policy.tz), approximate, flags
     return _midnight(day + timedelta(days=policy.routine_days + 1), policy.tz), approximate, ()
 

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.generator import BytesGenerator
 from email.header import Header
 from email.message import EmailMessage, Message
@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from mailbot.judge.reasons import REASONS
+from mailbot.judge.deadlines import DeadlinePolicy
+from mailbot.judge.reasons import OFFICE_ONLY_REASONS, REASONS
 from mailbot.model import Reply
 
 CATEGORY_LABELS = {
@@ -36,7 +37,6 @@ CATEGORY_LABELS = {
     "followup": "续报",
     "research": "调研信息",
     "auto_reply": "自动回复",
-    "automatic": "系统自动邮件",
     "bounce": "退信",
     "registration": "联络员登记",
     "publicity_request": "宣传报道申报",
@@ -93,6 +93,40 @@ def reason_text(reason: str) -> str:
     return f"{label}“{one_line(detail)}”" if detail else label
 
 
+_CODE = re.compile(r"^[a-z0-9_]+$")
+
+
+def unit_reasons(reasons: Iterable[str]) -> list[str]:
+    """The reasons a unit may read, in words: no office-only ones (score arithmetic, counter-evidence),
+    no names without a label, no internal codes as detail (``case_link:reply_to_our_reply`` → 关联紧急事件)."""
+    out: list[str] = []
+    for reason in reasons:
+        name, _, detail = str(reason).partition(":")
+        label = REASONS.get(name)
+        if label is None or name in OFFICE_ONLY_REASONS:
+            continue
+        text = f"{label}“{one_line(detail)}”" if detail and not _CODE.match(detail) else label
+        if text not in out:
+            out.append(text)
+    return out
+
+
+_PLACES = {"to": "收件人", "cc": "抄送", "delivered_to": "投递地址", "from": "发件人"}
+
+
+def address_places(addresses: Iterable[object]) -> list[str]:
+    """Old-domain hits in words: ``[("to", "a@x"), ("from", "a@x")]`` → ``["收件人、发件人 a@x"]``;
+    plain addresses are kept as they are."""
+    places: dict[str, list[str]] = {}
+    for item in addresses:
+        if isinstance(item, (tuple, list)) and len(item) == 2:
+            where, addr = str(item[0]), one_line(item[1])
+            places.setdefault(addr, []).append(_PLACES.get(where, "地址"))
+        else:
+            places.setdefault(one_line(item), [])
+    return [f"{'、'.join(dict.fromkeys(w))} {addr}" if w else addr for addr, w in places.items()]
+
+
 def format_minutes(minutes: int | None) -> str:
     if minutes is None:
         return ""
@@ -103,7 +137,9 @@ def format_minutes(minutes: int | None) -> str:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path | None, tz: ZoneInfo) -> None:
+    def __init__(
+        self, templates_dir: Path | None, tz: ZoneInfo, policy: DeadlinePolicy | None = None
+    ) -> None:
         paths = [str(p) for p in (templates_dir, builtin_templates_dir()) if p is not None]
         loader = jinja2.FileSystemLoader(paths)
         common: dict[str, Any] = {
@@ -125,11 +161,42 @@ class Renderer:
             env.filters["one_line"] = one_line
             env.filters["reason_text"] = lambda reasons: [reason_text(r) for r in reasons]
             env.filters["filesize"] = _filesize
+            env.filters["unit_reasons"] = unit_reasons
+            env.filters["address_places"] = address_places
+            env.filters["event_when"] = self.event_when
+            env.filters["deadline_when"] = self.deadline_when
+            # the configured rules in words, and defaults of optional variables (a context overrides them)
+            env.globals["limits"] = _limits(policy or DeadlinePolicy())
+            env.globals["calendar_provisional"] = False
+            env.globals["correction"] = None
 
     def local(self, value: datetime | None, fmt: str = "%Y年%m月%d日 %H:%M") -> str:
         if value is None:
             return "—"
         return value.astimezone(self.tz).strftime(fmt)
+
+    def event_when(self, event: Mapping[str, Any] | None) -> str:
+        """An event time as precise as its phrase: a day without 00:00, a month without a day."""
+        if not event:
+            return "—"
+        start = event["start"]
+        granularity = str(event.get("granularity") or "minute")
+        if granularity in ("day", "part_of_day"):
+            return self.local(start, "%Y年%m月%d日")
+        if granularity == "month":
+            return self.local(start, "%Y年%m月")
+        if granularity == "hour":
+            return self.local(start, "%Y年%m月%d日 %H时")
+        return self.local(start)
+
+    def deadline_when(self, value: datetime | None) -> str:
+        """A deadline; one at midnight is the end of the day before (``11月28日24时``), as the office says it."""
+        if value is None:
+            return "—"
+        local = value.astimezone(self.tz)
+        if (local.hour, local.minute, local.second) == (0, 0, 0):
+            return f"{(local - timedelta(days=1)).strftime('%Y年%m月%d日')} 24:00"
+        return local.strftime("%Y年%m月%d日 %H:%M")
 
     def has_template(self, name: str) -> bool:
         try:
@@ -196,6 +263,9 @@ class Renderer:
         )
 
 
+_ADDRESS_HEADERS = frozenset({"To", "Cc"})
+
+
 def _fast_message(headers: list[tuple[str, str]], text: str, html: str | None) -> bytes:
     """text (+ HTML alternative) with the compat32 MIME classes: the same bytes on the wire as the
     modern API, without its costly header refolding (most of the time of a receipt)."""
@@ -208,6 +278,10 @@ def _fast_message(headers: list[tuple[str, str]], text: str, html: str | None) -
     for name, value in headers:
         if value.isascii():
             body[name] = value
+        elif name in _ADDRESS_HEADERS:
+            # an internationalised address (张伟@qq.com): raw UTF-8 as RFC 6532 says, never an
+            # encoded-word (invalid in an address); the outbox sends it only over SMTPUTF8
+            body[name] = value.encode("utf-8").decode("ascii", "surrogateescape")
         else:
             body[name] = Header(value, "utf-8", header_name=name)  # type: ignore[assignment]
     buf = BytesIO()
@@ -245,6 +319,14 @@ _MSGID = re.compile(r"^[^\s<>\x00-\x1f]+$")
 
 def _is_msgid(value: str) -> bool:
     return bool(_MSGID.match(value)) and len(value) < 900
+
+
+def _limits(policy: DeadlinePolicy) -> dict[str, Any]:
+    return {
+        "urgent": policy.urgent_limit_text,
+        "routine": policy.routine_limit_text,
+        "working_days": policy.routine_mode == "working_days",
+    }
 
 
 def _filesize(n: int) -> str:

@@ -311,7 +311,7 @@ ROWS = [
         at(2031, 1, 9),
         Verdict.ON_TIME,
         policy=WORK,
-        flags=("calendar_outside_range",),
+        flags=("calendar_provisional",),
     ),
     # other zones
     Row(
