@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +20,9 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from mailbot.errors import MailbotError
+from mailbot.store.db import private_file
+
+_SECRET_PARAM = re.compile(r"\b(sslpassword|password)=('(?:[^'\\]|\\.)*'|\S+)")
 
 
 class BackupError(MailbotError):
@@ -51,6 +55,7 @@ def backup_sqlite(url: str, target: Path) -> BackupResult:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # the copy holds the office's mail: owner only (0600)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(partial)
     try:
@@ -80,16 +85,32 @@ def pg_dump_command(url: str, target: Path) -> tuple[list[str], dict[str, str]]:
     ]
     if u.username:
         cmd.append(f"--username={u.username}")
-    cmd.append(u.database or "mailbot")
+    # The URL's libpq parameters (sslmode, sslrootcert, sslcert, sslkey, connect_timeout …) go along
+    # in a conninfo string: a backup must not connect with less TLS than the daemon does.
+    params = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in u.query.items()}
+    if params:
+        pairs = {"dbname": u.database or "mailbot", **params}
+        cmd.append("--dbname=" + " ".join(f"{k}={_conninfo_value(str(v))}" for k, v in pairs.items()))
+    else:
+        cmd.append(u.database or "mailbot")
     env = {"PGPASSWORD": u.password} if u.password else {}
     return cmd, env
+
+
+def _conninfo_value(value: str) -> str:
+    """A libpq conninfo value, quoted when it needs to be."""
+    if value and all(c.isalnum() or c in "._-/:@+" for c in value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def backup_postgresql(url: str, target: Path, *, run: bool = True) -> BackupResult:
     if target.exists():
         raise BackupError(f"{target} exists already; choose a new file (a backup never overwrites)")
     cmd, env = pg_dump_command(url, target)
-    shown = " ".join(cmd) + ("   # password: PGPASSWORD or ~/.pgpass" if env else "")
+    shown = " ".join(_SECRET_PARAM.sub(r"\1=***", c) for c in cmd) + (
+        "   # password: PGPASSWORD or ~/.pgpass" if env else ""
+    )
     exe = shutil.which("pg_dump")
     if not run or exe is None:
         return BackupResult(
@@ -98,6 +119,7 @@ def backup_postgresql(url: str, target: Path, *, run: bool = True) -> BackupResu
             command=shown,
             detail="pg_dump is not installed here (Debian: apt install postgresql-client)",
         )
+    private_file(target)  # pg_dump keeps the mode of the file it writes into: owner only (0600)
     res = subprocess.run(
         [exe, *cmd[1:]], env={**os.environ, **env}, capture_output=True, text=True, timeout=3600
     )

@@ -23,11 +23,16 @@ EXAMPLES = data_dir() / "examples" / "maildir"
 UNITS_CSV = EXAMPLES.parent / "units.csv"
 
 
-def run_demo(out: Path, *, examples: Path | None = None) -> int:
+def run_demo(out: Path, *, examples: Path | None = None, force: bool = False) -> int:
     examples = examples or EXAMPLES
     if not (examples / "new").is_dir() and not (examples / "cur").is_dir():
         raise MailbotError(f"the sample Maildir {examples} is missing")
     out = out.resolve()
+    if (out / "mailbot.db").exists() and not force:
+        raise MailbotError(
+            f"{out / 'mailbot.db'} exists already and the demo would replace it (and {out / 'maildir'}, "
+            f"{out / 'outbox'}); choose another --out folder, or add --force to replace them"
+        )
     for old in ("maildir", "outbox", "mailbot.db", "mailbot.db-wal", "mailbot.db-shm"):
         target = out / old
         if target.is_dir():
@@ -65,7 +70,7 @@ def run_demo(out: Path, *, examples: Path | None = None) -> int:
         f"messages processed: {sum(stats.outcomes.values())} ({', '.join(f'{k} {v}' for k, v in sorted(stats.outcomes.items()))})"
     )
     print(f"replies written:    {report.written} → {out / 'outbox'}")
-    print(f"register (SQLite):  {out / 'mailbot.db'}")
+    print(f"register (SQLite):  {out / 'mailbot.db'}  (run again with --force to replace it)")
     return 1 if stats.errors else 0
 
 

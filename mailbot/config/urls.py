@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -61,6 +62,12 @@ def parse_server_url(url: str, protocol: str, *, where: str) -> ServerURL:
             )
         if scheme.endswith("s"):
             raise ConfigError(f"{where}: {scheme}:// is implicit TLS and cannot be combined with ?tls=none")
+        if not is_loopback(parts.hostname):
+            raise ConfigError(
+                f"{where}: ?tls=none (plaintext, password in the clear) is only allowed for a server on "
+                f"this machine (127.0.0.0/8, ::1, localhost), not {parts.hostname}; use "
+                f"{protocol}s:// or {protocol}:// with STARTTLS"
+            )
         tls = "none"
     port = port_value or _DEFAULT_PORTS[(protocol, tls)]
     user = unquote(parts.username) if parts.username else None
@@ -69,12 +76,23 @@ def parse_server_url(url: str, protocol: str, *, where: str) -> ServerURL:
     return ServerURL(protocol, parts.hostname, port, user, password, path, tls)
 
 
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*)(?::[^@/\s]*)?@")
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# scheme://user:password@…  — the password may hold a raw "@", "/" or ":" (not percent-encoded): the
+# user info runs to the LAST "@" of the URL, so nothing of a password is ever shown (a path holding
+# an "@" is masked too, which is the safe side).
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<secret>\S*)@")
 
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (user names are kept: they are not secrets)."""
-    return _USERINFO.sub(
-        lambda m: f"{m['scheme']}{m['user']}:***@" if ":" in m.group(0)[len(m["scheme"]) :] else m.group(0),
-        url,
-    )
+    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", url)

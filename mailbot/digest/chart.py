@@ -57,13 +57,20 @@ def cjk_font() -> str | None:
     return None
 
 
+def literal(text: str) -> str:
+    """A label drawn as written: ``$`` would start matplotlib mathtext (``$a^{$@`` raised ValueError
+    and killed the digest), so it is escaped; control characters become spaces; length capped."""
+    text = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)[:80]
+    return text.replace("$", r"\$")
+
+
 def unit_chart(units: Sequence[UnitRow], title: str) -> bytes | None:
     """A PNG of the (at most MAX_UNITS) units with the most reports; None when there is nothing to draw."""
     rows = [u for u in units if u.reports][:MAX_UNITS]
     if not rows:
         return None
     font = cjk_font()
-    labels = [u.name if font else f"#{i}" for i, u in enumerate(rows, 1)]
+    labels = [literal(u.name) if font else f"#{i}" for i, u in enumerate(rows, 1)]
     rc: dict[str, Any] = {
         "font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"],
         "axes.unicode_minus": False,
@@ -92,7 +99,7 @@ def unit_chart(units: Sequence[UnitRow], title: str) -> bytes | None:
         ax.set_yticks(ys, labels, fontsize=9)
         ax.set_xlim(0, top * 1.22 + 1)
         ax.set_xlabel("报送件数（括号内为按时率）" if font else "reports (on-time rate)")
-        ax.set_title(title if font else "reports per unit", fontsize=12)
+        ax.set_title(literal(title) if font else "reports per unit", fontsize=12)
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -34,6 +34,7 @@ class Totals:
     late: int = 0
     unknown: int = 0
     old_domain: int = 0
+    provisional: int = 0  # working-day deadlines counted Monday–Friday (flag calendar_provisional)
 
     @property
     def judged(self) -> int:
@@ -123,11 +124,12 @@ def _figures() -> list[Any]:
         _count_if(Submission.verdict == "late"),
         _count_if(or_(Submission.verdict == "unknown", Submission.verdict.is_(None))),
         _count_if(Submission.old_domain.is_(True)),
+        _count_if(cast(Submission.flags, String).like('%"calendar_provisional"%')),
     ]
 
 
 def _figure_values(row: Any) -> dict[str, int]:
-    names = ("reports", "urgent", "on_time", "late", "unknown", "old_domain")
+    names = ("reports", "urgent", "on_time", "late", "unknown", "old_domain", "provisional")
     return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
 

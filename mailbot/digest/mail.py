@@ -15,6 +15,18 @@ from mailbot.model import Reply
 from mailbot.replies.render import CATEGORY_LABELS, MimePart, Renderer, stable_message_id
 
 TEMPLATE = "digest"
+# the digest's title follows its period
+PERIOD_TITLES = {"week": "周报", "month": "月报", "range": "情况报告"}
+
+
+def digest_title(kind: str) -> str:
+    """信息报送周报 / 信息报送月报 / 信息报送情况报告 for a week, a month, a range of days."""
+    return f"信息报送{PERIOD_TITLES.get(kind, '情况报告')}"
+
+
+def digest_subject(template: str, kind: str) -> str:
+    """``digest.subject`` with its 周报 following the period (a monthly digest is a 月报)."""
+    return template if kind == "week" else template.replace("周报", PERIOD_TITLES.get(kind, "情况报告"))
 
 
 def percent(rate: float | None) -> str:
@@ -136,7 +148,7 @@ def digest_mail(
         from_addr=office.address,
         from_name=office.name,
         to=settings.recipients,
-        subject=settings.subject.format(period=d.period.label),
+        subject=digest_subject(settings.subject, d.period.kind).format(period=d.period.label),
         message_id=stable_message_id("digest", key, office.message_id_domain),
         date=d.generated_at,
         parts=parts,
@@ -148,7 +160,7 @@ def preview_html(renderer: Renderer, d: Digest, *, office: OfficeSettings, chart
     src = f"data:image/png;base64,{base64.b64encode(chart).decode('ascii')}" if chart is not None else None
     context = {
         "office": {"name": office.name, "address": office.address, "contact": office.contact},
-        "subject": f"信息报送周报 {d.period.label}",
+        "subject": f"{digest_title(d.period.kind)} {d.period.label}",
         **digest_context(d, chart_src=src),
     }
     return renderer.html_env.get_template(f"{TEMPLATE}.html.j2").render(context)
@@ -157,7 +169,7 @@ def preview_html(renderer: Renderer, d: Digest, *, office: OfficeSettings, chart
 def text_digest(renderer: Renderer, d: Digest, *, office: OfficeSettings) -> str:
     context = {
         "office": {"name": office.name, "address": office.address, "contact": office.contact},
-        "subject": f"信息报送周报 {d.period.label}",
+        "subject": f"{digest_title(d.period.kind)} {d.period.label}",
         **digest_context(d, chart_src=None),
     }
     return renderer.render_text(f"{TEMPLATE}.txt.j2", context)

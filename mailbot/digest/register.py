@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 
 from mailbot.digest.data import RegisterRow
+from mailbot.registry.rows import xlsx_safe_row
 from mailbot.replies.render import CATEGORY_LABELS, VERDICT_LABELS
 
 HEADER = (
@@ -29,9 +30,8 @@ XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def _cell(value: str | None) -> str:
-    """Text as text: a subject starting with = must not become a formula."""
-    text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Text from mail as it was written (no formula: :func:`xlsx_safe_row` writes string cells)."""
+    return value or ""
 
 
 def register_xlsx(rows: Iterable[RegisterRow], tz: ZoneInfo, title: str) -> bytes:
@@ -41,20 +41,23 @@ def register_xlsx(rows: Iterable[RegisterRow], tz: ZoneInfo, title: str) -> byte
     ws.append(list(HEADER))
     for r in rows:
         ws.append(
-            [
-                r.tracking_no or "",
-                r.reported_at.astimezone(tz).replace(tzinfo=None) if r.reported_at else None,
-                _cell(r.unit),
-                _cell(r.from_addr),
-                _cell(r.subject),
-                CATEGORY_LABELS.get(r.category or "", r.category or ""),
-                r.event_start.astimezone(tz).replace(tzinfo=None) if r.event_start else None,
-                r.deadline.astimezone(tz).replace(tzinfo=None) if r.deadline else None,
-                VERDICT_LABELS.get(r.verdict or "", r.verdict or ""),
-                r.lateness_minutes,
-                "是" if r.old_domain else "",
-                r.case_number or "",
-            ]
+            xlsx_safe_row(
+                ws,
+                [
+                    r.tracking_no or "",
+                    r.reported_at.astimezone(tz).replace(tzinfo=None) if r.reported_at else None,
+                    _cell(r.unit),
+                    _cell(r.from_addr),
+                    _cell(r.subject),
+                    CATEGORY_LABELS.get(r.category or "", r.category or ""),
+                    r.event_start.astimezone(tz).replace(tzinfo=None) if r.event_start else None,
+                    r.deadline.astimezone(tz).replace(tzinfo=None) if r.deadline else None,
+                    VERDICT_LABELS.get(r.verdict or "", r.verdict or ""),
+                    r.lateness_minutes,
+                    "是" if r.old_domain else "",
+                    r.case_number or "",
+                ],
+            )
         )
     buf = io.BytesIO()
     wb.save(buf)

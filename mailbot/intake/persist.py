@@ -128,6 +128,9 @@ def persist(
     if category == Category.BOUNCE:
         _record_bounce(session, parsed, sub, now, batch)
     flags = list(d.flags)
+    from mailbot.publicity.intake import on_mail as publicity_mail  # 附件2 requests and their approvals
+
+    flags.extend(publicity_mail(app, session, sub, parsed, d, found.unit, batch))
     refused = next((f for f in d.flags if f.startswith("case_change_refused:")), None)
     if refused is not None and found.case is not None:
         compose.queue_office_notice(

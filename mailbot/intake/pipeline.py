@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +27,7 @@ from mailbot.errors import StoreError
 from mailbot.intake.finalize import finalize
 from mailbot.intake.lookup import look_up, stored_twin
 from mailbot.intake.persist import persist
-from mailbot.intake.quarantine import describe, quarantine
+from mailbot.intake.quarantine import describe, error_text, quarantine
 from mailbot.judge.assess import Assessment, assess
 from mailbot.judge.loops import auth_failed
 from mailbot.mail.parse import parse_mail
@@ -74,13 +73,15 @@ def prepare(app: App, fetched: FetchedMail, *, archive: bool = False) -> Prepare
             fetched.raw,
             max_attachment_text=app.config.limits.max_attachment_text,
             max_parts=app.config.limits.max_parts,
+            now=fetched.internaldate or app.now(),
+            extra_headers=app.config.spam.headers,
         )
         assessment = assess(
             parsed, internaldate=fetched.internaldate, rules=app.rules, policy=app.policy, domains=app.domains
         )
         return Prepared(fetched, sha, archive, parsed, assessment)
     except Exception as exc:  # anything the pure core cannot take is quarantined, never lost
-        return Prepared(fetched, sha, archive, parsed, error="".join(traceback.format_exception(exc))[-4000:])
+        return Prepared(fetched, sha, archive, parsed, error=error_text(exc, fetched.raw, parsed))
 
 
 def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = None) -> Result:
@@ -100,7 +101,7 @@ def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = N
         case_open=found.case is not None and found.case.status == CaseStatus.OPEN,
         linked_by=found.linked_by,
         owns_case=found.owns_case,
-        auth_failure=auth_failed(p.parsed),
+        auth_failure=auth_failed(p.parsed, app.config.trust),
         require_authentication=app.config.office.require_authentication,
         own_addresses=app.config.office.own_addresses,
         policy=app.policy,
@@ -155,11 +156,17 @@ def _process_prepared(app: App, p: Prepared) -> Result:
             return Result(Outcome.DUPLICATE, dup.id, dup.tracking_no, dup.category)
         return quarantine(app, fetched, p.sha256, p.parsed, "integrity error without a stored twin")
     except OperationalError as exc:
-        raise StoreError(f"database unavailable while storing {describe(fetched)}: {exc.orig}") from exc
+        # A database that still answers was refused this one message's data (SQLite "string or blob
+        # too big", a value out of range …): quarantine it rather than stop the mailbox.
+        if not app.db.reachable():
+            raise StoreError(f"database unavailable while storing {describe(fetched)}: {exc.orig}") from exc
+        return quarantine(app, fetched, p.sha256, p.parsed, error_text(exc, fetched.raw, p.parsed))
     except StoreError:
-        raise
+        if not app.db.reachable():
+            raise
+        return quarantine(app, fetched, p.sha256, p.parsed, "StoreError while the database answers")
     except Exception as exc:  # the one place where anything goes: quarantine, never lose
-        return quarantine(app, fetched, p.sha256, p.parsed, "".join(traceback.format_exception(exc))[-4000:])
+        return quarantine(app, fetched, p.sha256, p.parsed, error_text(exc, fetched.raw, p.parsed))
 
 
 def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[Result]:
@@ -188,11 +195,21 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
                 batch = BatchCache.open(session, senders, app.now() - window, [p.sha256 for p in good])
                 done = {id(p): _store(app, session, p, batch) for p in good}
         except OperationalError as exc:
-            raise StoreError(
-                f"database unavailable while storing a batch of {len(good)}: {exc.orig}"
-            ) from exc
-        except Exception:
-            log.warning("batch of %d rolled back; processing its messages one by one", len(good))
+            if not app.db.reachable():
+                raise StoreError(
+                    f"database unavailable while storing a batch of {len(good)}: {exc.orig}"
+                ) from exc
+            log.warning(
+                "batch of %d rolled back (%s); processing its messages one by one",
+                len(good),
+                type(exc).__name__,
+            )
+        except Exception as exc:
+            log.warning(
+                "batch of %d rolled back (%s); processing its messages one by one",
+                len(good),
+                type(exc).__name__,
+            )
         else:
             results = []
             for p in prepared:

@@ -18,6 +18,7 @@ from mailbot.errors import SourceError
 from mailbot.intake.pipeline import process_batch
 from mailbot.model import Outcome
 from mailbot.replies.outbox import DrainReport, drain
+from mailbot.replies.own import is_own_notice
 from mailbot.replies.reminders import remind_overdue_cases, remind_unregistered_units
 from mailbot.sources import Source
 from mailbot.sources.maildir import MaildirSource
@@ -60,6 +61,7 @@ def build_sources(config: Config) -> list[Source]:
 def poll_source(app: App, source: Source, stop: threading.Event | None = None) -> PollStats:
     """Process everything pending in one open source. Raises SourceError / StoreError for the caller."""
     stats = PollStats()
+    office = app.config.office
     now = app.now()
     with app.db.session() as session:
         state = queries.mailbox_state(session, source.name, source.mailbox, now, source.archive_before)
@@ -95,13 +97,13 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
             ",".join(stored[:20]),
         )
     todo = [k for k in pending if k not in known]
-    for i in range(0, len(todo), source.batch_size):
+    for batch in source.batches(todo):  # bounded in count and in bytes
         if stop is not None and stop.is_set():
             break
-        batch = todo[i : i + source.batch_size]
         fetched = source.fetch(batch)
         stats.fetched += len(fetched)
         done: list[str] = []
+        own: list[str] = []  # our own notices come back: done, but left unread for the office
         failed: list[str] = []
         try:
             for j in range(0, len(fetched), COMMIT_EVERY):
@@ -118,7 +120,14 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
                 for mail, result in zip(chunk, process_batch(app, items), strict=True):
                     stats.count(result.outcome)
                     stats.results.append((mail.key, result))
-                    (failed if result.outcome == Outcome.QUARANTINED else done).append(mail.key)
+                    if result.outcome == Outcome.QUARANTINED:
+                        failed.append(mail.key)
+                    elif result.category == "other" and is_own_notice(
+                        mail.raw, office.own_addresses, office.message_id_domain
+                    ):
+                        own.append(mail.key)
+                    else:
+                        done.append(mail.key)
                     if mail.uid is not None:
                         last_uid = max(last_uid, mail.uid)
                 if stop is not None and stop.is_set():
@@ -126,6 +135,7 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
         finally:
             # flag what was committed, even when the batch stopped half-way
             source.mark_done(done)
+            source.mark_done(own, seen=False)
             source.quarantine(failed)
         if source.uidvalidity is not None:
             with app.db.session() as session:
@@ -152,6 +162,8 @@ def poll_once(app: App, sources: Sequence[Source] | None = None) -> PollStats:
     return total
 
 
-def flush_outbox(app: App) -> DrainReport:
+def flush_outbox(app: App, *, force: bool = False) -> DrainReport:
+    """Drain the outbox (one drain at a time per process); ``force``: try the SMTP server even while a
+    session failure backs the daemon off (``poll``: cron or a person wants an answer now)."""
     with app.drain_lock:
-        return drain(app)
+        return drain(app, force=force)

@@ -33,7 +33,9 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=
 
 
 def _norm_charset(label: str | None) -> str:
-    return (label or "").strip().strip("\"'").lower()
+    """The label as a short, printable name (it goes into stored defects)."""
+    text = (label or "").strip().strip("\"'").lower()[:40]
+    return "".join(c if c.isprintable() and not c.isspace() else "?" for c in text)
 
 
 def decode_bytes(data: bytes, declared: str | None, defects: list[str], where: str = "") -> str:

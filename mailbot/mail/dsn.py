@@ -16,6 +16,8 @@ from mailbot.mail.charsets import decode_words as decode_words
 from mailbot.mail.headers import _header_str, _msgid, _unique
 from mailbot.mail.htmltext import html_to_text as html_to_text
 
+MAX_RECIPIENTS = 500
+
 
 def _dsn(
     msg: email.message.Message, parts: list[email.message.Message], defects: list[str]
@@ -55,6 +57,7 @@ def _dsn(
                 _header_str(headers.get("message-id", ""), defects, "message-id") or None
             )
     if is_report:
-        for value in msg.get_all("x-failed-recipients") or []:
+        for value in (msg.get_all("x-failed-recipients") or [])[:20]:
             failed.extend(a.strip().lower() for a in str(value).split(",") if "@" in a)
-    return _unique(failed), original_id
+    # counts and lengths from mail are bounded: a report names at most MAX_RECIPIENTS real addresses
+    return _unique([a for a in failed if len(a) <= 320][:MAX_RECIPIENTS]), original_id

@@ -37,6 +37,25 @@ _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:", re.MULTILINE)
 _CHINA_CST = re.compile(r"\bCST\b|\(CST\)|\bBJT\b", re.IGNORECASE)
 
 
+# A Date: outside these bounds is a lie or an attack (``Fri, 31 Dec 9999 23:59:59 -2359`` cannot even be
+# converted to UTC): it becomes None plus the defect ``date_out_of_range``.
+EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=366)  # beyond ``now`` (the arrival time)
+LATEST_DATE = datetime(2200, 1, 1, tzinfo=UTC)  # when no ``now`` is given
+
+
+def date_in_range(value: datetime | None, now: datetime | None = None) -> datetime | None:
+    """``value`` when it can be converted to UTC and lies in 1990 … now + 1 year (else None)."""
+    if value is None:
+        return None
+    try:
+        utc = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        latest = LATEST_DATE if now is None else now.astimezone(UTC) + LATEST_AHEAD
+    except (OverflowError, ValueError):
+        return None
+    return value if EARLIEST_DATE <= utc <= latest else None
+
+
 def _raw_values(msg: email.message.Message, name: str) -> list[str]:
     """Header values exactly as parsed: compat32 keeps 8-bit bytes as surrogates here, where
     ``msg.get()`` would hand back a lossy ``Header`` object."""
@@ -114,7 +133,7 @@ def _msgid(value: str | None) -> str | None:
     return ident or None
 
 
-def _parse_date(value: str | None, defects: list[str]) -> datetime | None:
+def _parse_date(value: str | None, defects: list[str], now: datetime | None = None) -> datetime | None:
     if value is None:
         return None
     value = value.strip()
@@ -151,4 +170,7 @@ def _parse_date(value: str | None, defects: list[str]) -> datetime | None:
     if stdlib.tzinfo is None:
         defects.append("date_naive_assumed_utc")
         stdlib = stdlib.replace(tzinfo=UTC)
+    if date_in_range(stdlib, now) is None:
+        defects.append("date_out_of_range")
+        return None
     return stdlib

@@ -111,10 +111,12 @@ def unit_addresses(session: Session, unit_id: int) -> list[str]:
 def unit_of_sender(
     session: Session, parsed: ParsedMail, domains: DomainPolicy, cache: dict[str, Unit | None] | None = None
 ) -> Unit | None:
-    """The registered unit of the sender (then Reply-To); None when unregistered.
+    """The registered unit of the From address; None when unregistered.
 
-    ``cache`` (the batch's, in which no address is registered) remembers each address's unit."""
-    for addr in (parsed.from_addr, *parsed.reply_to):
+    Reply-To never decides the unit (anyone can write one): a Reply-To of the same unit changes
+    nothing, one of another unit or of nobody is ignored. ``cache`` (the batch's) remembers each
+    address's unit."""
+    for addr in (parsed.from_addr,):
         if not addr:
             continue
         if cache is None:
@@ -158,6 +160,15 @@ class ReadOnlyRegistry:
     engine: Engine
     domains: DomainPolicy
     cache: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    def has_units(self) -> bool:
+        """Whether the registry holds any unit (only then can an unregistered sender be told)."""
+        try:
+            with Session(self.engine) as session:
+                return session.scalar(select(Unit.id).limit(1)) is not None
+        except SQLAlchemyError as exc:
+            log.debug("registry look-up failed: %s", exc)
+            return False
 
     def lookup(self, addr: str) -> dict[str, Any] | None:
         if addr not in self.cache:

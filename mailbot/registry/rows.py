@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailbot.errors import MailbotError
 
@@ -190,15 +190,24 @@ def parse_kind(text: str) -> str | None:
     return _KIND_WORDS.get(re.sub(r"\s+", "", text or "").lower())
 
 
-def map_headers(headers: Sequence[object]) -> tuple[dict[int, str], list[str]]:
-    """Column index → field key, and the headers that name no field (ignored, reported)."""
+def header_keys(aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Normalised header → field key, for :func:`map_headers` over another table (e.g. adoptions)."""
+    return {normalise_header(n): key for key, names in aliases.items() for n in names}
+
+
+def map_headers(
+    headers: Sequence[object], keys: Mapping[str, str] | None = None
+) -> tuple[dict[int, str], list[str]]:
+    """Column index → field key, and the headers that name no field (ignored, reported).
+
+    ``keys`` (from :func:`header_keys`) maps another table's headers; default: the unit registry's."""
     mapping: dict[int, str] = {}
     unknown: list[str] = []
     for i, h in enumerate(headers):
         n = normalise_header(h)
         if not n:
             continue
-        key = _HEADER_KEYS.get(n)
+        key = (_HEADER_KEYS if keys is None else keys).get(n)
         if key is None or key in mapping.values():
             unknown.append(str(h))
         else:
@@ -206,12 +215,52 @@ def map_headers(headers: Sequence[object]) -> tuple[dict[int, str], list[str]]:
     return mapping, unknown
 
 
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")  # OWASP "CSV injection": a cell starting so is a formula
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # openpyxl refuses these characters
+
+
+def csv_safe(value: object) -> str:
+    """A CSV cell that no spreadsheet evaluates: a formula-leading text gets a ``'`` in front (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_LEAD) else text
+
+
+def xlsx_safe_row(ws: Any, values: Sequence[object]) -> list[Any]:
+    """Cells for ``ws.append``: every text a string cell, never a formula (openpyxl turns a str that
+    starts with ``=`` into one); a formula-leading text is also marked quote-prefixed (Excel's own
+    ``'``), and characters an .xlsx cannot hold become spaces."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row: list[Any] = []
+    for value in values:
+        if not isinstance(value, str):
+            row.append(value)
+            continue
+        text = _XLSX_ILLEGAL.sub(" ", value)
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"
+        if text.startswith(FORMULA_LEAD):
+            cell.quotePrefix = True
+        row.append(cell)
+    return row
+
+
+def _unquote(text: str) -> str:
+    """Our own export read back: the ``'`` that :func:`csv_safe` put before a formula-leading text."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_LEAD) else text
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as trimmed text (whole floats as integers: phone numbers, issue numbers)."""
+    return _cell(value)
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # phone and QQ numbers typed into a spreadsheet
-    text = re.sub(r"[\s\u3000]+", " ", str(value)).strip()
+    text = re.sub(r"[\s\u3000]+", " ", _unquote(str(value))).strip()
     return text
 
 
@@ -303,6 +352,10 @@ def write_table(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
     headers = [label for _, label in COLUMNS]
     table = [[row.get(key, "") for key, _ in COLUMNS] for row in rows]
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".csv"):
+        from mailbot.store.db import private_file
+
+        private_file(path)  # contacts: readable by the owner only (0600)
     if suffix == ".xlsx":
         import openpyxl
 
@@ -312,7 +365,7 @@ def write_table(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
         ws.title = "联络员登记"
         ws.append(headers)
         for r in table:
-            ws.append(r)
+            ws.append(xlsx_safe_row(ws, r))
         for cells in ws.iter_cols():  # phones and QQ numbers stay text
             for c in cells:
                 c.number_format = "@"
@@ -321,6 +374,6 @@ def write_table(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(headers)
-            w.writerows(table)
+            w.writerows([csv_safe(v) for v in r] for r in table)
     else:
         raise MailbotError(f"{path}: use a .csv or .xlsx file")

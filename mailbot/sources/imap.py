@@ -17,7 +17,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 from imapclient import IMAPClient
@@ -25,7 +25,9 @@ from imapclient import exceptions as imap_exc
 
 from mailbot.config.settings import ImapSettings
 from mailbot.errors import AuthError, MailbotError, SourceError, TLSError
+from mailbot.mail.headers import date_in_range
 from mailbot.model import FetchedMail
+from mailbot.sources import BATCH_BYTES, byte_batches
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ SEEN = b"\\Seen"
 FAILED_KEYWORD = "$MailbotFailed"  # set on the original when quarantine had to COPY instead of MOVE
 IDLE_CHECK_SECONDS = 1.0  # how often an IDLE wait looks at stop_event
 WAKE_RESPONSES = frozenset({b"EXISTS", b"RECENT"})
+SIZE_CHUNK = 1000  # UIDs per RFC822.SIZE fetch
 
 UidLike = int | str  # a UID, or its string form (the source-unique key of FetchedMail)
 
@@ -244,6 +247,28 @@ class ImapSource:
         """:meth:`pending_uids` as source-unique keys (``str(uid)``)."""
         return [str(u) for u in self.pending_uids()]
 
+    def sizes(self, uids: Sequence[UidLike]) -> dict[str, int]:
+        """``RFC822.SIZE`` of each UID (one cheap FETCH per thousand), keyed like :meth:`pending_keys`."""
+        wanted = [int(u) for u in uids]
+        client = self._require()
+        out: dict[str, int] = {}
+        for i in range(0, len(wanted), SIZE_CHUNK):
+            chunk = wanted[i : i + SIZE_CHUNK]
+            with self._guard(f"FETCH {uid_ranges(chunk)} RFC822.SIZE"):
+                data = client.fetch(chunk, ["RFC822.SIZE"])
+            for uid, item in data.items():
+                size = item.get(b"RFC822.SIZE")
+                if isinstance(size, int):
+                    out[str(uid)] = size
+        return out
+
+    def batches(self, uids: Sequence[UidLike], max_bytes: int = BATCH_BYTES) -> Iterator[list[str]]:
+        """Fetch batches of at most ``batch_size`` messages and ``max_bytes`` bytes (by RFC822.SIZE)."""
+        keys = [str(int(u)) for u in uids]
+        if not keys:
+            return iter(())
+        return byte_batches(keys, self.sizes(keys), self.settings.batch_size, max_bytes)
+
     def fetch(self, uids: Sequence[UidLike]) -> list[FetchedMail]:
         """One ``UID FETCH`` of the whole batch; UIDs that vanished meanwhile are left out."""
         wanted = [int(u) for u in uids]
@@ -288,12 +313,23 @@ class ImapSource:
 
     # ------------------------------------------------------------------ marking
 
-    def mark_done(self, uids: Sequence[UidLike]) -> None:
-        """After the database commit: flag (``\\Seen`` + keyword, one STORE) or move to done_folder."""
+    def mark_done(self, uids: Sequence[UidLike], *, seen: bool = True) -> None:
+        """After the database commit: flag (``\\Seen`` + keyword, one STORE) or move to done_folder.
+
+        ``seen=False`` (mailbot's own notices to the watched mailbox): the keyword only, left in place and
+        unread, so the office sees them; the keyword alone keeps them from being pending again."""
         wanted = [int(u) for u in uids]
         if not wanted:
             return
         s = self.settings
+        if not seen:
+            client = self._require()
+            with self._guard(f"STORE {uid_ranges(wanted)}"):
+                client.add_flags(wanted, [s.done_keyword], silent=True)
+            log.info(
+                "IMAP %s: UIDs %s marked done, left unread (our own notices)", self._who, uid_ranges(wanted)
+            )
+            return
         if s.mark == "move":
             self._move(wanted, s.done_folder, fallback_flags=[SEEN, s.done_keyword])
         else:
@@ -472,13 +508,19 @@ def _has_new_mail(responses: Iterable[Any]) -> bool:
 
 
 def _aware(value: object) -> datetime | None:
-    """imapclient's INTERNALDATE (aware, with its own tzinfo class) → datetime with a plain timezone."""
+    """imapclient's INTERNALDATE (aware, with its own tzinfo class) → datetime with a plain timezone.
+
+    An INTERNALDATE that cannot be converted to UTC or lies outside 1990 … next year (APPEND lets a
+    client set any) is None: the pipeline then uses the Date: header or the fetch time."""
     if not isinstance(value, datetime):
         return None
-    offset = value.utcoffset()
-    if offset is None:  # not with normalise_times=False; assume the local zone rather than fail
-        return value.astimezone()
-    return value.replace(tzinfo=timezone(offset))
+    try:
+        offset = value.utcoffset()
+        # no offset: not with normalise_times=False; assume the local zone rather than fail
+        aware = value.astimezone() if offset is None else value.replace(tzinfo=timezone(offset))
+    except (OverflowError, ValueError):
+        return None
+    return date_in_range(aware, datetime.now(UTC))
 
 
 def _text(value: str | bytes) -> str:

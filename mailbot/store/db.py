@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,11 +20,39 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def private_file(path: str | os.PathLike[str]) -> None:
+    """Create ``path`` (or narrow an existing file of ours) readable and writable by its owner only:
+    the database, backups and exports hold the office's mail and contacts. Call it before writing."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        if os.fstat(fd).st_uid == os.getuid():
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def _create_private_sqlite_file(engine: Engine) -> None:
+    """Create the SQLite file readable by its owner only (0600); SQLite gives its -wal and -shm files
+    the same mode. An existing file of ours is narrowed to 0600 too."""
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        private_file(path)
+    except OSError:
+        return  # the folder does not exist or is not writable: SQLite itself will say so
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for any SQLAlchemy URL; SQLite gets WAL, a busy timeout and foreign keys."""
+    """An engine for any SQLAlchemy URL; SQLite gets WAL, a busy timeout and foreign keys.
+
+    ``hide_parameters``: a failed statement's error text must not carry the values it wrote (a mail's
+    body, subject or addresses end up in logs and in ``error`` columns otherwise).
+    """
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+            _create_private_sqlite_file(engine)
 
             @event.listens_for(engine, "connect")
             def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,7 +64,7 @@ def make_engine(url: str) -> Engine:
                 cur.close()
 
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(f"cannot use database {redact_url(url)}: {exc}") from exc
 
@@ -81,6 +110,18 @@ class Database:
         """A session in one transaction: committed on success, rolled back on error."""
         with self.sessions() as s, s.begin():
             yield s
+
+    def reachable(self) -> bool:
+        """Whether the database takes a write now: tells an outage (down, locked, read-only) from an
+        error caused by one message's data. The probe is an UPDATE that matches no row, rolled back:
+        it needs the write lock (SQLite) and a writable transaction (PostgreSQL), and changes nothing."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+                conn.rollback()
+        except SQLAlchemyError:
+            return False
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()
