@@ -1,5 +1,8 @@
 """The pure core in one call: parsed mail → classification, event time, judgement, old-domain hit.
 
+Machine mail is recognised first (:mod:`mailbot.judge.automatic`): it is stored with its kind and
+evidence as the classification, and classify never sees it.
+
 Used by the pipeline (before storing) and by ``mailbot inspect`` (nothing stored or sent).
 """
 
@@ -8,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from mailbot.judge.automatic import AutoVerdict, detect
 from mailbot.judge.classify import ClassifyRules, classify
 from mailbot.judge.deadlines import DeadlinePolicy, judge
 from mailbot.judge.olddomain import DomainPolicy, OldDomainHit, find_old_domain
@@ -21,6 +25,7 @@ class Assessment:
     event: EventTime | None
     judgement: Judgement
     old_domain: OldDomainHit | None
+    automatic: AutoVerdict | None = None  # set when a machine wrote this mail
 
     @property
     def category(self) -> Category:
@@ -71,7 +76,11 @@ def assess(
     domains: DomainPolicy,
 ) -> Assessment:
     mail = _opening(mail)
-    classification = classify(mail, rules)
+    machine = detect(mail)
+    if machine is not None:
+        classification = Classification(machine.category, machine.evidence)
+    else:
+        classification = classify(mail, rules)
     reference = mail.date or internaldate
     event: EventTime | None = None
     if reference is not None and classification.category.is_report:
@@ -91,5 +100,9 @@ def assess(
         domains.cutover is not None and judgement.reported_at.astimezone(policy.tz).date() < domains.cutover
     )
     return Assessment(
-        classification, event, judgement, None if before_cutover else find_old_domain(mail, domains)
+        classification,
+        event,
+        judgement,
+        None if before_cutover else find_old_domain(mail, domains),
+        machine,
     )

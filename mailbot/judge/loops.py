@@ -1,14 +1,19 @@
 """Loop and backscatter protection (RFC 3834): may mailbot answer this message at all?
 
 Pure: one small named rule per question, the first that fires is the reason not to reply.
-Database-backed checks (undeliverable addresses, per-sender rate limit) live in the pipeline.
+Database-backed checks (undeliverable addresses) live in the pipeline; the loop guard
+(:func:`hold_reason`) decides from the past replies the pipeline reads.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from mailbot.judge.automatic import TrustPolicy, auth_failure
 from mailbot.model import ParsedMail
 
 _SYSTEM_SENDER = re.compile(
@@ -85,10 +90,100 @@ def no_reply_reason(mail: ParsedMail, own_addresses: Collection[str]) -> str | N
     return None
 
 
-def auth_failed(mail: ParsedMail) -> str | None:
-    """``dmarc=fail`` / ``spf=fail`` / ``dkim=fail`` in our server's Authentication-Results, if present."""
-    results = mail.headers.get("authentication-results", "").lower()
-    for method in ("dmarc", "spf", "dkim"):
-        if re.search(rf"\b{method}=(fail|permerror)\b", results):
-            return f"{method}_fail"
+def auth_failed(mail: ParsedMail, trust: TrustPolicy | None = None) -> str | None:
+    """``dmarc=fail`` / ``spf=fail`` / ``dkim=fail`` in a trusted server's Authentication-Results, if present
+    (every Authentication-Results header when no authserv-id is configured)."""
+    return auth_failure(mail, trust or TrustPolicy())
+
+
+# --------------------------------------------------------------------- the loop guard
+#
+# Replaces a flat per-sender count: a registered unit's distinct reports are always receipted (an
+# incident asks for 随时续报); what is held is what a loop looks like. Pure: the pipeline reads the
+# past replies (:class:`PastReply`) and the global count, this decides.
+
+
+@dataclass(frozen=True)
+class LoopLimits:
+    """``[loops]`` (and ``[replies]`` rate_limit_count/rate_limit_hours for unregistered senders)."""
+
+    similar_count: int = 2  # replies to one address for near-identical mail (subject and body) …
+    thread_count: int = 3  # … or, for an unregistered sender, within one thread …
+    window_hours: float = 24.0  # … within this many hours; more are held
+    unregistered_count: int = 10  # replies to one unregistered address …
+    unregistered_hours: float = 3.0  # … within this many hours
+    automatic_sender_count: int = 1  # replies to an automatic-looking unregistered address per window
+    storm_per_minute: int = 600  # replies to all senders in one minute: above it, replies are held
+
+
+@dataclass(frozen=True)
+class PastReply:
+    """One reply already queued to an address: when, and the thread and fingerprint of what it answered."""
+
+    at: datetime
+    thread: str
+    fingerprint: str
+
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|答复|回复|转发)\s*[:：]\s*|\[回执[^\]]*\]\s*|\[已收到\]\s*)+", re.I
+)
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_AUTOMATIC_LOOKING = re.compile(
+    r"^(?:system|sys|notice|notices|notify|notification|notifications|alert|alerts|alarm|monitor|robot|bot|"
+    r"daemon|server|root|service|services|news|newsletter|digest|report|reports|auto|automail|mailer|"
+    r"webmaster|feedback|bounce|admin|administrator|info)(?:[-_.+]?[a-z]*\d*)?@",
+    re.IGNORECASE,
+)
+
+
+def fingerprint(subject: str, text: str, attachments: Sequence[tuple[str, int]] = ()) -> str:
+    """Subject (without Re:/Fwd:/our receipt tags), the opening of the body (letters and digits only)
+    and the attachments (name and size): the same covering note with another report attached is distinct."""
+    head = _NOISE.sub("", _PREFIX.sub("", subject or "")).lower()
+    body = _NOISE.sub("", (text or "")[:600]).lower()[:300]
+    files = "|".join(sorted(f"{name}:{size}" for name, size in attachments))
+    return hashlib.sha256(f"{head}\n{body}\n{files}".encode()).hexdigest()[:32]
+
+
+def thread_key(message_id: str | None, in_reply_to: str | None, references: Sequence[str]) -> str:
+    """The thread a mail belongs to: the first of its References, else what it answers, else itself."""
+    return (references[0] if references else None) or in_reply_to or message_id or ""
+
+
+def automatic_looking(addr: str) -> bool:
+    """system@, notice@, alert@, monitor@, info@ …: an address a machine writes from."""
+    return bool(_AUTOMATIC_LOOKING.match(addr or ""))
+
+
+def hold_reason(
+    *,
+    registered: bool,
+    sender: str,
+    thread: str,
+    print_: str,
+    past: Sequence[PastReply],
+    last_minute: int,
+    now: datetime,
+    limits: LoopLimits,
+) -> str | None:
+    """Why this reply must wait for the office (a loop, a storm), or None to send it.
+
+    ``past`` are the replies already queued to ``sender``; ``last_minute`` the replies to anyone in the
+    last 60 seconds."""
+    window = now - timedelta(hours=limits.window_hours)
+    recent = [p for p in past if p.at >= window]
+    if sum(1 for p in recent if p.fingerprint == print_) >= limits.similar_count:
+        return "loop_similar"
+    if registered:
+        return None  # a unit's distinct reports always get their receipt
+    if thread and sum(1 for p in recent if p.thread == thread) >= limits.thread_count:
+        return "loop_thread"
+    if automatic_looking(sender) and len(recent) >= limits.automatic_sender_count:
+        return "automatic_looking_sender"
+    since = now - timedelta(hours=limits.unregistered_hours)
+    if sum(1 for p in past if p.at >= since) >= limits.unregistered_count:
+        return "rate_limited"
+    if last_minute >= limits.storm_per_minute:
+        return "storm"
     return None

@@ -2,20 +2,26 @@
 
 The pipeline opens one :class:`BatchCache` for a batch of messages stored in one transaction and
 passes it explicitly to what reads through it (tracking numbers, unit look-up, reply limits,
-undeliverable marks, stored twins). Everything the batch writes is noted in it, so its answers stay
-those the database would give. Code that gets ``None`` asks the database each time.
+undeliverable marks, stored twins, the loop guard's past replies and per-minute count). Everything the
+batch writes is noted in it, so its answers stay those the database would give. Code that gets ``None``
+asks the database each time (:func:`past_replies`, :func:`replies_in_last_minute`, :func:`registry_in_use`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mailbot.judge.loops import PastReply, fingerprint, thread_key
 from mailbot.store.models import OutboxItem, Submission, TrackingCounter, Undeliverable, Unit
+
+# the replies a loop guard counts: what a unit gets for its own mail (not reminders or office notices)
+GUARDED_KINDS = ("receipt", "ack")
 
 
 @dataclass
@@ -29,6 +35,9 @@ class BatchCache:
     counters: dict[tuple[str, int], TrackingCounter] = field(default_factory=dict)
     units: dict[str, Unit | None] = field(default_factory=dict)
     twins: dict[str, list[Submission]] = field(default_factory=dict)
+    history: dict[str, list[PastReply]] = field(default_factory=dict)  # guarded replies since ``since``
+    minute: list[datetime] | None = None  # created_at of every guarded reply in the last minute (lazy)
+    units_exist: bool | None = None  # whether the registry holds any unit (lazy)
 
     @classmethod
     def open(
@@ -36,9 +45,11 @@ class BatchCache:
     ) -> BatchCache:
         """Read, in a few queries, what the batch will ask about ``recipients`` and content ``hashes``."""
         wanted = sorted({r.lower() for r in recipients if r})
-        cache = cls(since=since, sent={r: [] for r in wanted})
+        cache = cls(since=since, sent={r: [] for r in wanted}, history={r: [] for r in wanted})
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
+            for rcpt, past in _history(session, OutboxItem.recipient.in_(chunk), since):
+                cache.history[rcpt].append(past)
             rows = session.execute(
                 select(OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at).where(
                     OutboxItem.recipient.in_(chunk), OutboxItem.created_at >= since
@@ -65,9 +76,86 @@ class BatchCache:
             return None
         return sum(1 for kind, at in self.sent[recipient] if at >= since and kind in kinds)
 
-    def note_reply(self, item: OutboxItem) -> None:
+    def note_reply(self, item: OutboxItem, past: PastReply | None = None) -> None:
         if item.recipient in self.sent:
             self.sent[item.recipient].append((item.kind, item.created_at))
+        if past is not None and item.recipient in self.history:
+            self.history[item.recipient].append(past)
+        if self.minute is not None and item.kind in GUARDED_KINDS:
+            self.minute.append(item.created_at)
 
     def note_stored(self, sub: Submission) -> None:
         self.twins.setdefault(sub.sha256, []).append(sub)
+
+
+def _history(session: Session, where: Any, since: datetime) -> list[tuple[str, PastReply]]:
+    """(recipient, past reply) of the guarded replies matching ``where`` since ``since``."""
+    rows = session.execute(
+        select(
+            OutboxItem.recipient,
+            OutboxItem.created_at,
+            Submission.message_id,
+            Submission.in_reply_to,
+            Submission.references,
+            Submission.subject,
+            func.substr(Submission.body_text, 1, 600),
+            Submission.attachments,
+        )
+        .join(Submission, Submission.id == OutboxItem.submission_id)
+        .where(where, OutboxItem.created_at >= since, OutboxItem.kind.in_(GUARDED_KINDS))
+    )
+    return [
+        (
+            rcpt,
+            PastReply(
+                at, thread_key(mid, irt, refs or ()), fingerprint(subject or "", body or "", _files(files))
+            ),
+        )
+        for rcpt, at, mid, irt, refs, subject, body, files in rows
+    ]
+
+
+def _files(attachments: Any) -> list[tuple[str, int]]:
+    """(name, size) of a submission's stored attachment list."""
+    if not isinstance(attachments, list):
+        return []
+    return [
+        (str(a.get("filename", "")), int(a.get("size", 0) or 0)) for a in attachments if isinstance(a, dict)
+    ]
+
+
+def past_replies(
+    session: Session, recipient: str, since: datetime, batch: BatchCache | None
+) -> list[PastReply]:
+    """The guarded replies queued to ``recipient`` since ``since`` (the batch's when it knows)."""
+    rcpt = recipient.lower()
+    if batch is not None and rcpt in batch.history and since >= batch.since:
+        return [p for p in batch.history[rcpt] if p.at >= since]
+    return [past for _, past in _history(session, OutboxItem.recipient == rcpt, since)]
+
+
+def replies_in_last_minute(session: Session, now: datetime, batch: BatchCache | None) -> int:
+    """Guarded replies to anyone created in the 60 seconds before ``now`` (the storm brake's count)."""
+    since = now - timedelta(minutes=1)
+    if batch is not None and batch.minute is not None:
+        return sum(1 for at in batch.minute if at >= since)
+    stamps = list(
+        session.scalars(
+            select(OutboxItem.created_at).where(
+                OutboxItem.created_at >= since, OutboxItem.kind.in_(GUARDED_KINDS)
+            )
+        )
+    )
+    if batch is not None:
+        batch.minute = stamps
+    return len(stamps)
+
+
+def registry_in_use(session: Session, batch: BatchCache | None) -> bool:
+    """Whether any unit is registered: only then can mailbot tell an unregistered sender."""
+    if batch is not None and batch.units_exist is not None:
+        return batch.units_exist
+    exists = session.scalar(select(Unit.id).limit(1)) is not None
+    if batch is not None:
+        batch.units_exist = exists
+    return exists
