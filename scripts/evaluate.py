@@ -230,7 +230,7 @@ def _print_summary(title: str, s: dict[str, Any]) -> None:
 
 
 SETS: tuple[tuple[str, Path, str | None, str], ...] = (
-    ("real-test", ROOT / "tests/eval/real", "test", "real published texts, frozen test part (independent)"),
+    ("real-test", ROOT / "tests/eval/real", "test", "real texts, frozen test part: held out, never tuned on"),
     ("real-dev", ROOT / "tests/eval/real", "dev", "real published texts, dev part (tuned on)"),
     ("reports", ROOT / "tests/eval/reports.jsonl", None, "synthetic (regression only)"),
     ("holdout", ROOT / "tests/eval/holdout.jsonl", None, "synthetic (regression only)"),

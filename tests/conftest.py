@@ -11,6 +11,9 @@ A server that cannot start is an ERROR, never a skip: ``scripts/test`` installs 
                        (for restart / stop tests that must not disturb the shared one).
 - ``smtp_sink``        the session aiosmtpd sink, cleared (and restarted if a test stopped it) per test.
 - ``smtp_sink_factory`` ``smtp_sink_factory(tls="starttls", auth={"bot": "pw"})`` → private sink.
+- ``postfix``          a strict private Postfix (STARTTLS, SASL through ``dovecot``, sender-login checks)
+                       delivering @xjzj.gov.cn into ``dovecot`` and relaying the rest to ``smtp_sink``.
+- ``postfix_factory``  ``postfix_factory(smtputf8=False, rate_limit=2)`` → a private one, closed after.
 - ``pg``               the session PostgreSQL cluster (:class:`tests.rig.postgres.Postgres`).
 - ``db_url``           parametrized ["sqlite", "postgresql"]: a fresh, empty database URL per test.
 """
@@ -25,6 +28,7 @@ import pytest
 
 from tests.rig import free_port
 from tests.rig.dovecot import Dovecot
+from tests.rig.postfix import Postfix
 from tests.rig.postgres import Postgres
 from tests.rig.smtpsink import SmtpSink
 
@@ -38,6 +42,8 @@ RIG_FIXTURES = frozenset(
         "dovecot_factory",
         "smtp_sink",
         "smtp_sink_factory",
+        "postfix",
+        "postfix_factory",
         "pg",
         "db_url",
     }
@@ -121,6 +127,36 @@ def smtp_sink_factory() -> Iterator[Callable[..., SmtpSink]]:
     yield make
     for sink in made:
         sink.close()
+
+
+# ---------------------------------------------------------------------- MTA
+
+
+@pytest.fixture(scope="session")
+def _postfix_session(dovecot: Dovecot, _smtp_sink_session: SmtpSink) -> Iterator[Postfix]:
+    with Postfix(dovecot, _smtp_sink_session) as mta:
+        yield mta
+
+
+@pytest.fixture
+def postfix(_postfix_session: Postfix, dovecot: Dovecot, smtp_sink: SmtpSink) -> Postfix:
+    if not dovecot.running:  # a test stopped the shared Dovecot (SASL and delivery need it)
+        dovecot.start()
+    return _postfix_session
+
+
+@pytest.fixture
+def postfix_factory(dovecot: Dovecot, smtp_sink: SmtpSink) -> Iterator[Callable[..., Postfix]]:
+    made: list[Postfix] = []
+
+    def make(**kwargs: Any) -> Postfix:
+        mta = Postfix(dovecot, smtp_sink, **kwargs)
+        made.append(mta)
+        return mta.start()
+
+    yield make
+    for mta in made:
+        mta.close()
 
 
 # ---------------------------------------------------------------------- databases

@@ -15,6 +15,7 @@ Every error names the file, the key and what is wrong.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime, time
@@ -32,18 +33,25 @@ from mailbot.config.settings import (
     ImapSettings,
     LimitSettings,
     MaildirSettings,
+    NoticeSettings,
     OfficeSettings,
     OutboxSettings,
+    PublicitySettings,
     ReplySettings,
+    RequestSettings,
     ScheduleSettings,
+    ScoreSettings,
     SmtpSettings,
     UnitSettings,
+    WebSettings,
 )
 from mailbot.config.urls import parse_server_url, redact_url
 from mailbot.errors import ConfigError
+from mailbot.judge.automatic import SpamPolicy, TrustPolicy
 from mailbot.judge.calendar import HolidayFileError, WorkCalendar, load_holiday_files
 from mailbot.judge.classify.keywords import DEFAULT_RULES, ClassifyRules
 from mailbot.judge.deadlines import DeadlinePolicy
+from mailbot.judge.loops import LoopLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///mailbot.db"
 T = TypeVar("T")
@@ -356,9 +364,11 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         rate_limit_count=r.count("rate_limit_count", 10),
         rate_limit_hours=r.positive("rate_limit_hours", 3.0),
         hold_on_auth_failure=r.get("hold_on_auth_failure", bool, False),
+        unregistered=r.choice("unregistered", ("short", "hold", "full"), "short"),  # type: ignore[arg-type]
         write_dir=r.path("write_dir", base),
     )
     r.check_unknown()
+    trust, spam, loops = _trust_spam_loops(root, replies)
 
     ob = root.sub("outbox")
     outbox = OutboxSettings(
@@ -441,11 +451,24 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
     )
     un.check_unknown()
 
+    wb = root.sub("web")
+    web = WebSettings(
+        host=wb.get("host", str, WebSettings.host),
+        port=wb.count("port", WebSettings.port),
+        secret_key=env.get("MAILBOT_WEB_SECRET") or wb.get("secret_key", str, ""),
+        https_only=wb.get("https_only", bool, False),
+    )
+    wb.check_unknown()
+
     corr = root.sub("corrections")
     corrections = CorrectionSettings(send_receipt=corr.get("send_receipt", bool, True))
     corr.check_unknown()
 
     calendar = _work_calendar(root.sub("calendar"), base)
+    scores = _score_settings(root.sub("scores"))
+    notices = _notice_settings(root.sub("notices"), tz)
+    requests = _request_settings(root.sub("requests"))
+    publicity = _publicity_settings(root.sub("publicity"))
     deadlines = root.sub("deadlines").data
     classify = root.sub("classify").data
     root.check_unknown()
@@ -471,7 +494,15 @@ def build_config(data: Mapping[str, Any], *, env: Mapping[str, str], path: Path 
         schedule=schedule,
         ha=ha,
         units=units,
+        web=web,
+        scores=scores,
+        notices=notices,
+        requests=requests,
         corrections=corrections,
+        publicity=publicity,
+        trust=trust,
+        spam=spam,
+        loops=loops,
     )
     return config
 
@@ -514,3 +545,152 @@ def _classify_rules(table: Mapping[str, Any], where: str) -> ClassifyRules:
         return ClassifyRules.from_mapping(table)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def _points(table: _Table, name: str, default: Mapping[str, float]) -> dict[str, float]:
+    """A ``kind.level`` → number table, checked against :data:`mailbot.adoption.kinds.ALL_KEYS`."""
+    from mailbot.adoption.kinds import ALL_KEYS
+
+    value = table.get(name, dict, dict(default))
+    out: dict[str, float] = {}
+    for key, number in value.items():
+        if key not in ALL_KEYS:
+            raise table.fail(
+                f"{name}.{key}", f"unknown adoption kind.level; use one of {', '.join(ALL_KEYS)}"
+            )
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise table.fail(f"{name}.{key}", f"expected a number, got {number!r}")
+        out[key] = float(number)
+    return out
+
+
+def _score_settings(t: _Table) -> ScoreSettings:
+    """``[scores]``: the points per adoption, the multi-adoption rule, rewards and penalties."""
+    d = ScoreSettings()
+    points = dict(d.points)
+    points.update(_points(t, "points", {}))  # a table names only what it changes
+    top = t.get("top_award", float, 0.0)  # 0 (or absent): the highest adoption points of the table
+    scores = ScoreSettings(
+        points=points,
+        multiple=t.choice("multiple", ("sum", "max", "top_award"), d.multiple),  # type: ignore[arg-type]
+        top_award=top if top > 0 else None,
+        rewards=_points(t, "rewards", {}),
+        per_report=t.get("per_report", float, d.per_report),
+        urgent_late=t.get("urgent_late", float, d.urgent_late),
+        request_answered=t.get("request_answered", float, d.request_answered),
+        request_late=t.get("request_late", float, d.request_late),
+        request_missed=t.get("request_missed", float, d.request_missed),
+    )
+    t.check_unknown()
+    return scores
+
+
+def _notice_settings(t: _Table, tz: ZoneInfo) -> NoticeSettings:
+    """``[notices]``: who gets the quarterly notice, when, and the annual awards' criteria."""
+    d = NoticeSettings()
+    notices = NoticeSettings(
+        recipients=_addresses(t, "recipients", d.recipients),
+        to_units=t.get("to_units", bool, d.to_units),
+        subject=t.get("subject", str, d.subject),
+        schedule=t.get("schedule", str, d.schedule),
+        grace_hours=t.get("grace_hours", float, d.grace_hours),
+        award_min_adoptions=t.count("award_min_adoptions", d.award_min_adoptions, minimum=0),
+        award_no_late_urgent=t.get("award_no_late_urgent", bool, d.award_no_late_urgent),
+        award_collectives=t.count("award_collectives", d.award_collectives, minimum=0),
+        award_liaisons=t.count("award_liaisons", d.award_liaisons, minimum=0),
+    )
+    if "{quarter}" not in notices.subject or notices.subject.replace("{quarter}", "").count("{"):
+        raise t.fail("subject", "must contain {quarter} and no other {…} placeholder")
+    if notices.grace_hours < 0:
+        raise t.fail("grace_hours", f"must be 0 or more, got {notices.grace_hours}")
+    from mailbot.daemon.schedule import cron_trigger
+
+    try:
+        cron_trigger(notices.schedule, tz)
+    except ValueError as exc:
+        raise t.fail("schedule", f"not a crontab expression (minute hour day month weekday): {exc}") from None
+    t.check_unknown()
+    return notices
+
+
+def _publicity_settings(t: _Table) -> PublicitySettings:
+    """``[publicity]``: the approvers of 附件2 requests (heads, leaders, office) and the reminder intervals."""
+    d = PublicitySettings()
+
+    def address(key: str, value: str) -> str:
+        if not isinstance(value, str) or "@" not in value or any(c in value for c in " \r\n<>,;"):
+            raise t.fail(key, f"{value!r} is not an e-mail address")
+        return value.lower()
+
+    heads: dict[str, tuple[str, ...]] = {}
+    for name, value in t.get("heads", dict, {}).items():
+        values = value if isinstance(value, list) else [value]
+        heads[str(name)] = tuple(address(f"heads.{name}", v) for v in values)
+    leaders: dict[str, tuple[str, ...]] = {}
+    for addr, value in t.get("leaders", dict, {}).items():
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise t.fail(f"leaders.{addr}", "expected the list of departments in this leader's charge")
+        leaders[address(f"leaders.{addr}", addr)] = tuple(v.strip() for v in values)
+    publicity = PublicitySettings(
+        heads=heads,
+        leaders=leaders,
+        office=_addresses(t, "office", d.office),
+        require_authentication=t.get("require_authentication", bool, d.require_authentication),
+        reminder_hours=t.positive("reminder_hours", d.reminder_hours),
+        max_reminders=t.count("max_reminders", d.max_reminders, minimum=0),
+        escalation_hours=t.positive("escalation_hours", d.escalation_hours),
+        number_prefix=t.get("number_prefix", str, d.number_prefix),
+        notice_prefix=t.get("notice_prefix", str, d.notice_prefix),
+        feedback_days=t.positive("feedback_days", d.feedback_days),
+    )
+    for key in ("number_prefix", "notice_prefix"):
+        if not re.fullmatch(r"[A-Z]{1,8}", getattr(publicity, key)):
+            raise t.fail(key, "must be 1 to 8 capital letters (A-Z)")
+    t.check_unknown()
+    return publicity
+
+
+def _trust_spam_loops(root: _Table, replies: ReplySettings) -> tuple[TrustPolicy, SpamPolicy, LoopLimits]:
+    """``[trust]`` (trusted authserv-ids), ``[spam]`` (verdict headers), ``[loops]`` (the loop guard)."""
+    tr = root.sub("trust")
+    trust = TrustPolicy(authserv_ids=tuple(a.strip().lower() for a in tr.strings("authserv_ids", ())))
+    tr.check_unknown()
+    sp = root.sub("spam")
+    d = SpamPolicy()
+    spam = SpamPolicy(
+        flag_headers=tuple(h.lower() for h in sp.strings("flag_headers", d.flag_headers)),
+        action_headers=tuple(h.lower() for h in sp.strings("action_headers", d.action_headers)),
+        spam_actions=tuple(a.lower() for a in sp.strings("spam_actions", d.spam_actions)),
+    )
+    sp.check_unknown()
+    lp = root.sub("loops")
+    dl = LoopLimits()
+    loops = LoopLimits(
+        similar_count=lp.count("similar_count", dl.similar_count),
+        thread_count=lp.count("thread_count", dl.thread_count),
+        window_hours=lp.positive("window_hours", dl.window_hours),
+        unregistered_count=replies.rate_limit_count,
+        unregistered_hours=replies.rate_limit_hours,
+        automatic_sender_count=lp.count("automatic_sender_count", dl.automatic_sender_count),
+        storm_per_minute=lp.count("storm_per_minute", dl.storm_per_minute),
+    )
+    lp.check_unknown()
+    return trust, spam, loops
+
+
+def _request_settings(t: _Table) -> RequestSettings:
+    """``[requests]``: 约稿 numbers, reminders and the late window."""
+    d = RequestSettings()
+    requests = RequestSettings(
+        prefix=t.get("prefix", str, d.prefix),
+        remind_before_hours=t.get("remind_before_hours", float, d.remind_before_hours),
+        late_days=t.get("late_days", float, d.late_days),
+        quota_per_week=t.count("quota_per_week", d.quota_per_week, minimum=0),
+    )
+    if not requests.prefix.isascii() or not requests.prefix.isalnum():
+        raise t.fail("prefix", f"use ASCII letters and digits only, got {requests.prefix!r}")
+    if requests.remind_before_hours < 0 or requests.late_days < 0:
+        raise t.fail("late_days" if requests.late_days < 0 else "remind_before_hours", "must be 0 or more")
+    t.check_unknown()
+    return requests

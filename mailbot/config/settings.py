@@ -10,8 +10,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from mailbot.config.urls import TLSMode, redact_url
+from mailbot.judge.automatic import SpamPolicy, TrustPolicy
 from mailbot.judge.classify.keywords import DEFAULT_RULES, ClassifyRules
 from mailbot.judge.deadlines import DeadlinePolicy
+from mailbot.judge.loops import LoopLimits
 from mailbot.judge.olddomain import DomainPolicy
 
 
@@ -85,6 +87,10 @@ class ReplySettings:
     rate_limit_count: int = 10  # replies per sender …
     rate_limit_hours: float = 3.0  # … per this many hours
     hold_on_auth_failure: bool = False  # hold receipts for senders failing Authentication-Results
+    # mail from an address of no registered unit (once the registry holds units): "short" (a fixed
+    # receipt: tracking number and arrival time, nothing taken from the mail), "hold" (for the office)
+    # or "full" (the full receipt, as for a unit)
+    unregistered: Literal["short", "hold", "full"] = "short"
     write_dir: Path | None = None  # demo: write replies as .eml files here instead of sending
 
 
@@ -203,10 +209,46 @@ class NoticeSettings:
 
 
 @dataclass(frozen=True)
+class PublicitySettings:
+    """``[publicity]``: who signs a 宣传报道申报单 (附件2) and how pending approvals are chased."""
+
+    # department or unit (name or short name, as in the registry) → its head's address(es)
+    heads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # a leader's address → the departments and units in his or her charge
+    leaders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    office: tuple[str, ...] = ()  # who signs for the office (区局办公室意见); empty: office.notify
+    require_authentication: bool = False  # an answer counts only with a passing Authentication-Results
+    reminder_hours: float = 24.0  # a pending approval is reminded after this, and again after as long
+    max_reminders: int = 2
+    escalation_hours: float = 72.0  # … and the office told once (escalated) after this
+    number_prefix: str = "PR"  # PR-2026-000001
+    notice_prefix: str = "XC"  # 附件3 notices: XC-2026-000001
+    feedback_days: float = 7.0  # a notice's feedback (反馈宣传情况) is due this long after it was sent
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    """约稿 (``[requests]``): requests for reports on a topic, their reminders and accounting."""
+
+    prefix: str = "YG"  # request numbers YG-2026-001, the tag units keep in the subject
+    remind_before_hours: float = 24.0  # units that have not answered are reminded this long before (0: never)
+    late_days: float = 7.0  # an answer up to this long after the deadline counts late; later, missed
+    quota_per_week: int = 0  # 催报: units with fewer reports in the last ISO week get a reminder (0: none)
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     digest: str = "0 9 * * mon"  # crontab (minute hour day month weekday) in general.timezone
     digest_grace_hours: float = 48.0  # a digest missed while the daemon was down is sent on start within this
     reminders_interval_seconds: float = 300.0  # how often overdue urgent cases are looked for
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"  # the console listens here; put a TLS reverse proxy in front (deploy/)
+    port: int = 8080
+    secret_key: str = field(default="", repr=False)  # signs session cookies; empty: random per start
+    https_only: bool = False  # true behind TLS: the session cookie gets Secure
 
 
 @dataclass(frozen=True)
@@ -231,9 +273,15 @@ class Config:
     log_level: str = "INFO"
     ha: HaSettings = field(default_factory=HaSettings)
     units: UnitSettings = field(default_factory=UnitSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     scores: ScoreSettings = field(default_factory=ScoreSettings)
     notices: NoticeSettings = field(default_factory=NoticeSettings)
+    requests: RequestSettings = field(default_factory=RequestSettings)
     corrections: CorrectionSettings = field(default_factory=CorrectionSettings)
+    publicity: PublicitySettings = field(default_factory=PublicitySettings)  # [publicity]: 附件2/附件3
+    trust: TrustPolicy = field(default_factory=TrustPolicy)  # [trust]: whose Authentication-Results count
+    spam: SpamPolicy = field(default_factory=SpamPolicy)  # [spam]: the MTA's spam-verdict headers
+    loops: LoopLimits = field(default_factory=LoopLimits)  # [loops]: the loop guard and the storm brake
 
     @property
     def where(self) -> str:

@@ -6,31 +6,57 @@ row is updated and committed right after the server accepts it. The only window 
 duplicate a reply is between the server's acceptance and that commit (milliseconds); the reply's
 deterministic Message-ID lets the receiving side recognise such a duplicate.
 
-Temporary failures (4xx, connection problems) retry with exponential backoff; permanent ones (5xx)
-or too many attempts mark the row failed and tell the office once.
+Two kinds of failure, told apart by where the server answered (:func:`session_answer`):
+
+- **the session's** — the server cannot be reached, refuses the login (535), will not let the login send
+  as the office address (553 "Sender address rejected", at MAIL FROM or, as Postfix delays it, at
+  RCPT), or defers at MAIL FROM (450 rate limit) or at connect (421). Nothing can be sent now: the run
+  ends, no reply is charged an attempt, the ``smtp_health`` row backs later runs off
+  (:mod:`mailbot.daemon.backoff`), one loud log line says what is wrong and the office gets one notice
+  — at once when only a person can fix it (login, sender, TLS), after ``ALERT_TEMPORARY_AFTER`` for a
+  temporary failure — sent as soon as sending works again; ``mailbot outbox list`` and ``check-config``
+  show the failure until then.
+- **one reply's** — a recipient refused (5xx at RCPT), the message refused at DATA, an address with
+  non-ASCII characters for a server without SMTPUTF8. That reply alone is deferred (4xx, with
+  exponential backoff) or failed (5xx, too many attempts; the office is told once); the queue goes on.
+
+Error texts are readable (the server's words, decoded) and never carry a password.
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import logging
+import re
 import smtplib
 import ssl
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from mailbot.config.settings import SmtpSettings
+from mailbot.daemon.backoff import Backoff
 from mailbot.errors import SendError
 from mailbot.model import OutboxStatus
 from mailbot.replies import compose
 from mailbot.store import queries
-from mailbot.store.models import OutboxItem
+from mailbot.store.models import OutboxItem, SmtpHealth
 
 if TYPE_CHECKING:
     from mailbot.app import App
 
 log = logging.getLogger(__name__)
+
+HEALTH_KEY = "smtp"
+SESSION_BACKOFF_CAP_SECONDS = 600.0  # a broken session is tried again at least every ten minutes
+# the office is told at once when only a person can fix the session (login, sender, TLS); of a temporary
+# failure (unreachable, 4xx, 421) only when it lasts: a server restart is no news
+ALERT_TEMPORARY_AFTER = timedelta(minutes=10)
 
 
 @dataclass
@@ -39,7 +65,71 @@ class DrainReport:
     written: int = 0
     deferred: int = 0
     failed: int = 0
-    server_down: bool = False
+    partly_refused: int = 0  # sent, but some recipients were refused
+    server_down: bool = False  # nothing could be sent this run (the session failed or backs off)
+    session_error: str | None = None  # why, readable
+    retry_at: datetime | None = None  # when the next run may try the server again
+    failed_ids: list[int] = field(default_factory=list)
+
+
+class Stage(enum.StrEnum):
+    CONNECT = "connect"  # greeting, EHLO, STARTTLS, AUTH
+    MAIL = "mail"
+    RCPT = "rcpt"
+    DATA = "data"
+
+
+class SessionFailure(SendError):
+    """Nothing can be sent over this session (login, sender, server): no reply is charged for it."""
+
+
+# Answers at RCPT that are about the session, not the recipient: Postfix (smtpd_delay_reject) gives
+# sender, client and HELO rejections at RCPT; RFC 3463 X.1.7 / X.1.8 are the sender's address.
+_SESSION_PHRASES = (
+    "sender address rejected",
+    "client host rejected",
+    "helo command rejected",
+    "not owned by",
+    "authentication required",
+    "too much mail",
+)
+_SENDER_STATUS = re.compile(r"^[45]\.1\.[78]\b")
+_SIZE_STATUS = re.compile(r"^5\.3\.4\b")
+
+
+def session_answer(stage: Stage, code: int | None, text: str) -> bool:
+    """Whether an SMTP answer means the session cannot send anything (True) or only this reply (False).
+
+    >>> session_answer(Stage.MAIL, 450, "4.7.1 Error: too much mail from 127.0.0.1")
+    True
+    >>> session_answer(Stage.RCPT, 553, "5.7.1 <jbgs@x.cn>: Sender address rejected: not owned by user u")
+    True
+    >>> session_answer(Stage.RCPT, 550, "5.1.1 <a@b.cn>: Recipient address rejected: no such user")
+    False
+    >>> session_answer(Stage.MAIL, 552, "5.3.4 Message size exceeds fixed limit")
+    False
+    """
+    if code is None or code == 421 or stage == Stage.CONNECT:
+        return True
+    lowered = text.lower()
+    if stage == Stage.MAIL:
+        # a 5xx about this message's size or parameters (SIZE=, SMTPUTF8) is the reply's
+        return not (code >= 500 and (code in (552, 555) or _SIZE_STATUS.match(text)))
+    if stage == Stage.RCPT:
+        return code == 530 or bool(_SENDER_STATUS.match(text)) or any(p in lowered for p in _SESSION_PHRASES)
+    return False
+
+
+def answer_text(resp: bytes | str | None) -> str:
+    """A server's answer as one readable line (never a ``b'…'`` repr)."""
+    if resp is None:
+        return ""
+    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+    return " ".join(text.split())[:500]
+
+
+def _where(settings: SmtpSettings) -> str:
+    return f"{settings.host}:{settings.port}"
 
 
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:
@@ -47,10 +137,12 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
 
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:
-    """An authenticated SMTP connection. STARTTLS is required for smtp:// (no plaintext fallback)."""
-    where = f"{settings.host}:{settings.port}"
+    """An authenticated SMTP connection. STARTTLS is required for smtp:// (no plaintext fallback).
+
+    Every failure is a :class:`SessionFailure` (``permanent`` when only a configuration change helps)."""
+    where = _where(settings)
+    client: smtplib.SMTP | None = None
     try:
-        client: smtplib.SMTP
         if settings.tls == "implicit":
             client = smtplib.SMTP_SSL(
                 settings.host,
@@ -66,46 +158,97 @@ def connect(settings: SmtpSettings) -> smtplib.SMTP:
             client.ehlo()
             if settings.tls == "starttls":
                 if not client.has_extn("starttls"):
-                    client.close()
-                    raise SendError(
+                    raise SessionFailure(
                         f"SMTP {where} does not offer STARTTLS; refusing to send in plaintext "
-                        "(use smtps://, or ?tls=none for a loopback test server)"
+                        "(use smtps://, or ?tls=none for a loopback test server)",
+                        permanent=True,
                     )
                 client.starttls(context=tls_context(settings.ca_file))
                 client.ehlo()
         if settings.user:
             if not settings.password:
-                client.close()
-                raise SendError(
+                raise SessionFailure(
                     f"SMTP {where}: no password configured for {settings.user!r} "
                     "(put it in MAILBOT_SMTP_URL, smtp.password or MAILBOT_SMTP_PASSWORD)",
                     permanent=True,
                 )
             client.login(settings.user, settings.password)
         return client
+    except SessionFailure:
+        _close(client)
+        raise
     except smtplib.SMTPAuthenticationError as exc:
-        raise SendError(
-            f"SMTP {where} refused the login of {settings.user!r} ({exc.smtp_code})",
+        _close(client)
+        raise SessionFailure(
+            f"SMTP {where} refused the login of {settings.user!r} "
+            f"({exc.smtp_code} {answer_text(exc.smtp_error)}): check the SMTP user and password",
             permanent=True,
             code=exc.smtp_code,
         ) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        _close(client)
+        raise SessionFailure(
+            f"SMTP {where} offers no AUTH for {settings.user!r} here ({exc}); "
+            "check the port and that TLS is used",
+            permanent=True,
+        ) from exc
     except ssl.SSLError as exc:
-        raise SendError(
+        _close(client)
+        raise SessionFailure(
             f"SMTP {where}: TLS failed ({exc.reason or exc}); the certificate must verify "
             "(configure smtp.ca_file for a private CA)"
         ) from exc
+    except smtplib.SMTPResponseException as exc:
+        _close(client)
+        raise SessionFailure(
+            f"SMTP {where} refused the session ({exc.smtp_code} {answer_text(exc.smtp_error)})",
+            code=exc.smtp_code,
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
-        raise SendError(f"SMTP {where} unreachable: {exc}") from exc
+        _close(client)
+        raise SessionFailure(f"SMTP {where} unreachable: {exc.__class__.__name__}: {exc}") from exc
 
 
-def check_login(settings: SmtpSettings) -> str:
+def check_login(settings: SmtpSettings, office_address: str | None = None) -> str:
+    """``check-config``: EHLO, STARTTLS, AUTH and — with ``office_address`` — MAIL FROM:<office> and
+    RCPT TO:<office> then RSET (no DATA: nothing is sent). Raises SendError with what to do."""
     client = connect(settings)
+    where = _where(settings)
     try:
-        client.noop()
+        sender = ""
+        if office_address:
+            stage = Stage.MAIL
+            try:
+                code, resp = client.mail(office_address)
+                if code == 250:
+                    stage = Stage.RCPT
+                    code, resp = client.rcpt(office_address)
+            except (OSError, smtplib.SMTPException) as exc:
+                raise SessionFailure(f"SMTP {where}: connection lost at {stage.upper()}: {exc}") from exc
+            text = answer_text(resp)
+            if code not in (250, 251):
+                if session_answer(stage, code, text):
+                    raise SessionFailure(
+                        f"SMTP {where}: the login {settings.user or '(none)'} may not send as {office_address} "
+                        f"({code} {text}); ask the mail administrator to allow it, or log in as "
+                        "the office account",
+                        permanent=code >= 500,
+                        code=code,
+                    )
+                raise SendError(
+                    f"SMTP {where}: MAIL FROM:<{office_address}> accepted, but RCPT TO:<{office_address}> "
+                    f"refused ({code} {text}); the office address must receive mail (notices)",
+                    permanent=code >= 500,
+                    code=code,
+                )
+            client.rset()
+            sender = f"; may send as {office_address} (MAIL FROM + RCPT accepted, RSET, nothing sent)"
+        else:
+            client.noop()
     finally:
         _quit(client)
     auth = f" as {settings.user}" if settings.user else " (no login)"
-    return f"SMTP OK: {settings.host}:{settings.port}{auth}, TLS {settings.tls}"
+    return f"SMTP OK: {where}{auth}, TLS {settings.tls}{sender}"
 
 
 def _quit(client: smtplib.SMTP) -> None:
@@ -115,19 +258,40 @@ def _quit(client: smtplib.SMTP) -> None:
         client.close()
 
 
+def _close(client: smtplib.SMTP | None) -> None:
+    if client is not None:
+        with contextlib.suppress(OSError):
+            client.close()
+
+
 def _backoff(app: App, attempts: int) -> timedelta:
     o = app.config.outbox
     return timedelta(seconds=min(o.backoff_max_seconds, o.backoff_base_seconds * (2 ** max(0, attempts - 1))))
 
 
-def drain(app: App, *, limit: int | None = None) -> DrainReport:
-    """Send (or, with replies.write_dir, write) every due reply. Never raises for SMTP trouble."""
+# ---------------------------------------------------------------------------------------------- drain
+
+
+def drain(app: App, *, limit: int | None = None, force: bool = False) -> DrainReport:
+    """Send (or, with replies.write_dir, write) every due reply. Never raises for SMTP trouble.
+
+    After a session failure later runs wait until ``smtp_health.next_try_at``; ``force`` (``poll``, a
+    person at the keyboard or cron) tries the server now anyway."""
     report = DrainReport()
     write_dir = app.config.replies.write_dir
     smtp_settings = app.config.smtp
     if write_dir is None and smtp_settings is None:
         return report
+    if write_dir is None and not force:
+        with app.db.session() as session:
+            health = session.get(SmtpHealth, HEALTH_KEY)
+            if health is not None and health.next_try_at is not None and app.now() < health.next_try_at:
+                report.server_down = True
+                report.session_error = health.last_error
+                report.retry_at = health.next_try_at
+                return report
     client: smtplib.SMTP | None = None
+    failure: SessionFailure | None = None
     lock = app.db.dialect == "postgresql"
     budget = limit if limit is not None else 10**9
     try:
@@ -147,29 +311,30 @@ def drain(app: App, *, limit: int | None = None) -> DrainReport:
                 assert smtp_settings is not None
                 try:
                     if client is None:
-                        try:
-                            client = connect(smtp_settings)
-                        except SendError as exc:
-                            if exc.permanent:
-                                raise
-                            # The server is unreachable: not this reply's fault, so no attempt is
-                            # counted (a long outage must not fail replies); the caller backs off.
-                            item.last_error = str(exc)[:2000]
-                            report.server_down = True
-                            break
-                    _send(client, app.config.office.address, item)
+                        client = connect(smtp_settings)
+                    refused = send_one(client, app.config.office.address, item)
+                except SessionFailure as exc:
+                    # not this reply's fault: no attempt is counted (a long outage or a wrong password
+                    # must not fail replies); the row only says why it waits
+                    item.last_error = f"waiting, not charged: {exc}"[:2000]
+                    failure = exc
+                    break
                 except SendError as exc:
-                    if not exc.permanent and client is not None and exc.code is None:
-                        # the connection broke mid-run: retry this one once on a new connection
-                        _quit(client)
-                        client = None
                     _failed(app, session, item, exc, report)
-                    if exc.code is None and not exc.permanent:
+                    if exc.code is None:  # the connection broke during DATA: end the run, retry later
+                        _close(client)
+                        client = None
                         report.server_down = True
                         break
                     continue
                 item.status, item.sent_at, item.attempts = OutboxStatus.SENT, app.now(), item.attempts + 1
                 item.last_error = None
+                if refused:
+                    item.last_error = "some recipients refused: " + "; ".join(
+                        f"{r} ({t})" for r, t in refused.items()
+                    )
+                    report.partly_refused += 1
+                    log.warning("outbox %s sent, but refused for: %s", item.id, item.last_error)
                 report.sent += 1
                 log.info(
                     "outbox %s sent: %s to %s (message-id=<%s>)",
@@ -181,52 +346,131 @@ def drain(app: App, *, limit: int | None = None) -> DrainReport:
     finally:
         if client is not None:
             _quit(client)
+    if failure is not None:
+        _session_failed(app, failure, report)
+    elif client is not None or report.sent:
+        _session_ok(app)
     return report
 
 
-def _send(client: smtplib.SMTP, envelope_from: str, item: OutboxItem) -> None:
-    rcpts = list(dict.fromkeys([*item.to_addrs, *item.cc_addrs]))
+def send_one(client: smtplib.SMTP, envelope_from: str, item: OutboxItem) -> dict[str, str]:
+    """One reply over an open session; returns the recipients refused while others accepted it.
+
+    Raises :class:`SessionFailure` when the answer is about the session, :class:`SendError` when it is
+    about this reply (``code`` None: the connection broke during DATA)."""
     try:
-        refused = client.sendmail(envelope_from, rcpts, item.raw)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [c for c, _ in exc.recipients.values()]
-        code = max(codes) if codes else 550
-        raise SendError(
-            f"all recipients refused: {exc.recipients}", permanent=code >= 500, code=code
-        ) from exc
-    except smtplib.SMTPResponseException as exc:
-        msg = (
-            exc.smtp_error.decode("utf-8", "replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
-        raise SendError(f"{exc.smtp_code} {msg}", permanent=exc.smtp_code >= 500, code=exc.smtp_code) from exc
+        client.ehlo_or_helo_if_needed()
     except (OSError, smtplib.SMTPException) as exc:
-        raise SendError(f"connection lost: {exc}") from exc
-    if refused:
-        log.warning("outbox %s: some recipients refused: %s", item.id, refused)
+        raise SessionFailure(f"EHLO failed: {exc.__class__.__name__}: {exc}") from exc
+    rcpts = list(dict.fromkeys([*item.to_addrs, *item.cc_addrs]))
+    wide = [a for a in [envelope_from, *rcpts] if not a.isascii()]
+    needs_utf8 = bool(wide) or not _header_block(item.raw).isascii()
+    if needs_utf8 and not client.has_extn("smtputf8"):
+        raise SendError(
+            f"address with non-ASCII characters ({', '.join(wide) or 'in the header'}) and the SMTP "
+            "server does not offer SMTPUTF8: this reply cannot be delivered by mail; contact the sender "
+            "another way",
+            permanent=True,
+            code=553,
+        )
+    options: list[str] = []
+    if client.has_extn("size"):
+        options.append(f"SIZE={len(item.raw)}")
+    if needs_utf8:
+        options.append("SMTPUTF8")
+        if client.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+    stage = Stage.MAIL
+    client.command_encoding = "utf-8" if needs_utf8 else "ascii"
+    try:
+        code, resp = client.mail(envelope_from, options)
+        if code != 250:
+            text = answer_text(resp)
+            _rset(client)
+            error = f"MAIL FROM:<{envelope_from}> refused ({code} {text})"
+            if session_answer(Stage.MAIL, code, text):
+                raise SessionFailure(error, permanent=code >= 500, code=code)
+            raise SendError(error, permanent=code >= 500, code=code)
+        stage = Stage.RCPT
+        accepted: list[str] = []
+        refused: dict[str, tuple[int, str]] = {}
+        for rcpt in rcpts:
+            code, resp = client.rcpt(rcpt)
+            if code in (250, 251):
+                accepted.append(rcpt)
+                continue
+            refused[rcpt] = (code, answer_text(resp))
+            if session_answer(Stage.RCPT, code, refused[rcpt][1]):
+                _rset(client)
+                raise SessionFailure(f"RCPT TO:<{rcpt}> refused ({code} {refused[rcpt][1]})", code=code)
+        if not accepted:
+            _rset(client)
+            worst = max(c for c, _ in refused.values())
+            raise SendError(
+                "recipient refused: " + "; ".join(f"{r} ({c} {t})" for r, (c, t) in refused.items()),
+                permanent=any(c >= 500 for c, _ in refused.values()),
+                code=worst,
+            )
+        stage = Stage.DATA
+        code, resp = client.data(item.raw)  # raises for a refused DATA command, returns the final answer
+        if code != 250:
+            raise smtplib.SMTPDataError(code, resp)
+    except smtplib.SMTPDataError as exc:
+        text = answer_text(exc.smtp_error)
+        if exc.smtp_code == 421:
+            raise SessionFailure(f"{exc.smtp_code} {text} (at DATA)", code=421) from exc
+        raise SendError(
+            f"message refused at DATA ({exc.smtp_code} {text})",
+            permanent=exc.smtp_code >= 500,
+            code=exc.smtp_code,
+        ) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        lost = f"connection lost at {stage.upper()}: {exc.__class__.__name__}: {exc}"
+        if stage == Stage.DATA:  # it may or may not have been accepted: charge it, retry later
+            raise SendError(lost) from exc
+        raise SessionFailure(lost) from exc
+    finally:
+        client.command_encoding = "ascii"
+    return {r: f"{c} {t}" for r, (c, t) in refused.items()}
 
 
-def _failed(app: App, session: object, item: OutboxItem, exc: SendError, report: DrainReport) -> None:
-    from sqlalchemy.orm import Session
+def _header_block(raw: bytes) -> bytes:
+    end = raw.find(b"\r\n\r\n")
+    return raw if end < 0 else raw[:end]
 
-    assert isinstance(session, Session)
+
+def _rset(client: smtplib.SMTP) -> None:
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        client.rset()
+
+
+def _failed(app: App, session: Session, item: OutboxItem, exc: SendError, report: DrainReport) -> None:
     item.attempts += 1
     item.last_error = str(exc)[:2000]
     if exc.permanent or item.attempts >= app.config.outbox.max_attempts:
         item.status = OutboxStatus.FAILED
         report.failed += 1
+        report.failed_ids.append(item.id)
         log.error(
-            "outbox %s failed permanently (%s to %s): %s", item.id, item.kind, ",".join(item.to_addrs), exc
+            "outbox %s failed permanently (%s to %s, message-id=<%s>): %s",
+            item.id,
+            item.kind,
+            ",".join(item.to_addrs),
+            item.message_id,
+            exc,
         )
         if item.kind != "notice_office":
             compose.queue_office_notice(
                 app,
                 session,
                 what=f"回复无法投递：{item.subject}",
-                details=f"收件人：{', '.join(item.to_addrs)}\n类型：{item.kind}\n错误：{exc}\n尝试次数：{item.attempts}",
+                details=(
+                    f"收件人：{', '.join(item.to_addrs)}\n类型：{item.kind}\n错误：{exc}\n"
+                    f"尝试次数：{item.attempts}\n发件箱编号：{item.id}"
+                    + (f"（来信内部编号 {item.submission_id}）" if item.submission_id else "")
+                    + f"\n如已排除原因（例如改正了地址），可用 mailbot outbox retry {item.id} 重新发送。"
+                ),
                 key=f"outbox_failed:{item.id}",
-                submission_id=item.submission_id,
             )
     else:
         item.next_attempt_at = app.now() + _backoff(app, item.attempts)
@@ -238,6 +482,88 @@ def _failed(app: App, session: object, item: OutboxItem, exc: SendError, report:
             item.next_attempt_at.isoformat(),
             exc,
         )
+
+
+# ---------------------------------------------------------------------------------------------- health
+
+
+def session_health(session: Session) -> SmtpHealth | None:
+    """The remembered session failure, or None when the last session worked (or none was tried)."""
+    health = session.get(SmtpHealth, HEALTH_KEY)
+    return health if health is not None and health.failing_since is not None else None
+
+
+def _session_failed(app: App, exc: SessionFailure, report: DrainReport) -> None:
+    now = app.now()
+    o = app.config.outbox
+    cap = max(o.backoff_base_seconds, min(o.backoff_max_seconds, SESSION_BACKOFF_CAP_SECONDS))
+    with app.db.session() as session:
+        health = session.get(SmtpHealth, HEALTH_KEY)
+        if health is None:
+            health = SmtpHealth(name=HEALTH_KEY, failures=0, alerted=False)
+            session.add(health)
+        first = health.failing_since is None
+        changed = health.last_error != str(exc)
+        health.failing_since = health.failing_since or now
+        health.last_failure_at = now
+        health.last_error = str(exc)[:2000]
+        health.failures = (health.failures or 0) + 1
+        backoff = Backoff(initial=o.backoff_base_seconds, maximum=cap, jitter=0.1)
+        backoff.attempts = health.failures - 1
+        health.next_try_at = now + timedelta(seconds=backoff.next_delay())
+        waiting = session.scalar(
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING)
+        )
+        lasting = now - health.failing_since >= ALERT_TEMPORARY_AFTER
+        if not health.alerted and (exc.permanent or lasting):
+            compose.queue_office_notice(
+                app,
+                session,
+                what="回复暂时无法发送：SMTP 会话失败",
+                details=(
+                    f"自 {health.failing_since.astimezone(app.config.timezone):%Y-%m-%d %H:%M} 起，"
+                    f"mailbot 无法通过 SMTP 服务器发送任何回复：\n{exc}\n\n"
+                    "这不是某一封回复的问题（例如密码错误、登录账号无权以办公室地址发信、服务器限流或无法连接），"
+                    "所以没有任何回复被记为失败；待发的回执、提示和本通知都会在恢复后自动发出。\n"
+                    "请检查 [smtp] 配置后运行 mailbot check-config；mailbot outbox list 显示当前状态。"
+                ),
+                key=f"smtp_session:{health.failing_since:%Y%m%dT%H%M%S}",
+            )
+            health.alerted = True
+        retry_at = health.next_try_at
+        failures = health.failures
+    report.server_down = True
+    report.session_error = str(exc)
+    report.retry_at = retry_at
+    level = logging.ERROR if first or changed else logging.INFO
+    log.log(
+        level,
+        "SMTP session failed, nothing sent, no reply charged an attempt (%d waiting; failure %d in a row; "
+        "next try after %s): %s",
+        waiting or 0,
+        failures,
+        retry_at.isoformat(timespec="seconds"),
+        exc,
+    )
+
+
+def _session_ok(app: App) -> None:
+    with app.db.session() as session:
+        health = session.get(SmtpHealth, HEALTH_KEY)
+        if health is None:
+            session.add(SmtpHealth(name=HEALTH_KEY, failures=0, alerted=False, ok_at=app.now()))
+            return
+        if health.failing_since is not None:
+            log.info(
+                "SMTP works again (failing since %s, %d failed runs)",
+                health.failing_since.isoformat(timespec="seconds"),
+                health.failures,
+            )
+        health.failing_since = None
+        health.next_try_at = None
+        health.failures = 0
+        health.alerted = False
+        health.ok_at = app.now()
 
 
 def _write(directory: Path, item: OutboxItem) -> Path:

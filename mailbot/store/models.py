@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -177,6 +178,29 @@ class OutboxItem(Base):
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # migration 0004: why a held reply waits for the office, and who released it when
+    held_reason: Mapped[str | None] = mapped_column(String(200))
+    released_by: Mapped[str | None] = mapped_column(String(100))
+    released_at: Mapped[datetime | None]
+
+
+class SmtpHealth(Base):
+    """A session-level SMTP failure (login, sender, server down), remembered across runs (migration 0004).
+
+    Such a failure charges no reply an attempt; this row backs the drain off, tells the office once and
+    is shown by ``mailbot outbox list`` and ``check-config``. Cleared when a session works again.
+    """
+
+    __tablename__ = "smtp_health"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # "smtp"
+    failing_since: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # failed runs in a row
+    next_try_at: Mapped[datetime | None]
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)  # the office notice is queued
+    ok_at: Mapped[datetime | None]
 
 
 class Case(Base):
@@ -302,3 +326,220 @@ class Lease(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+# --- adoption (采用) and the quarterly notice (migration 0005) ------------------------------------------
+
+
+class Adoption(Base):
+    """Where a submission was used: ``kind.level`` (mailbot.adoption.kinds), the named outlet, its issue.
+
+    Never deleted: removal sets ``removed_at``; every change is an :class:`AdoptionChange`."""
+
+    __tablename__ = "adoptions"
+    __table_args__ = (
+        Index("ix_adoptions_submission", "submission_id"),
+        Index("ix_adoptions_adopted_on", "adopted_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # office, upward, adopted, media, instruction
+    level: Mapped[str] = mapped_column(String(16))
+    outlet: Mapped[str] = mapped_column(String(200), default="")  # 人民网, 《质监信息》 …
+    issue: Mapped[str] = mapped_column(String(64), default="")  # 2026年第12期
+    adopted_on: Mapped[date] = mapped_column(Date)  # the local day of the adoption
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # cli, import, mail, bulletin
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))
+    removed_at: Mapped[datetime | None]
+    removed_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class AdoptionChange(Base):
+    """One change of the adoption ledger: who, when, what before, what after."""
+
+    __tablename__ = "adoption_changes"
+    __table_args__ = (Index("ix_adoption_changes_adoption", "adoption_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    adoption_id: Mapped[int] = mapped_column(ForeignKey("adoptions.id"))
+    action: Mapped[str] = mapped_column(String(16))  # added, changed, removed
+    actor: Mapped[str] = mapped_column(String(320))  # cli:USER, import:FILE, mail:ADDRESS
+    at: Mapped[datetime]
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class NoticeRun(Base):
+    """One quarterly adoption notice per quarter, recorded so that it is sent exactly once."""
+
+    __tablename__ = "notice_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. 2026Q4
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    mails: Mapped[int] = mapped_column(Integer, default=0)  # outbox rows queued (leadership + units)
+
+
+# --- corrections by the office (migration 0006) ----------------------------------------------------
+
+
+class Correction(Base):
+    """The office's correction of a submission's category or event time: who, when, before and after.
+
+    Kept for the register's history and exported as labelled data (``mailbot corrections export``)."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    corrected_by: Mapped[str] = mapped_column(String(100))
+    corrected_at: Mapped[datetime]
+    before_category: Mapped[str | None] = mapped_column(String(32))
+    after_category: Mapped[str] = mapped_column(String(32))
+    before_event_start: Mapped[datetime | None]
+    before_event_end: Mapped[datetime | None]
+    before_event_text: Mapped[str | None] = mapped_column(String(200))
+    before_event_granularity: Mapped[str | None] = mapped_column(String(16))
+    after_event_start: Mapped[datetime | None]
+    after_event_end: Mapped[datetime | None]
+    after_event_text: Mapped[str | None] = mapped_column(String(200))
+    after_event_granularity: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- publicity requests (附件2) and interview-assistance notices (附件3) (migration 0008) -----------------
+
+
+class PublicityRequest(Base):
+    """A 宣传报道申报单 received by mail: its fields, its state in the chain head → leader → office."""
+
+    __tablename__ = "publicity_requests"
+    __table_args__ = (Index("ix_publicity_requests_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # PR-2026-000001
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    sender: Mapped[str] = mapped_column(String(320))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    unit_name: Mapped[str | None] = mapped_column(String(200))  # as written on the form
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    media: Mapped[list[Any]] = mapped_column(JSON, default=list)  # tv, radio, newspaper, web
+    missing: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(300), default="")  # body, docx:NAME, xlsx:NAME
+    # incomplete, pending_head, pending_leader, pending_office, approved, rejected
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected
+    media_arranged: Mapped[str | None] = mapped_column(Text)  # what the office arranged (媒体、记者)
+
+
+class PublicityStep(Base):
+    """One approval asked of one approver: its unguessable token, the Message-ID of the mail that asked."""
+
+    __tablename__ = "publicity_steps"
+    __table_args__ = (Index("ix_publicity_steps_request", "request_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("publicity_requests.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))  # head, leader, office
+    approvers: Mapped[list[Any]] = mapped_column(JSON, default=list)  # lower-cased addresses
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # 128 random bits, hex
+    message_id: Mapped[str | None] = mapped_column(String(998), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending, approved, rejected, cancelled
+    asked_at: Mapped[datetime]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminder_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(320))  # mail:ADDRESS or cli:USER
+    decision_message_id: Mapped[str | None] = mapped_column(String(998))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PublicityNotice(Base):
+    """A 协助宣传报道通知单 the office sent to a unit, with its confirmation and feedback (反馈宣传情况)."""
+
+    __tablename__ = "publicity_notices"
+    __table_args__ = (Index("ix_publicity_notices_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # XC-2026-000001
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    unit_name: Mapped[str] = mapped_column(String(200))
+    to_addrs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # media, reporter, contact, content …
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(998), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # sent, confirmed, reported
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))
+    feedback_due: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    confirmation_text: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[datetime | None]
+    feedback_text: Mapped[str | None] = mapped_column(Text)
+    feedback_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    coverage: Mapped[list[Any]] = mapped_column(JSON, default=list)  # links / outlets named in the feedback
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminder_at: Mapped[datetime | None]
+
+
+class PublicityEvent(Base):
+    """The audit trail of requests and notices: who did what, when, from which message."""
+
+    __tablename__ = "publicity_events"
+    __table_args__ = (
+        Index("ix_publicity_events_request", "request_id"),
+        Index("ix_publicity_events_notice", "notice_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("publicity_requests.id", ondelete="CASCADE"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("publicity_notices.id", ondelete="CASCADE"))
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("publicity_steps.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(320))  # mail:ADDRESS, cli:USER, mailbot
+    action: Mapped[str] = mapped_column(String(32))  # received, asked, approved, rejected, held, reminded …
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ReportRequest(Base):
+    """A 约稿: the office asks chosen units (or all) for reports on a topic by a deadline."""
+
+    __tablename__ = "report_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # YG-2026-001, the tag in the subject
+    topic: Mapped[str] = mapped_column(String(200))
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)  # a unit's report on these answers it
+    text: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(320))
+
+
+class RequestTarget(Base):
+    """One unit asked by a 约稿: its mail, its answer (on time or late), the reminders it got."""
+
+    __tablename__ = "request_targets"
+    __table_args__ = (UniqueConstraint("request_id", "unit_id", name="uq_request_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("report_requests.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    message_id: Mapped[str | None] = mapped_column(String(998))  # of the request mail: replies name it
+    status: Mapped[str] = mapped_column(String(16))  # pending, answered, late
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    answered_at: Mapped[datetime | None]
+    matched_by: Mapped[str | None] = mapped_column(String(16))  # reply, tag, topic

@@ -92,8 +92,6 @@ def _guard(console: Console, view: View, least: Role | None) -> Callable[[Reques
             username = request.session.get("user")
             with console.app.db.session() as s:
                 user = s.scalars(select(User).where(User.username == username)).first() if username else None
-                if user is not None:
-                    s.expunge(user)
             if user is None or not user.active:
                 request.session.pop("user", None)
                 if request.method == "POST":
@@ -204,8 +202,6 @@ async def register_page(c: Console, request: Request) -> Response:
     f = register.RegisterFilter.from_query(request.query_params)
     with c.app.db.session() as s:
         rows, total = register.page(s, f, c.app.config.timezone)
-        for r in rows:
-            s.expunge(r)
     pages = max(1, (total + register.PAGE_SIZE - 1) // register.PAGE_SIZE)
     return c.render(
         request, "register", rows=rows, total=total, pages=pages, local=c.local, **_filter_context(c, f)
@@ -262,8 +258,6 @@ async def submission_page(c: Console, request: Request) -> Response:
             .where(AuditEntry.target_kind == "submission", AuditEntry.target_id == str(sub.id))
             .order_by(AuditEntry.id)
         ).all()
-        for obj in (sub, *replies, *timeline, *history, *([case] if case else [])):
-            s.expunge(obj)
     return c.render(
         request,
         "submission",
@@ -294,8 +288,6 @@ async def cases_page(c: Console, request: Request) -> Response:
         cases = s.scalars(
             select(Case).order_by(Case.status.desc(), Case.last_report_at.desc()).limit(500)
         ).all()
-        for x in cases:
-            s.expunge(x)
     interval = timedelta(hours=c.app.config.cases.followup_interval_hours)
     now = c.app.now()
     return c.render(
@@ -336,8 +328,6 @@ async def quarantine_page(c: Console, request: Request) -> Response:
             .order_by(Submission.id.desc())
             .limit(500)
         ).all()
-        for x in rows:
-            s.expunge(x)
     return c.render(request, "quarantine", rows=rows, local=c.local)
 
 
@@ -370,8 +360,6 @@ async def outbox_page(c: Console, request: Request) -> Response:
         rows = s.scalars(
             select(OutboxItem).where(OutboxItem.status.in_(wanted)).order_by(OutboxItem.id.desc()).limit(500)
         ).all()
-        for x in rows:
-            s.expunge(x)
     return c.render(request, "outbox", rows=rows, local=c.local, shown=status)
 
 
@@ -405,8 +393,6 @@ async def units_page(c: Console, request: Request) -> Response:
     with c.app.db.session() as s:
         units = s.scalars(select(Unit).order_by(Unit.kind, Unit.name)).all()
         regs = pending_registrations(s)
-        for x in (*units, *regs):
-            s.expunge(x)
     return c.render(request, "units", units=units, regs=regs, local=c.local)
 
 
@@ -448,8 +434,6 @@ async def users_page(c: Console, request: Request) -> Response:
     with c.app.db.session() as s:
         users = s.scalars(select(User).order_by(User.username)).all()
         trail = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)).all()
-        for x in (*users, *trail):
-            s.expunge(x)
     return c.render(request, "users", users=users, trail=trail, local=c.local)
 
 

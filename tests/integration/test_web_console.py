@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = os.environ.get("MAILBOT_SCREENSHOTS")  # e.g. docs/screenshots: refresh the README's pictures
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=mailgen.CST)
 PASSWORD = "correct horse battery"
-HOSTILE_SUBJECT = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">紧急'
+HOSTILE_SUBJECT = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">计量工作动态'
 
 
 def _fetched(raw: bytes, n: int) -> FetchedMail:
@@ -186,9 +186,13 @@ def test_staff_filters_searches_exports_and_acts(console: dict[str, Any], browse
     assert "最近七天" in browser.page_source
     _shot(browser, "dashboard")
 
+    with app.db.session() as s:
+        urgent = {x.tracking_no for x in s.scalars(select(Submission).where(Submission.category == "urgent"))}
+    assert len(urgent) >= 3, "the three urgent reports of the seed at least"
     browser.get(f"{base}/register?category=urgent")
     rows = browser.find_elements(By.CSS_SELECTOR, "#rows tbody tr")
-    assert len(rows) == 3 and all("紧急信息" in r.text for r in rows)
+    assert {r.find_element(By.TAG_NAME, "a").text for r in rows} == urgent
+    assert all("紧急信息" in r.text for r in rows)
     _shot(browser, "register")
     browser.get(f"{base}/register")
     browser.find_element(By.ID, "q").send_keys("锅炉")

@@ -88,6 +88,11 @@ class Dovecot:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def auth_socket(self) -> Path:
+        """The auth listener an MTA uses for SASL (``service auth { unix_listener auth-postfix }``)."""
+        return self.root / "run" / "auth-postfix"
+
     def start(self, timeout: float = 15.0) -> Dovecot:
         """Start (or start again after :meth:`stop`, on the same ports with the same mail)."""
         if self.running:
@@ -345,6 +350,12 @@ service imap-login {{
     port = {self.port}
   }}
 {imaps}}}
+# SASL for the rig's Postfix (tests/rig/postfix.py: smtpd_sasl_type = dovecot, path auth_socket)
+service auth {{
+  unix_listener auth-postfix {{
+    mode = 0666
+  }}
+}}
 # no growing "auth penalty" (up to 15 s per login from 127.0.0.1) after wrong-password tests
 service anvil {{
   unix_listener anvil-auth-penalty {{

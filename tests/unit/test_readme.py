@@ -74,7 +74,8 @@ def test_layout_section_is_one_line_per_folder_of_the_tree() -> None:
     top = {
         f"{p.name}/"
         for p in ROOT.iterdir()
-        if p.is_dir() and p.name in {"templates", "tests", "bench", "examples", "deploy", "scripts", ".ci"}
+        if p.is_dir()
+        and p.name in {"templates", "tests", "bench", "examples", "deploy", "scripts", ".ci", "docs"}
     }
     assert set(listed) == package | top
     for folder in listed:
