@@ -82,13 +82,41 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     from alembic import command
 
+    ddl = _transactional_sqlite(engine) if engine.url.get_backend_name() == "sqlite" else engine
     try:
-        with engine.begin() as conn:
-            cfg = alembic_config(engine)
+        with ddl.begin() as conn:
+            cfg = alembic_config(ddl)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate database {redact_url(str(engine.url))}: {exc}") from exc
+    finally:
+        if ddl is not engine:
+            ddl.dispose()
+
+
+def _transactional_sqlite(engine: Engine) -> Engine:
+    """An engine for migrating SQLite in ONE transaction, DDL included.
+
+    pysqlite commits before every CREATE/ALTER on its own, so a process killed during the first
+    migration left half a schema behind ("table cases already exists" on the next start). With the
+    driver's own transaction handling off, the migration runs inside ``BEGIN IMMEDIATE`` … ``COMMIT``:
+    all of it or none of it, and two processes starting at once take turns."""
+    ddl = create_engine(
+        engine.url, connect_args={"timeout": 30, "isolation_level": None}, hide_parameters=True
+    )
+
+    @event.listens_for(ddl, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(ddl, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return ddl
 
 
 class Database:

@@ -360,6 +360,10 @@ def test_cron_poll_exit_codes_and_logs(
 
     res = _cli(up, "outbox", "list", "--status", "failed")
     assert res.returncode == 0 and "refused@qq.com" in res.stdout and "550 5.1.1" in res.stdout
+    res = _cli(up, "outbox", "retry", "--all-failed")
+    assert res.returncode == 0 and "retried 1 reply" in res.stdout, res.stdout + res.stderr
+    res = _cli(up, "outbox", "release", "1")
+    assert res.returncode == 1 and "not held" in res.stdout, "only a held reply can be released"
     res = _cli(up, "check-config")
     assert "may send as jbgs@xjzj.gov.cn" in res.stdout, res.stdout
     bad = _write_config(

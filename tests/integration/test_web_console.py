@@ -20,9 +20,9 @@ import openpyxl
 import pytest
 import uvicorn
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
@@ -135,10 +135,19 @@ def _login(b: webdriver.Chrome, base: str, user: str, password: str = PASSWORD) 
 
 
 def _click(b: webdriver.Chrome, element: Any) -> None:
-    """Click a submit button and wait for the next page (the old one's <html> goes stale)."""
+    """Click a submit button and wait for the next page (the old one's <html> goes away)."""
     page = b.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(b, 15).until(expected_conditions.staleness_of(page))
+
+    def gone(_: Any) -> bool:
+        try:
+            page.is_enabled()
+        except WebDriverException:  # stale: the next page has replaced it
+            return True
+        return False
+
+    WebDriverWait(b, 20).until(gone)
+    WebDriverWait(b, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _cookie(b: webdriver.Chrome) -> str:
