@@ -25,6 +25,9 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; script-src 'none'"
 )
+PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; script-src 'none'"
+)
 HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -47,8 +50,20 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.decode().lower() not in HEADERS]
-                headers += [(k.encode(), v.encode()) for k, v in HEADERS.items()]
+                given = list(message.get("headers", []))
+                own_csp = any(k.decode().lower() == "content-security-policy" for k, _ in given)
+                headers = [
+                    (k, v)
+                    for k, v in given
+                    if k.decode().lower() not in HEADERS
+                    or (own_csp and k.decode().lower() == "content-security-policy")
+                ]
+                # a route may narrow or set its own policy (previews); everything else gets ours
+                headers += [
+                    (k.encode(), v.encode())
+                    for k, v in HEADERS.items()
+                    if not (own_csp and k == "content-security-policy")
+                ]
                 message["headers"] = headers
             await send(message)
 

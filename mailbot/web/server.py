@@ -40,7 +40,7 @@ from mailbot.store.accounts import AuditEntry, User
 from mailbot.store.models import Case, OutboxItem, Registration, Submission, Unit
 from mailbot.web import register
 from mailbot.web.accounts import CAN_ACT, Role, audit, authenticate
-from mailbot.web.security import LoginThrottle, SecurityHeaders, csrf_ok, csrf_token
+from mailbot.web.security import PREVIEW_CSP, LoginThrottle, SecurityHeaders, csrf_ok, csrf_token
 
 log = logging.getLogger(__name__)
 RANK = {Role.LEADER: 1, Role.STAFF: 2, Role.ADMIN: 3}
@@ -437,6 +437,111 @@ async def users_page(c: Console, request: Request) -> Response:
     return c.render(request, "users", users=users, trail=trail, local=c.local)
 
 
+async def submission_correct(c: Console, request: Request) -> Response:
+    """The office corrects the category or event time: the same path as ``mailbot correct``."""
+    from mailbot.commands.correct import correct
+
+    user = request.state.user
+    form = await request.form()
+    sub_id = int(request.path_params["id"])
+    with c.app.db.session() as s:
+        sub = _submission(s, str(sub_id))
+        before = {"category": sub.category, "event_start": c.local(sub.event_start)}
+        number = sub.tracking_no or f"#{sub.id}"
+    result = correct(
+        c.app,
+        number,
+        category=str(form.get("category", "")),
+        event_time=str(form.get("event_time", "")).strip() or None,
+        by=f"console:{user.username}",
+        note=str(form.get("note", "")).strip()[:500] or None,
+    )
+    with c.app.db.session() as s:
+        sub = _submission(s, str(result.submission_id))
+        audit(
+            s,
+            c.app.now(),
+            user.username,
+            "correct",
+            "submission",
+            sub.id,
+            before=before,
+            after={"category": sub.category, "event_start": c.local(sub.event_start)},
+        )
+    return RedirectResponse(f"/submissions/{result.submission_id}", status_code=303)
+
+
+async def submission_adopt(c: Console, request: Request) -> Response:
+    """Mark an adoption (采用): the same path as ``mailbot adopt``."""
+    from mailbot.commands.adopt import adopt
+
+    user = request.state.user
+    form = await request.form()
+    sub_id = int(request.path_params["id"])
+    with c.app.db.session() as s:
+        number = _submission(s, str(sub_id)).tracking_no
+    if not number:
+        raise MailbotError("只有带登记编号的报送信息才能登记采用")
+    text, rejected = adopt(
+        c.app,
+        number,
+        kind=str(form.get("kind", "")),
+        outlet=str(form.get("outlet", "")).strip()[:200],
+        issue=str(form.get("issue", "")).strip()[:100] or None,
+        day=str(form.get("day", "")).strip() or None,
+        by=f"console:{user.username}",
+    )
+    if rejected:
+        raise MailbotError(f"采用未登记：{text}")
+    with c.app.db.session() as s:
+        audit(s, c.app.now(), user.username, "adopt", "submission", sub_id, after={"adoption": text})
+    return RedirectResponse(f"/submissions/{sub_id}", status_code=303)
+
+
+async def adoptions_page(c: Console, request: Request) -> Response:
+    from mailbot.adoption.kinds import label
+    from mailbot.adoption.records import list_adoptions
+
+    with c.app.db.session() as s:
+        rows = list_adoptions(s)
+    return c.render(request, "adoptions", rows=list(reversed(rows))[:1000], label=label)
+
+
+async def publicity_page(c: Console, request: Request) -> Response:
+    from mailbot.commands.publicity import list_text, notices_text
+
+    return c.render(
+        request,
+        "text",
+        title="宣传报道申报与协助采访",
+        text=list_text(c.app, include_closed=True) + "\n\n" + notices_text(c.app),
+    )
+
+
+def _preview(html: str) -> Response:
+    """Our own generated HTML (every value in it escaped by its template): inline styles and the chart
+    as a data: image allowed, still no script."""
+    return HTMLResponse(html, headers={"content-security-policy": PREVIEW_CSP})
+
+
+async def digest_preview(c: Console, request: Request) -> Response:
+    from mailbot.commands.digest import choose_period
+    from mailbot.digest.mail import preview_html
+    from mailbot.digest.send import build
+
+    period = choose_period(c.app, request.query_params.get("week") or None, None, None)
+    built = build(c.app, period, register=False)
+    return _preview(preview_html(c.app.renderer, built.digest, office=c.app.config.office, chart=built.chart))
+
+
+async def notice_preview(c: Console, request: Request) -> Response:
+    from mailbot.commands.notice import choose_quarter
+    from mailbot.notices.quarterly import build, preview_html
+
+    built = build(c.app, choose_quarter(c.app, request.query_params.get("quarter") or None))
+    return _preview(preview_html(c.app.renderer, built, c.app.config.office))
+
+
 async def stylesheet(c: Console, request: Request) -> Response:
     css = (builtin_templates_dir() / "web" / "console.css").read_text(encoding="utf-8")
     return Response(css, media_type="text/css")
@@ -461,6 +566,12 @@ ROUTES: tuple[tuple[str, View, str, Role | None], ...] = (
     ("/units", units_page, "GET", Role.LEADER),
     ("/registrations/{id}/{action}", registration_act, "POST", Role.STAFF),
     ("/users", users_page, "GET", Role.ADMIN),
+    ("/submissions/{id}/correct", submission_correct, "POST", Role.STAFF),
+    ("/submissions/{id}/adopt", submission_adopt, "POST", Role.STAFF),
+    ("/adoptions", adoptions_page, "GET", Role.LEADER),
+    ("/publicity", publicity_page, "GET", Role.LEADER),
+    ("/preview/digest", digest_preview, "GET", Role.LEADER),
+    ("/preview/notice", notice_preview, "GET", Role.LEADER),
 )
 """(path, view, method, least role): every route of the console, with its access rule."""
 

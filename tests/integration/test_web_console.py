@@ -23,7 +23,7 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 
 from mailbot.app import App
@@ -32,7 +32,7 @@ from mailbot.intake.pipeline import process_one
 from mailbot.model import FetchedMail
 from mailbot.registry.contacts import import_file
 from mailbot.store.accounts import AuditEntry
-from mailbot.store.models import OutboxItem, Registration, Submission
+from mailbot.store.models import Adoption, Correction, OutboxItem, Registration, Submission
 from mailbot.web.accounts import add_user
 from mailbot.web.server import ROUTES, create_console
 from tests import mailgen
@@ -237,6 +237,40 @@ def test_staff_filters_searches_exports_and_acts(console: dict[str, Any], browse
         actions["outbox_release"].actor == "staff1" and actions["outbox_release"].before["status"] == "held"
     )
     assert actions["registration_confirm"].after == {"status": "confirmed"}
+
+    # correct a routine report to urgent (the path of `mailbot correct`) and mark an adoption
+    with app.db.session() as s:
+        routine = s.scalars(
+            select(Submission).where(Submission.category == "routine").order_by(Submission.id)
+        ).first()
+        assert routine is not None
+        rid, number = routine.id, routine.tracking_no
+    browser.get(f"{base}/submissions/{rid}")
+    Select(browser.find_element(By.ID, "correct-category")).select_by_value("urgent")
+    browser.find_element(By.ID, "correct-time").send_keys("2026-11-22 15:30")
+    _click(browser, browser.find_element(By.ID, "correct-submit"))
+    browser.find_element(By.ID, "adopt-kind").send_keys("信息专报")
+    browser.find_element(By.ID, "adopt-issue").send_keys("2026年第12期")
+    _click(browser, browser.find_element(By.ID, "adopt-submit"))
+    assert "紧急信息" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "2026-11-22 15:30" in browser.find_element(By.ID, "event").text
+    with app.db.session() as s:
+        sub = s.get(Submission, rid)
+        assert sub.category == "urgent" and "corrected" in sub.flags
+        kinds = set(s.scalars(select(OutboxItem.kind).where(OutboxItem.submission_id == rid)))
+        assert "receipt_corrected" in kinds, "the unit gets a corrected receipt"
+        assert s.scalars(select(Correction).where(Correction.submission_id == rid)).one().corrected_by == (
+            "console:staff1"
+        )
+        assert any(a.issue and "12" in a.issue for a in s.scalars(select(Adoption)))
+    browser.get(f"{base}/register?category=urgent")
+    assert number in browser.find_element(By.ID, "rows").text, "the register shows the correction"
+    browser.get(f"{base}/adoptions")
+    assert number in browser.find_element(By.ID, "adoptions").text
+    for path in ("/preview/digest", "/preview/notice"):
+        status, body, headers = _get(base + path, _cookie(browser))
+        assert status == 200 and b"<html" in body.lower()[:400], path
+        assert "script-src 'none'" in headers["content-security-policy"]
 
 
 def test_every_route_checks_access_and_csrf(console: dict[str, Any], browser: webdriver.Chrome) -> None:
