@@ -283,7 +283,8 @@ def _missing(fields: dict[str, str]) -> tuple[str, ...]:
     return tuple(missing)
 
 
-def _candidates(mail: ParsedMail) -> Iterable[tuple[str, str]]:
+def form_candidates(mail: ParsedMail) -> Iterable[tuple[str, str]]:
+    """Where a filled form may be, best first: Word/Excel attachments, other text attachments, the body."""
     for a in mail.attachments:
         name = a.filename.lower()
         if a.text and name.endswith((".docx", ".xlsx")):
@@ -297,7 +298,7 @@ def _candidates(mail: ParsedMail) -> Iterable[tuple[str, str]]:
 
 def read_form(mail: ParsedMail) -> RegForm:
     """The form in ``mail``: the attachment (or body) that gives the most fields; others fill its gaps."""
-    found = [(source, read_text(text)) for source, text in _candidates(mail)]
+    found = [(source, read_text(text)) for source, text in form_candidates(mail)]
     found = [(s, f) for s, f in found if f]
     if not found:
         return RegForm({}, _missing({}), "")

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mailbot.judge.regform import form_candidates
 from mailbot.model import ParsedMail
 
 __all__ = ["FIELD_LABELS", "MEDIA_LABELS", "REQUIRED_LABELS", "PublicityForm", "read_form", "read_text"]
@@ -337,22 +338,10 @@ def _missing(fields: dict[str, str], media: Iterable[str]) -> tuple[str, ...]:
     return tuple(missing)
 
 
-def _candidates(mail: ParsedMail) -> Iterable[tuple[str, str]]:
-    for a in mail.attachments:
-        name = a.filename.lower()
-        if a.text and name.endswith((".docx", ".xlsx")):
-            yield f"{name.rsplit('.', 1)[1]}:{a.filename}", a.text
-    for a in mail.attachments:
-        if a.text and not a.filename.lower().endswith((".docx", ".xlsx")):
-            yield f"text:{a.filename}", a.text
-    if mail.text:
-        yield "body", mail.text
-
-
 def read_form(mail: ParsedMail) -> PublicityForm:
     """The request in ``mail``: the attachment (or body) giving the most fields; the others fill its gaps."""
     found = []
-    for source, text in _candidates(mail):
+    for source, text in form_candidates(mail):
         fields, media = read_text(text)
         if fields or media:
             found.append((source, fields, media))

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from mailbot.model import OutboxStatus, Reply
+from mailbot.model import OutboxStatus
 from mailbot.publicity.answer import request_tag
 from mailbot.publicity.approvers import ROLE_LABELS
 from mailbot.publicity.form import FIELD_LABELS, MEDIA_LABELS, REQUIRED_LABELS
 from mailbot.publicity.word import request_docx
 from mailbot.replies import compose
-from mailbot.replies.render import MimePart, reply_message_id
+from mailbot.replies.render import MimePart
 from mailbot.store.models import OutboxItem, PublicityRequest, PublicityStep
 
 if TYPE_CHECKING:
@@ -52,38 +52,6 @@ def request_context(req: PublicityRequest, opinions: Mapping[str, str] | None = 
     }
 
 
-def render_mail(
-    app: App,
-    kind: str,
-    key: str,
-    *,
-    template: str,
-    context: Mapping[str, Any],
-    to: Sequence[str],
-    subject: str,
-    cc: Sequence[str] = (),
-    in_reply_to: str | None = None,
-    references: Sequence[str] = (),
-    parts: Sequence[MimePart] = (),
-) -> Reply:
-    o = app.config.office
-    return app.renderer.render_mail(
-        kind,
-        template=template,
-        context={**compose.office_context(app), **context},
-        from_addr=o.address,
-        from_name=o.name,
-        to=to,
-        cc=cc,
-        subject=subject,
-        message_id=reply_message_id(kind, key, o.message_id_domain),
-        date=app.now(),
-        in_reply_to=in_reply_to,
-        references=references,
-        parts=parts,
-    )
-
-
 def form_part(req: PublicityRequest, opinions: Mapping[str, str]) -> MimePart:
     data = request_docx(req.number, req.fields or {}, list(req.media or []), opinions)
     return MimePart(data, DOCX[0], DOCX[1], f"宣传报道申报单-{req.number}.docx")
@@ -102,7 +70,7 @@ def queue_approval(
     role = ROLE_LABELS[step.role]
     what = f"第{reminder}次提醒：" if reminder else ""
     subject = f"{request_tag(req.number, step.token)} {what}请{role}审批：{req.unit_name or ''}宣传报道申报单"
-    reply = render_mail(
+    reply = compose.render_reply(
         app,
         "publicity_reminder" if reminder else "publicity_approval",
         f"{req.number}-{step.role}",
@@ -142,7 +110,7 @@ def queue_received(
     subject = f"{request_tag(req.number)} " + (
         "宣传报道申报单已受理" if not req.missing else "宣传报道申报单缺少必填项，请补充"
     )
-    reply = render_mail(
+    reply = compose.render_reply(
         app,
         "ack",
         f"{sub_id}",
@@ -174,7 +142,7 @@ def queue_answer_receipt(
 ) -> OutboxItem | None:
     """Take the acknowledgement's place for an approver's answer: a confirmation when it counted; when it
     was held, a held note the office may release (nothing reaches a forger on its own)."""
-    reply = render_mail(
+    reply = compose.render_reply(
         app,
         "ack",
         f"{sub_id}",
@@ -199,7 +167,7 @@ def queue_result(
     """Tell the requester the outcome (the office copied on an approval), with the signed form."""
     approved = req.status == "approved"
     subject = f"{request_tag(req.number)} 宣传报道申报" + ("已批准" if approved else "未获批准")
-    reply = render_mail(
+    reply = compose.render_reply(
         app,
         "publicity_result",
         req.number,

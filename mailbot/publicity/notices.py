@@ -20,7 +20,7 @@ from mailbot.errors import MailbotError
 from mailbot.model import ParsedMail
 from mailbot.publicity.answer import own_text
 from mailbot.publicity.chain import log_event, new_token
-from mailbot.publicity.mails import DOCX, render_mail
+from mailbot.publicity.mails import DOCX
 from mailbot.publicity.word import notice_docx
 from mailbot.registry.lookup import find_unit, reminder_address, unit_for_address
 from mailbot.replies import compose
@@ -85,7 +85,7 @@ def _queue_notice(app: App, session: Session, notice: PublicityNotice, *, remind
     day = app.now().astimezone(app.config.timezone).strftime("%Y年%m月%d日")
     data = notice_docx(notice.number, notice.unit_name, notice.fields or {}, day)
     what = "请反馈宣传情况（提醒）" if reminder else "协助宣传报道通知单"
-    reply = render_mail(
+    reply = compose.render_reply(
         app,
         "publicity_notice_reminder" if reminder else "publicity_notice",
         f"{notice.number}",

@@ -25,7 +25,7 @@ from mailbot.judge.automatic import spam_verdict
 from mailbot.judge.loops import PastReply, fingerprint, hold_reason, thread_key
 from mailbot.judge.olddomain import new_address
 from mailbot.model import CaseStatus, Category, OutboxStatus, ParsedMail, Reply
-from mailbot.replies.render import reply_message_id
+from mailbot.replies.render import MimePart, reply_message_id
 from mailbot.store import queries
 from mailbot.store.batch import BatchCache, past_replies, registry_in_use, replies_in_last_minute
 from mailbot.store.models import Case, OutboxItem, Registration, Submission
@@ -102,7 +102,7 @@ def enqueue(
     return item
 
 
-def _render(
+def render_reply(
     app: App,
     kind: str,
     key: str,
@@ -114,7 +114,9 @@ def _render(
     cc: Sequence[str] = (),
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
+    parts: Sequence[MimePart] = (),
 ) -> Reply:
+    """A reply from the office (its name, address and contact in the context), with a fresh Message-ID."""
     o = app.config.office
     return app.renderer.render_mail(
         kind,
@@ -129,6 +131,7 @@ def _render(
         date=app.now(),
         in_reply_to=in_reply_to,
         references=references,
+        parts=parts,
     )
 
 
@@ -319,7 +322,7 @@ def queue_replies(
     refs = [*parsed.references, parsed.message_id] if parsed.message_id else list(parsed.references)
 
     if category == Category.URGENT and cfg.office.alert_recipients:
-        reply = _render(
+        reply = render_reply(
             app,
             "alert",
             f"{sub.id}",
@@ -354,7 +357,7 @@ def queue_replies(
         flags.extend(["reply_held", f"held:{plan.held}"])
     if plan.short:
         flags.append("short_receipt")
-        reply = _render(
+        reply = render_reply(
             app,
             plan.kind,
             f"{sub.id}",
@@ -369,7 +372,7 @@ def queue_replies(
             template = "ack"
         elif registration is not None:  # the liaison form: what was read, or what is missing
             ctx = {**ctx, **registration_context(registration, echo=plan.echo_fields)}
-        reply = _render(
+        reply = render_reply(
             app,
             plan.kind,
             f"{sub.id}",
@@ -412,7 +415,7 @@ def queue_replies(
         since = now - timedelta(days=cfg.domains.notice_interval_days)
         if queries.replies_to_since(session, recipient, since, ("reminder_old_domain",), batch) == 0:
             old = ctx["old_domain"]
-            reminder = _render(
+            reminder = render_reply(
                 app,
                 "reminder_old_domain",
                 f"{recipient}:{sub.id}",
@@ -468,7 +471,7 @@ def queue_office_notice(
     notify = app.config.office.notify
     if not notify:
         return
-    reply = _render(
+    reply = render_reply(
         app,
         "notice_office",
         key,
