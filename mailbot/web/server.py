@@ -364,25 +364,29 @@ async def outbox_page(c: Console, request: Request) -> Response:
 
 
 async def outbox_act(c: Console, request: Request) -> Response:
-    """Release a held reply or retry a failed one: back to pending, due now, attempts reset."""
+    """Release a held reply or retry a failed one: the same moves as ``mailbot outbox release/retry``."""
+    from mailbot.commands.outbox import release, retry
+
     action = request.path_params["action"]
-    allowed = {"release": OutboxStatus.HELD, "retry": OutboxStatus.FAILED}
-    if action not in allowed:
+    if action not in ("release", "retry"):
         raise MailbotError("未知操作")
     user = request.state.user
+    item_id = int(request.path_params["id"])
     with c.app.db.session() as s:
-        item = s.get(OutboxItem, int(request.path_params["id"]))
-        if item is None or item.status != allowed[action]:
-            raise MailbotError("这封回复不处于可执行该操作的状态")
-        before = {"status": item.status, "attempts": item.attempts}
-        item.status, item.attempts, item.next_attempt_at = OutboxStatus.PENDING, 0, c.app.now()
+        item = s.get(OutboxItem, item_id)
+        before = {"status": item.status, "attempts": item.attempts} if item is not None else {}
+    by = f"console:{user.username}"
+    text, refused = release(c.app, item_id, by=by) if action == "release" else retry(c.app, item_id)
+    if refused:
+        raise MailbotError(f"这封回复不处于可执行该操作的状态（{text}）")
+    with c.app.db.session() as s:
         audit(
             s,
             c.app.now(),
             user.username,
             f"outbox_{action}",
             "outbox",
-            item.id,
+            item_id,
             before=before,
             after={"status": "pending"},
         )
