@@ -193,7 +193,6 @@ def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
                     name,
                     config,
                     registry.lookup if registry else None,
-                    units_registered=registry.has_units() if registry else False,
                 )
             )
     finally:

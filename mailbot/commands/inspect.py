@@ -56,13 +56,13 @@ def inspect_bytes(
     config: Config,
     registry: Callable[[str], dict[str, Any] | None] | None = None,
     now: datetime | None = None,
-    units_registered: bool | None = None,
 ) -> dict[str, Any]:
     """The judgement of one message as a JSON-ready dict with the documented keys.
 
     The arrival time of a file is the topmost ``Received:`` stamp when there is one, else the Date header.
     ``registry`` maps the sender to its unit (``unit`` key; null without a registry or when unknown);
-    ``units_registered`` says whether that registry holds any unit (default: whether there is one).
+    without a registry every sender is judged as a unit, with one (even an empty one) an address of no
+    unit is a stranger, as in the pipeline.
     """
     arrived = received_time(raw)
     parsed = parse_mail(
@@ -122,8 +122,7 @@ def inspect_bytes(
         config,
         parsed,
         a,
-        registered=unit is not None,
-        units_registered=can_tell if units_registered is None else units_registered,
+        registered=unit is not None or not can_tell,
     )
     if a.automatic is not None:
         flags.append(f"automatic:{a.automatic.kind}")

@@ -161,15 +161,6 @@ class ReadOnlyRegistry:
     domains: DomainPolicy
     cache: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
-    def has_units(self) -> bool:
-        """Whether the registry holds any unit (only then can an unregistered sender be told)."""
-        try:
-            with Session(self.engine) as session:
-                return session.scalar(select(Unit.id).limit(1)) is not None
-        except SQLAlchemyError as exc:
-            log.debug("registry look-up failed: %s", exc)
-            return False
-
     def lookup(self, addr: str) -> dict[str, Any] | None:
         if addr not in self.cache:
             try:

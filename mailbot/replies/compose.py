@@ -27,7 +27,7 @@ from mailbot.judge.olddomain import new_address
 from mailbot.model import CaseStatus, Category, OutboxStatus, ParsedMail, Reply
 from mailbot.replies.render import MimePart, reply_message_id
 from mailbot.store import queries
-from mailbot.store.batch import BatchCache, past_replies, registry_in_use, replies_in_last_minute
+from mailbot.store.batch import BatchCache, past_replies, replies_in_last_minute
 from mailbot.store.models import Case, OutboxItem, Registration, Submission
 
 if TYPE_CHECKING:
@@ -191,25 +191,21 @@ class ReplyPlan:
     past: PastReply | None = None
 
 
-def reply_decision(
-    cfg: Config, parsed: ParsedMail, a: Assessment, *, registered: bool, units_registered: bool
-) -> ReplyPlan | None:
+def reply_decision(cfg: Config, parsed: ParsedMail, a: Assessment, *, registered: bool) -> ReplyPlan | None:
     """The pure part of :func:`reply_plan` (also what ``mailbot inspect`` shows): which reply, whether
     none at all, held or short — from the mail, its assessment and whether its sender is a unit.
 
     In order: machine mail and RFC 3834 rules (no reply at all); the MTA's spam verdict (held); a
     failing trusted Authentication-Results (short, or held with hold_on_auth_failure); an unregistered
-    sender once the registry holds units (``replies.unregistered``: short, held or full; held when the
-    mail carries no report content). The database's part (undeliverable addresses, the loop guard) follows
-    in :func:`reply_plan`."""
+    sender (``replies.unregistered``: short, held or full; held when the mail carries no report content)
+    — also while the registry is still empty: until the office imports its units, nobody is known. The
+    database's part (undeliverable addresses, the loop guard) follows in :func:`reply_plan`."""
     category = a.category
     if parsed.from_addr.lower() in {x.lower() for x in cfg.office.own_addresses}:
         category = Category.OTHER  # finalize keeps our own mail as "other"; no_reply_reason stops it below
     if category.is_report:
         kind, template, subject = "receipt", "receipt", parsed.subject or "（无主题）"
-    elif category in (Category.REGISTRATION, Category.PUBLICITY_REQUEST) or (
-        category == Category.OTHER and (registered or units_registered)
-    ):
+    elif category in (Category.REGISTRATION, Category.PUBLICITY_REQUEST, Category.OTHER):
         kind, template = "ack", "ack_registration" if category == Category.REGISTRATION else "ack"
         subject = f"[已收到] {parsed.subject or '（无主题）'}"
     else:
@@ -233,8 +229,8 @@ def reply_decision(
         short = True
         if cfg.replies.hold_on_auth_failure:
             held = held or f"auth:{auth}"
-    echo = registered or not units_registered
-    if units_registered and not registered:
+    echo = registered
+    if not registered:
         short = short or cfg.replies.unregistered != "full"
         if cfg.replies.unregistered == "hold":
             held = held or "unregistered_sender"
@@ -257,9 +253,7 @@ def reply_plan(
     :func:`reply_decision`, then an undeliverable address (no reply) and the loop guard (held)."""
     cfg = app.config
     registered = sub.unit_id is not None
-    plan = reply_decision(
-        cfg, parsed, a, registered=registered, units_registered=registry_in_use(session, batch)
-    )
+    plan = reply_decision(cfg, parsed, a, registered=registered)
     if plan is None or plan.no_reply is not None:
         return plan
     if plan.kind == "receipt":

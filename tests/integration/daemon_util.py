@@ -18,6 +18,7 @@ from mailbot.store.db import Database
 from mailbot.store.models import Submission
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_UNITS = ROOT / "examples" / "units.csv"
 
 
 def write_config(path: Path, *, extra: str = "") -> Path:
@@ -32,7 +33,36 @@ def write_config(path: Path, *, extra: str = "") -> Path:
     return path
 
 
-def start_daemon(config: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def import_units(config: Path, env: dict[str, str]) -> None:
+    """``mailbot units import examples/units.csv`` once per database: the mailgen senders are its units
+    (mailbot answers an address of no unit with the short receipt, which carries no In-Reply-To)."""
+    from mailbot.store.models import Unit
+
+    db = Database(env["MAILBOT_DATABASE_URL"], migrate_schema=False)
+    try:
+        with db.session() as s:
+            if s.scalar(select(Unit.id).limit(1)) is not None:
+                return
+    except DBAPIError:
+        pass  # no schema yet: the import creates it
+    finally:
+        db.dispose()
+    done = subprocess.run(
+        [sys.executable, "-m", "mailbot.cli", "--config", str(config), "units", "import", str(SAMPLE_UNITS)],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+
+
+def start_daemon(
+    config: Path, env: dict[str, str], log: Path, *, units: bool = True
+) -> subprocess.Popen[bytes]:
+    """``mailbot run`` in its own session; ``units``: import the sample registry first (once)."""
+    if units and "MAILBOT_DATABASE_URL" in env:
+        import_units(config, env)
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
     with log.open("ab") as out:  # the child keeps its own descriptor
         return subprocess.Popen(

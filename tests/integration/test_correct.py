@@ -22,6 +22,7 @@ from mailbot.intake.runner import flush_outbox, poll_once
 from mailbot.model import FetchedMail
 from mailbot.store.models import Case, Correction, OutboxItem, Submission
 from tests import mailgen
+from tests.registry_util import import_sample_units
 
 CST = mailgen.CST
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,6 +212,7 @@ def test_a_2027_report_without_the_schedule_is_provisional(dovecot, imap_user, s
     sent = datetime(2027, 2, 4, 10, 0, tzinfo=CST)
     data = _data(dovecot, imap_user, smtp_sink, db_url, deadlines={"routine_mode": "working_days"})
     app = App.create(build_config(data, env={}), clock=Clock(sent))
+    import_sample_units(app)  # the sender is a unit: its receipt is the full one
     # Dovecot clamps an INTERNALDATE in the future to now: a 2027 arrival goes through process_one
     process_one(app, _fetched(mailgen.report(1, sent=sent), sent + timedelta(minutes=1)))
     flush_outbox(app)
@@ -241,6 +243,7 @@ def test_with_the_2027_file_the_same_report_is_not_provisional(
         calendar={"holiday_files": [str(path)]},
     )
     app = App.create(build_config(data, env={}), clock=Clock(sent))
+    import_sample_units(app)  # the sender is a unit: its receipt is the full one
     # Dovecot clamps an INTERNALDATE in the future to now: a 2027 arrival goes through process_one
     process_one(app, _fetched(mailgen.report(1, sent=sent), sent + timedelta(minutes=1)))
     flush_outbox(app)

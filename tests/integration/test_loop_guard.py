@@ -33,7 +33,7 @@ class Clock:
         return self.now
 
 
-def _app(tmp: Path, dovecot, user, sink, clock: Clock, **sections: Any) -> App:  # type: ignore[no-untyped-def]
+def _app(tmp: Path, dovecot, user, sink, clock: Clock, units: bool = True, **sections: Any) -> App:  # type: ignore[no-untyped-def]
     data = {
         "database": {"url": f"sqlite:///{tmp / 'guard.db'}"},
         "imap": [{"name": "main", "url": dovecot.url(user), "idle": False}],
@@ -42,8 +42,9 @@ def _app(tmp: Path, dovecot, user, sink, clock: Clock, **sections: Any) -> App: 
         **sections,
     }
     app = App.create(build_config(data, env={}), clock=clock)
-    with app.db.session() as s:
-        import_file(s, ROOT / "examples" / "units.csv", T0, app.domains)
+    if units:
+        with app.db.session() as s:
+            import_file(s, ROOT / "examples" / "units.csv", T0, app.domains)
     return app
 
 
@@ -239,3 +240,40 @@ def test_registration_ack_to_a_stranger_echoes_no_field(tmp_path, dovecot, imap_
     (ack,) = _to(smtp_sink, "victim@third-party.example", "ack")
     body = ack.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "evil.example" not in body and "13800000000" not in body and "某某贸易公司" not in body
+
+
+def test_with_an_empty_registry_everyone_is_a_stranger(tmp_path, dovecot, imap_user, smtp_sink) -> None:  # type: ignore[no-untyped-def]
+    """Before the office imports its units nobody is known: no full receipt, no echo, no relay."""
+    app = _app(tmp_path, dovecot, imap_user, smtp_sink, Clock(T0), units=False)
+    fields = {
+        "unit": "某某贸易公司",
+        "liaison_name": "点击 http://evil.example 领奖",
+        "liaison_mobile": "13800000000",
+    }
+    try:
+        dovecot.multiappend(
+            imap_user,
+            [
+                (HOSTILE / "relay-forged-from.eml").read_bytes(),
+                mailgen.report(
+                    1, sender=("cjzjj@xjzj.gov.cn", "昌吉州质监局"), subject="昌吉州锅炉检验情况ATTACKER-TEXT"
+                ),
+                mailgen.registration_mail("xlsx", fields, sender=("victim@third-party.example", "x")),
+            ],
+        )
+        _cycle(app)
+        with app.db.session() as s:
+            subs = s.scalars(select(Submission)).all()
+            assert len(subs) == 3 and all(x.unit_id is None for x in subs)
+            assert all("unregistered_sender" in x.flags for x in subs if x.category != "registration")
+    finally:
+        app.close()
+    (receipt,) = _to(smtp_sink, "cjzjj@xjzj.gov.cn")
+    body = receipt.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "登记编号" in body and "收到时间" in body, "the fixed short receipt"
+    assert "ATTACKER-TEXT" not in f"{receipt['Subject']}\n{body}" and receipt["In-Reply-To"] is None
+    (ack,) = _to(smtp_sink, "victim@third-party.example", "ack")
+    ack_body = ack.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "evil.example" not in ack_body and "13800000000" not in ack_body and "某某贸易公司" not in ack_body
+    rcpts = {r for m in smtp_sink.messages for r in m.rcpt_tos}
+    assert not rcpts & {"relay-target@another.example", "second-target@another.example"}

@@ -14,6 +14,7 @@ from mailbot.config import build_config
 from mailbot.intake.runner import flush_outbox, poll_once
 from mailbot.store.models import Case, OutboxItem, Submission, Undeliverable
 from tests import mailgen
+from tests.registry_util import import_sample_units
 
 CST = mailgen.CST
 
@@ -37,7 +38,9 @@ def make_app(dovecot, user, sink, db_url, clock, **sections) -> App:  # type: ig
         "office": {"alert_recipients": ["zhiban@xjzj.gov.cn"], "notify": ["jbgs@xjzj.gov.cn"]},
         **sections,
     }
-    return App.create(build_config(data, env={}), clock=clock)
+    app = App.create(build_config(data, env={}), clock=clock)
+    import_sample_units(app)  # the mailgen senders are the sample registry's units
+    return app
 
 
 def cycle(app: App) -> None:

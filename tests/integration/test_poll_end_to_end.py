@@ -14,6 +14,7 @@ from mailbot.cli import main
 from mailbot.store.db import Database
 from mailbot.store.models import OutboxItem, Submission
 from tests import mailgen
+from tests.registry_util import SAMPLE_UNITS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +43,7 @@ def test_fifty_reports_get_fifty_threaded_receipts(env_urls, dovecot, imap_user,
     dovecot.multiappend(
         imap_user, [*reports, mailgen.auto_reply(), mailgen.bounce("x@y", "nobody@example.org")]
     )
+    assert main(["units", "import", str(SAMPLE_UNITS)]) == 0  # the senders are units
 
     assert main(["poll", "--once"]) == 0
 
@@ -98,6 +100,7 @@ def test_second_poll_stores_nothing_twice(env_urls, dovecot, imap_user, smtp_sin
 def test_receipt_content_in_chinese(env_urls, dovecot, imap_user, smtp_sink):  # type: ignore[no-untyped-def]
     arrived = datetime(2026, 11, 20, 10, 30, tzinfo=mailgen.CST)  # 40 minutes after the mail's Date
     dovecot.append(imap_user, mailgen.report(1, urgent=True), internaldate=arrived)
+    assert main(["units", "import", str(SAMPLE_UNITS)]) == 0
     assert main(["poll", "--once"]) == 0
     received = smtp_sink.wait_for(2)
     kinds = {m.message()["X-Mailbot-Kind"]: m for m in received}

@@ -157,7 +157,6 @@ def test_inspect_shows_what_the_pipeline_stores() -> None:
         config,
         registry=lambda addr: None,
         now=NOW,
-        units_registered=True,
     )
     assert "unregistered_sender" in stranger["flags"] and "short_receipt" in stranger["flags"]
     assert stranger["no_reply"] is None and stranger["held"] is None
