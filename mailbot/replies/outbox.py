@@ -1,10 +1,17 @@
 """Draining the outbox: the only smtplib user.
 
-Each reply is claimed in its own short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
-daemons never send the same row), sent over one SMTP connection reused for the whole run, and its
-row is updated and committed right after the server accepts it. The only window in which a crash can
-duplicate a reply is between the server's acceptance and that commit (milliseconds); the reply's
-deterministic Message-ID lets the receiving side recognise such a duplicate.
+Due replies are read in chunks of :data:`CHUNK` — one query on SQLite; on PostgreSQL ``FOR UPDATE
+SKIP LOCKED`` plus an advisory lock per row held by this run's connection (:class:`_PgClaims`), so two
+daemons never send the same row and a dead one's rows are free at once. They are sent over one SMTP
+connection reused for the whole run, and each reply's row is committed on its own: marked sent in an
+open transaction after the server's 354 to DATA (taking the write lock, checking that the row is still
+pending), committed as soon as the server answers 250 to the message.
+
+Delivery is at least once, like any MTA's: SMTP has no way to ask whether a message was accepted, so a
+crash after the message has left and before that COMMIT sends it again, with the same Message-ID (the
+receiving side can recognise it). Only the one reply in flight can be duplicated, and nothing else
+falls inside that window any more: the COMMIT does not wait for a lock (on SQLite it used to wait for
+the intake's batch transaction there, ~50 ms and up to seconds) nor, on PostgreSQL, for the WAL flush.
 
 Two kinds of failure, told apart by where the server answered (:func:`session_answer`):
 
@@ -31,12 +38,14 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from mailbot.config.settings import SmtpSettings
@@ -44,6 +53,7 @@ from mailbot.daemon.backoff import Backoff
 from mailbot.errors import SendError
 from mailbot.model import OutboxStatus
 from mailbot.replies import compose
+from mailbot.replies.render import has_8bit_body, seven_bit
 from mailbot.store import queries
 from mailbot.store.models import OutboxItem, SmtpHealth
 
@@ -57,6 +67,8 @@ SESSION_BACKOFF_CAP_SECONDS = 600.0  # a broken session is tried again at least 
 # the office is told at once when only a person can fix the session (login, sender, TLS); of a temporary
 # failure (unreachable, 4xx, 421) only when it lasts: a server restart is no news
 ALERT_TEMPORARY_AFTER = timedelta(minutes=10)
+CHUNK = 50  # due replies read per query
+ADVISORY_LOCK_CLASS = 0x6D62  # "mb": the first key of the outbox's PostgreSQL advisory locks (row id second)
 
 
 @dataclass
@@ -275,6 +287,8 @@ def _backoff(app: App, attempts: int) -> timedelta:
 def drain(app: App, *, limit: int | None = None, force: bool = False) -> DrainReport:
     """Send (or, with replies.write_dir, write) every due reply. Never raises for SMTP trouble.
 
+    Due replies are read in chunks of :data:`CHUNK` (one query; on PostgreSQL claimed with
+    :class:`_PgClaims`), then each is sent and committed on its own (:meth:`_Run.send`).
     After a session failure later runs wait until ``smtp_health.next_try_at``; ``force`` (``poll``, a
     person at the keyboard or cron) tries the server now anyway."""
     report = DrainReport()
@@ -290,72 +304,203 @@ def drain(app: App, *, limit: int | None = None, force: bool = False) -> DrainRe
                 report.session_error = health.last_error
                 report.retry_at = health.next_try_at
                 return report
-    client: smtplib.SMTP | None = None
-    failure: SessionFailure | None = None
-    lock = app.db.dialect == "postgresql"
+    run = _Run(app, report)
+    claims = _PgClaims(app) if app.db.dialect == "postgresql" else None
     budget = limit if limit is not None else 10**9
+    after = 0  # ids are claimed in ascending order: rows another instance holds are passed over once
     try:
-        while budget > 0:
-            budget -= 1
-            with app.db.session() as session:
-                now = app.now()
-                items = queries.due_outbox(session, now, 1, lock=lock)
-                if not items:
+        while budget > 0 and not run.stopped:
+            chunk, after = _claim(app, claims, min(CHUNK, budget), after)
+            if after == 0:
+                break
+            for item in chunk:
+                if budget <= 0 or run.stopped:
                     break
-                item = items[0]
+                budget -= 1
                 if write_dir is not None:
-                    _write(write_dir, item)
-                    item.status, item.sent_at, item.attempts = OutboxStatus.WRITTEN, now, item.attempts + 1
+                    with app.db.session() as session:
+                        session.add(item)
+                        _write(write_dir, item)
+                        item.status, item.sent_at = OutboxStatus.WRITTEN, app.now()
+                        item.attempts += 1
                     report.written += 1
                     continue
                 assert smtp_settings is not None
-                try:
-                    if client is None:
-                        client = connect(smtp_settings)
-                    refused = send_one(client, app.config.office.address, item)
-                except SessionFailure as exc:
-                    # not this reply's fault: no attempt is counted (a long outage or a wrong password
-                    # must not fail replies); the row only says why it waits
-                    item.last_error = f"waiting, not charged: {exc}"[:2000]
-                    failure = exc
-                    break
-                except SendError as exc:
-                    _failed(app, session, item, exc, report)
-                    if exc.code is None:  # the connection broke during DATA: end the run, retry later
-                        _close(client)
-                        client = None
-                        report.server_down = True
-                        break
-                    continue
-                item.status, item.sent_at, item.attempts = OutboxStatus.SENT, app.now(), item.attempts + 1
-                item.last_error = None
-                if refused:
-                    item.last_error = "some recipients refused: " + "; ".join(
-                        f"{r} ({t})" for r, t in refused.items()
-                    )
-                    report.partly_refused += 1
-                    log.warning("outbox %s sent, but refused for: %s", item.id, item.last_error)
-                report.sent += 1
-                log.info(
-                    "outbox %s sent: %s to %s (message-id=<%s>)",
-                    item.id,
-                    item.kind,
-                    ",".join(item.to_addrs),
-                    item.message_id,
-                )
+                run.send(smtp_settings, item)
     finally:
-        if client is not None:
-            _quit(client)
-    if failure is not None:
-        _session_failed(app, failure, report)
-    elif client is not None or report.sent:
+        if run.client is not None:
+            _quit(run.client)
+        if claims is not None:
+            claims.close()
+    if run.failure is not None:
+        _session_failed(app, run.failure, report)
+    elif run.client is not None or report.sent:
         _session_ok(app)
     return report
 
 
-def send_one(client: smtplib.SMTP, envelope_from: str, item: OutboxItem) -> dict[str, str]:
+def _claim(app: App, claims: _PgClaims | None, n: int, after: int) -> tuple[list[OutboxItem], int]:
+    """The next chunk of due replies above id ``after`` and the new cursor (0: nothing is due)."""
+    if claims is not None:
+        return claims.claim(app.now(), n, after)
+    with app.db.session() as session:  # SQLite: one query per chunk; the send commits each row itself
+        items = queries.due_outbox(session, app.now(), n, lock=False, after=after)
+    return items, items[-1].id if items else 0
+
+
+class _PgClaims:
+    """PostgreSQL: which instance sends which reply.
+
+    A chunk is picked with ``FOR UPDATE SKIP LOCKED`` in a short transaction that also takes a
+    session-level advisory lock per row on this run's own connection; the rows it cannot lock are
+    another instance's (skipped). The advisory locks outlive the claim transaction, so each reply can
+    be committed on its own, and they vanish with the connection: rows of an instance that died are
+    free again at once (no expiry to wait for)."""
+
+    def __init__(self, app: App) -> None:
+        self.conn = app.db.engine.connect()
+
+    def claim(self, now: datetime, n: int, after: int) -> tuple[list[OutboxItem], int]:
+        with Session(bind=self.conn, expire_on_commit=False) as session:
+            rows = queries.due_outbox(session, now, n, lock=True, after=after)
+            if not rows:
+                session.commit()
+                return [], 0
+            got = session.execute(
+                text("SELECT id, pg_try_advisory_lock(:k, id) FROM unnest(CAST(:ids AS integer[])) AS id"),
+                {"k": ADVISORY_LOCK_CLASS, "ids": [r.id for r in rows]},
+            )
+            mine = {row_id for row_id, locked in got if locked}
+            session.commit()
+        return [r for r in rows if r.id in mine], rows[-1].id
+
+    def close(self) -> None:
+        try:
+            self.conn.execute(text("SELECT pg_advisory_unlock_all()"))
+            self.conn.commit()
+        except SQLAlchemyError:
+            self.conn.invalidate()  # a broken connection: closing it drops its locks
+        finally:
+            self.conn.close()
+
+
+class _NotOurs(Exception):
+    """The row changed under us before the end of DATA (another process sent it, the office held it)."""
+
+
+class _Run:
+    """One drain's SMTP session and outcome."""
+
+    def __init__(self, app: App, report: DrainReport) -> None:
+        self.app, self.report = app, report
+        self.client: smtplib.SMTP | None = None
+        self.failure: SessionFailure | None = None
+        self.stopped = False
+
+    def send(self, settings: SmtpSettings, item: OutboxItem) -> None:
+        """Send one reply; its outcome is committed on its own.
+
+        After the server's 354 to DATA and before the message goes out, the row is marked sent in an
+        open transaction (which takes the write lock on SQLite, the row lock on PostgreSQL, and checks
+        the row is still pending); the server's 250 is followed by nothing but COMMIT. A crash can duplicate a reply only between the
+        server's acceptance and that commit — no lock wait and no other work falls inside it."""
+        app, report = self.app, self.report
+        now = app.now()
+        with app.db.sessions() as session:
+
+            def commit_point(refused: dict[str, str]) -> bool:
+                return _mark_sent(session, item, now, refused)
+
+            try:
+                if self.client is None:
+                    self.client = connect(settings)
+                refused = send_one(self.client, app.config.office.address, item, commit_point=commit_point)
+                session.commit()
+            except SessionFailure as exc:
+                # not this reply's fault: no attempt is counted (a long outage or a wrong password
+                # must not fail replies); the row only says why it waits
+                session.rollback()
+                session.add(item)
+                item.last_error = f"waiting, not charged: {exc}"[:2000]
+                session.commit()
+                self.failure, self.stopped = exc, True
+                return
+            except SendError as exc:
+                session.rollback()
+                session.add(item)
+                _failed(app, session, item, exc, report)
+                session.commit()
+                if exc.code is None:  # the connection broke during DATA: end the run, retry later
+                    _close(self.client)
+                    self.client = None
+                    report.server_down, self.stopped = True, True
+                return
+            except _NotOurs:
+                session.rollback()
+                _close(self.client)  # DATA without a message: the server drops the transaction
+                self.client = None
+                log.info("outbox %s: no longer pending when sending it; not sent by this run", item.id)
+                return
+        # the committed values, on the detached row (for the report and the log)
+        item.status, item.attempts, item.sent_at = OutboxStatus.SENT, item.attempts + 1, now
+        item.last_error = None
+        if refused:
+            item.last_error = "some recipients refused: " + "; ".join(
+                f"{r} ({t})" for r, t in refused.items()
+            )
+            report.partly_refused += 1
+            log.warning("outbox %s sent, but refused for: %s", item.id, item.last_error)
+        report.sent += 1
+        log.info(
+            "outbox %s sent: %s to %s (message-id=<%s>)",
+            item.id,
+            item.kind,
+            ",".join(item.to_addrs),
+            item.message_id,
+        )
+
+
+_OUTBOX = cast(Table, OutboxItem.__table__)
+# Core, compiled once: the ORM's UPDATE path costs more than the rest of the send
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("item_id"), _OUTBOX.c.status == OutboxStatus.PENDING)
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=bindparam("now", type_=_OUTBOX.c.sent_at.type),
+        attempts=_OUTBOX.c.attempts + 1,
+        last_error=bindparam("error", type_=_OUTBOX.c.last_error.type),
+    )
+)
+
+
+def _mark_sent(session: Session, item: OutboxItem, now: datetime, refused: dict[str, str]) -> bool:
+    """Mark ``item`` sent in the open transaction if it is still pending (False: leave it alone)."""
+    error = (
+        "some recipients refused: " + "; ".join(f"{r} ({t})" for r, t in refused.items()) if refused else None
+    )
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # the COMMIT after the 250 returns without waiting for the WAL flush: a killed mailbot loses
+        # nothing (the server has the commit); only a crash of PostgreSQL itself could lose the last
+        # marks, which sends those replies again — the outcome of the window this keeps short
+        conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    done = conn.execute(_MARK_SENT, {"item_id": item.id, "now": now, "error": error})
+    return done.rowcount == 1
+
+
+def send_one(
+    client: smtplib.SMTP,
+    envelope_from: str,
+    item: OutboxItem,
+    *,
+    commit_point: Callable[[dict[str, str]], bool] | None = None,
+) -> dict[str, str]:
     """One reply over an open session; returns the recipients refused while others accepted it.
 
+    ``commit_point(refused)`` runs after the server's 354 to DATA, before the message and its final dot
+    (the drain marks the row sent there); when it returns False nothing is sent (:class:`_NotOurs`).
+    8bit bodies go with ``BODY=8BITMIME``, or in base64 (:func:`render.seven_bit`) to a server without it.
     Raises :class:`SessionFailure` when the answer is about the session, :class:`SendError` when it is
     about this reply (``code`` None: the connection broke during DATA)."""
     try:
@@ -373,13 +518,17 @@ def send_one(client: smtplib.SMTP, envelope_from: str, item: OutboxItem) -> dict
             permanent=True,
             code=553,
         )
+    raw = item.raw
+    eight_bit = client.has_extn("8bitmime")
+    if not eight_bit:
+        raw = seven_bit(raw)
     options: list[str] = []
     if client.has_extn("size"):
-        options.append(f"SIZE={len(item.raw)}")
+        options.append(f"SIZE={len(raw)}")
     if needs_utf8:
         options.append("SMTPUTF8")
-        if client.has_extn("8bitmime"):
-            options.append("BODY=8BITMIME")
+    if eight_bit and (needs_utf8 or has_8bit_body(raw)):
+        options.append("BODY=8BITMIME")
     stage = Stage.MAIL
     client.command_encoding = "utf-8" if needs_utf8 else "ascii"
     try:
@@ -412,7 +561,11 @@ def send_one(client: smtplib.SMTP, envelope_from: str, item: OutboxItem) -> dict
                 code=worst,
             )
         stage = Stage.DATA
-        code, resp = client.data(item.raw)  # raises for a refused DATA command, returns the final answer
+        words = {r: f"{c} {t}" for r, (c, t) in refused.items()}
+        if commit_point is None:
+            code, resp = client.data(raw)  # raises for a refused DATA command, returns the final answer
+        else:
+            code, resp = _data(client, raw, lambda: commit_point(words))
         if code != 250:
             raise smtplib.SMTPDataError(code, resp)
     except smtplib.SMTPDataError as exc:
@@ -431,7 +584,25 @@ def send_one(client: smtplib.SMTP, envelope_from: str, item: OutboxItem) -> dict
         raise SessionFailure(lost) from exc
     finally:
         client.command_encoding = "ascii"
-    return {r: f"{c} {t}" for r, (c, t) in refused.items()}
+    return words
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _data(client: smtplib.SMTP, raw: bytes, before_end: Callable[[], bool]) -> tuple[int, bytes]:
+    """``smtplib.SMTP.data`` with ``before_end`` between the server's 354 and the message (same bytes).
+
+    The message and its final dot go in one write: a separate small write of the dot would wait for
+    the server's delayed ACK (Nagle, ~40 ms per reply)."""
+    code, resp = client.docmd("data")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, resp)
+    lines = _LEADING_DOT.sub(b"..", raw)
+    if not before_end():
+        raise _NotOurs
+    client.send((lines if lines.endswith(b"\r\n") else lines + b"\r\n") + b".\r\n")
+    return client.getreply()
 
 
 def _header_block(raw: bytes) -> bytes:

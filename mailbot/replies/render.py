@@ -7,20 +7,18 @@ A configured templates folder is searched before the built-in one.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.generator import BytesGenerator
 from email.header import Header
-from email.message import EmailMessage, Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.message import EmailMessage
 from email.policy import SMTP, compat32
 from email.utils import format_datetime, formataddr
-from io import BytesIO
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -152,6 +150,7 @@ class Renderer:
         self.text_env = jinja2.Environment(autoescape=False, **common)
         self.html_env = jinja2.Environment(autoescape=True, **common)
         self.tz = tz
+        self._compiled: dict[str, jinja2.Template | None] = {}
         for env in (self.text_env, self.html_env):
             env.filters["local"] = self.local
             env.filters["category_label"] = lambda c: CATEGORY_LABELS.get(str(c), str(c))
@@ -198,15 +197,29 @@ class Renderer:
             return f"{(local - timedelta(days=1)).strftime('%Y年%m月%d日')} 24:00"
         return local.strftime("%Y年%m月%d日 %H:%M")
 
-    def has_template(self, name: str) -> bool:
+    def _template(self, name: str) -> jinja2.Template | None:
+        """The compiled template (HTML ones autoescaped), or None when there is none: looked up once
+        per renderer, so a daemon picks up an edited template when it starts again."""
         try:
-            self.text_env.get_template(name)
+            return self._compiled[name]
+        except KeyError:
+            pass
+        env = self.html_env if name.endswith(".html.j2") else self.text_env
+        try:
+            template: jinja2.Template | None = env.get_template(name)
         except jinja2.TemplateNotFound:
-            return False
-        return True
+            template = None
+        self._compiled[name] = template
+        return template
+
+    def has_template(self, name: str) -> bool:
+        return self._template(name) is not None
 
     def render_text(self, name: str, context: Mapping[str, Any]) -> str:
-        return self.text_env.get_template(name).render(context)
+        template = self._template(name)
+        if template is None:
+            raise jinja2.TemplateNotFound(name)
+        return template.render(context)
 
     def render_mail(
         self,
@@ -230,9 +243,8 @@ class Renderer:
         ctx = dict(context)
         ctx.setdefault("subject", subject)
         text = self.render_text(f"{template}.txt.j2", ctx)
-        html: str | None = None
-        if self.has_template(f"{template}.html.j2"):
-            html = self.html_env.get_template(f"{template}.html.j2").render(ctx)
+        html_template = self._template(f"{template}.html.j2")
+        html = html_template.render(ctx) if html_template is not None else None
         refs = [r for r in dict.fromkeys(references) if r and _is_msgid(r)]
         if in_reply_to and _is_msgid(in_reply_to):
             if in_reply_to not in refs:
@@ -264,29 +276,120 @@ class Renderer:
 
 
 _ADDRESS_HEADERS = frozenset({"To", "Cc"})
+_POLICY = compat32.clone(linesep="\r\n")
+MAX_8BIT_LINE = 998  # octets without the CRLF (RFC 5322 2.1.1); a part with a longer line goes base64
+# headers whose value repeats from reply to reply (the office's From, the RFC 3834 pair, the kind)
+_CACHED_HEADERS = frozenset({"From", "Auto-Submitted", "X-Auto-Response-Suppress", "X-Mailbot-Kind"})
+
+
+_PLAIN_SHORT = re.compile(r"^[!-~]+(?: [!-~]+)*$")  # printable words, single spaces
+
+
+@lru_cache(maxsize=128)
+def _header_line(name: str, value: str) -> bytes:
+    return _header_bytes(name, value)
+
+
+def _header_bytes(name: str, value: str) -> bytes:
+    """One header exactly as the compat32 generator writes it (same folding, same encoded-words)."""
+    if value.isascii():
+        if len(name) + len(value) <= 76 and _PLAIN_SHORT.match(value):  # nothing to fold
+            return f"{name}: {value}\r\n".encode("ascii")
+        return _POLICY.fold_binary(name, value)
+    if name in _ADDRESS_HEADERS:
+        # an internationalised address (张伟@qq.com): raw UTF-8 as RFC 6532 says, never an
+        # encoded-word (invalid in an address); the outbox sends it only over SMTPUTF8
+        return _POLICY.fold_binary(name, value.encode("utf-8").decode("ascii", "surrogateescape"))
+    return _POLICY.fold_binary(name, Header(value, "utf-8", header_name=name))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=8)
+def _part_head(subtype: str, cte: str) -> bytes:
+    """The MIME skeleton of one text part (built once per subtype and transfer encoding)."""
+    return f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {cte}\r\n'.encode()
+
+
+_ALTERNATIVE_HEAD = b'Content-Type: multipart/alternative; boundary="%s"\r\nMIME-Version: 1.0\r\n'
+
+
+def _body_part(subtype: str, text: str) -> tuple[bytes, bytes]:
+    """A text part's headers and body: 7bit/8bit in CRLF lines when every line fits (no encoding at
+    all), else base64 of the text as rendered. A server without 8BITMIME gets :func:`seven_bit`."""
+    data = text.encode("utf-8")
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if b"\x00" in data or max(map(len, lines)) > MAX_8BIT_LINE:
+        return _part_head(subtype, "base64"), _b64(data)
+    return _part_head(subtype, "7bit" if data.isascii() else "8bit"), b"\r\n".join(lines)
+
+
+def _b64(data: bytes) -> bytes:
+    """base64 in 76-character lines with CRLF, as the compat32 generator writes a body."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    return b"".join(encoded[i : i + 76] + b"\r\n" for i in range(0, len(encoded), 76))
 
 
 def _fast_message(headers: list[tuple[str, str]], text: str, html: str | None) -> bytes:
-    """text (+ HTML alternative) with the compat32 MIME classes: the same bytes on the wire as the
-    modern API, without its costly header refolding (most of the time of a receipt)."""
-    body: Message = MIMEText(text, "plain", "utf-8")
-    if html is not None:
-        alt = MIMEMultipart("alternative")
-        alt.attach(body)
-        alt.attach(MIMEText(html, "html", "utf-8"))
-        body = alt
+    """text (+ HTML alternative): the fixed MIME skeleton, the headers folded as the compat32 generator
+    folds them (cached where they repeat), the bodies in 8 bit where their lines allow it."""
+    text_head, text_body = _body_part("plain", text)
+    out: list[bytes] = []
+    if html is None:
+        out.append(text_head + b"MIME-Version: 1.0\r\n")
+    else:
+        html_head, html_body = _body_part("html", html)
+        boundary = _boundary(text_body, html_body)
+        out.append(_ALTERNATIVE_HEAD % boundary)
     for name, value in headers:
-        if value.isascii():
-            body[name] = value
-        elif name in _ADDRESS_HEADERS:
-            # an internationalised address (张伟@qq.com): raw UTF-8 as RFC 6532 says, never an
-            # encoded-word (invalid in an address); the outbox sends it only over SMTPUTF8
-            body[name] = value.encode("utf-8").decode("ascii", "surrogateescape")
-        else:
-            body[name] = Header(value, "utf-8", header_name=name)  # type: ignore[assignment]
-    buf = BytesIO()
-    BytesGenerator(buf, policy=compat32.clone(linesep="\r\n"), mangle_from_=False).flatten(body)
-    return buf.getvalue()
+        out.append(_header_line(name, value) if name in _CACHED_HEADERS else _header_bytes(name, value))
+    out.append(b"\r\n")
+    if html is None:
+        out.append(text_body)
+    else:
+        delimiter = b"--" + boundary
+        # the line break before a delimiter belongs to the delimiter (RFC 2046 5.1.1)
+        out += [delimiter, b"\r\n", text_head, b"\r\n", text_body, b"\r\n"]
+        out += [delimiter, b"\r\n", html_head, b"\r\n", html_body, b"\r\n", delimiter, b"--\r\n"]
+    return b"".join(out)
+
+
+def _boundary(*bodies: bytes) -> bytes:
+    while True:
+        boundary = b"===============%019d==" % secrets.randbelow(10**19)
+        if not any(boundary in body for body in bodies):
+            return boundary
+
+
+_CTE_8BIT = re.compile(rb"^Content-Transfer-Encoding: 8bit\r$", re.MULTILINE | re.IGNORECASE)
+_BOUNDARY = re.compile(rb'^Content-Type: multipart/alternative; boundary="([^"]+)"\r$', re.MULTILINE)
+
+
+def has_8bit_body(raw: bytes) -> bool:
+    """Whether a reply of :func:`_fast_message` carries an 8bit part (then MAIL FROM needs BODY=8BITMIME)."""
+    return _CTE_8BIT.search(raw) is not None
+
+
+def seven_bit(raw: bytes) -> bytes:
+    """The same reply with each 8bit text part in base64, for a server without 8BITMIME (the RFC 6152
+    downgrade). Only the parts this module wrote as 8bit change; the headers stay byte for byte."""
+    if not has_8bit_body(raw):
+        return raw
+    head, _, body = raw.partition(b"\r\n\r\n")
+    match = _BOUNDARY.search(head + b"\r\n")
+    if match is None:
+        return _to_base64(head, body)
+    delimiter = b"--" + match.group(1)
+    chunks = body.split(delimiter)  # preamble (empty), the parts (each "\r\n…\r\n"), then "--\r\n"
+    for i in range(1, len(chunks) - 1):
+        part_head, _, part_body = chunks[i][2:-2].partition(b"\r\n\r\n")
+        chunks[i] = b"\r\n" + _to_base64(part_head, part_body) + b"\r\n"
+    return head + b"\r\n\r\n" + delimiter.join(chunks)
+
+
+def _to_base64(head: bytes, body: bytes) -> bytes:
+    if not _CTE_8BIT.search(head + b"\r\n"):
+        return head + b"\r\n\r\n" + body
+    head = _CTE_8BIT.sub(b"Content-Transfer-Encoding: base64\r", head + b"\r\n")[:-2]
+    return head + b"\r\n\r\n" + _b64(body)[:-2]
 
 
 def _rich_message(

@@ -212,10 +212,18 @@ def case_by_number(session: Session, number: str) -> Case | None:
     return session.scalars(select(Case).where(Case.number == number)).first()
 
 
-def due_outbox(session: Session, now: datetime, limit: int, *, lock: bool) -> list[OutboxItem]:
+def due_outbox(
+    session: Session, now: datetime, limit: int, *, lock: bool, after: int = 0
+) -> list[OutboxItem]:
+    """Pending replies due at ``now``, oldest first, with ids above ``after`` (the drain's cursor);
+    ``lock``: ``FOR UPDATE SKIP LOCKED`` (PostgreSQL)."""
     q = (
         select(OutboxItem)
-        .where(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.next_attempt_at <= now)
+        .where(
+            OutboxItem.status == OutboxStatus.PENDING,
+            OutboxItem.next_attempt_at <= now,
+            OutboxItem.id > after,
+        )
         .order_by(OutboxItem.id)
         .limit(limit)
     )

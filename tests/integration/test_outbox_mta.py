@@ -248,6 +248,28 @@ def test_rate_limit_450_at_mail_from_stops_the_run_without_charging(
         app.close()
 
 
+def test_421_at_connect_ends_the_run_without_charging(
+    tmp_path: Path, postfix_factory: object, smtp_sink: SmtpSink
+) -> None:
+    # the start-up probe is the one connection allowed this minute: mailbot's is greeted with 421
+    mta = postfix_factory(connection_rate_limit=1)  # type: ignore[operator]
+    clock = Clock()
+    app = make_app(f"sqlite:///{tmp_path / 'c.db'}", mta, clock=clock)
+    try:
+        queue_reports(app, [report_from(i, f"c{i}@qq.com") for i in range(3)])
+        report = drain(app)
+        assert (report.sent, report.failed, report.deferred) == (0, 0, 0) and report.server_down
+        assert "421" in (report.session_error or "") and "too many connections" in (
+            report.session_error or ""
+        )
+        no_repr(report.session_error)
+        receipts = [r for r in rows(app) if r.kind == "receipt"]
+        assert len(receipts) == 3 and all(r.status == "pending" and r.attempts == 0 for r in receipts)
+        assert drain(app).retry_at == report.retry_at, "backing off: the next run does not connect"
+    finally:
+        app.close()
+
+
 def test_a_5xx_for_one_recipient_fails_that_reply_only(
     tmp_path: Path, postfix: Postfix, smtp_sink: SmtpSink
 ) -> None:

@@ -22,7 +22,10 @@ What a real submission server does, and mailbot's replies must pass:
 - recipients whose local part starts with ``refused`` get ``550 5.1.1`` at RCPT (a regexp
   ``check_recipient_access`` map);
 - ``rate_limit=N``: the N+1st MAIL FROM within a minute gets ``450 4.7.1 Error: too much mail from …``
-  (``smtpd_client_message_rate_limit`` through anvil; loopback is not exempt).
+  (``smtpd_client_message_rate_limit`` through anvil; loopback is not exempt);
+- ``connection_rate_limit=N``: the N+1st connection within a minute is greeted with ``421 4.7.0 …
+  Error: too many connections from …`` (``smtpd_client_connection_rate_limit``; the start-up greeting
+  probe counts as one).
 
 Start-up traps measured on Debian 12 (see /work/shared/RIG-NOTES.md): ``maillog_file`` must be covered by
 ``maillog_file_prefixes`` (else ``postfix start`` exits 1 silently), ``data_directory`` must be owned
@@ -67,6 +70,7 @@ class Postfix:
         *,
         smtputf8: bool = True,
         rate_limit: int | None = None,
+        connection_rate_limit: int | None = None,
         sender_owners: dict[str, str] | None = None,
     ) -> None:
         if not Path(POSTFIX).exists():
@@ -77,6 +81,7 @@ class Postfix:
         self.sink = sink
         self.smtputf8 = smtputf8
         self.rate_limit = rate_limit
+        self.connection_rate_limit = connection_rate_limit
         self.sender_owners: dict[str, str] = dict(sender_owners or {})  # address → the login owning it
         self.root = Path(tempfile.mkdtemp(prefix="mailbot-postfix-", dir="/tmp"))
         self.root.chmod(0o755)
@@ -219,13 +224,18 @@ class Postfix:
             f"/^{REFUSED_PREFIX}([-+.][^@]*)?@/ 550 5.1.1 no such user (mailbot rig)\n"
         )
         uid, gid = pwd.getpwnam(MAIL_UID).pw_uid, grp.getgrnam(MAIL_GID).gr_gid
-        rate = (
-            f"smtpd_client_message_rate_limit = {self.rate_limit}\n"
-            "anvil_rate_time_unit = 60s\n"
-            "smtpd_client_event_limit_exceptions =\n"
-            if self.rate_limit is not None
-            else ""
+        rate = "".join(
+            (
+                f"smtpd_client_message_rate_limit = {self.rate_limit}\n"
+                if self.rate_limit is not None
+                else "",
+                f"smtpd_client_connection_rate_limit = {self.connection_rate_limit}\n"
+                if self.connection_rate_limit is not None
+                else "",
+            )
         )
+        if rate:
+            rate += "anvil_rate_time_unit = 60s\nsmtpd_client_event_limit_exceptions =\n"
         # SMTPUTF8 mail has 8-bit headers by definition (RFC 6532; Postfix's own Received: too), so a
         # server offering it checks only 8-bit bodies; without it, strict_8bitmime covers headers too
         strict_8bit = (
