@@ -37,9 +37,11 @@ from collections import Counter
 from datetime import datetime
 
 import mailparser
-from mailparser.const import EPILOGUE_DEFECTS
+from mailparser.const import ADDRESSES_HEADERS, EPILOGUE_DEFECTS
+from mailparser.dates import date_diagnostics, parse_mail_date
+from mailparser.utils import decode_header_part, get_addresses, mime_header_view, receiveds_parsing
 
-from mailbot.mail.attachments import extract_text
+from mailbot.mail.attachments import attachment_kind, extract_text
 from mailbot.mail.charsets import decode_bytes as decode_bytes
 from mailbot.mail.charsets import decode_words as decode_words
 from mailbot.mail.dsn import _dsn
@@ -58,12 +60,17 @@ from mailbot.mail.headers import (
 )
 from mailbot.mail.htmltext import html_to_text as html_to_text
 from mailbot.mail.mime import (
+    Cut,
     _bound_mime,
+    _cut_big_runs,
     _filename,
     _is_attachment,
+    _lazy_size,
     _message_attachment,
     _message_from_bytes,
-    _payload_bytes,
+    _part_bytes,
+    _put_back,
+    _restore,
     _walk,
 )
 from mailbot.model import Attachment, ParsedMail
@@ -158,6 +165,105 @@ def _mailparser_view(
     return extra
 
 
+def _cross_check(
+    msg: email.message.Message,
+    parts: list[email.message.Message],
+    read: set[int],
+    ours: list[Attachment],
+    defects: list[str],
+    limit: int,
+    cut: Cut | None,
+) -> list[Attachment]:
+    """What mail-parser's pass over our tree adds, without that pass unless it is needed.
+
+    mail-parser adds the defect categories of every part (attached messages included) and of its own
+    header readers (addresses, dates, Received, MIME metadata), and decodes the body parts that it does
+    not take for attachments, which records their base64 defects on them. All of that is done here
+    with its own functions. Only a ``StartBoundaryNotFoundDefect`` (an attachment may hide in the
+    epilogue) calls for the whole pass, whose attachment inventory recovers it."""
+    categories: set[str] = set()
+    try:
+        walked = list(msg.walk())
+    except RecursionError:
+        defects.append("mailparser_failed:RecursionError")
+        return []
+    for part in walked:
+        categories.update(type(d).__name__ for d in part.defects)
+    if categories & EPILOGUE_DEFECTS:
+        if cut is not None:
+            for part in list(cut.lazy.values()):
+                _put_back(part, cut)
+        return _mailparser_view(msg, ours, defects, limit)
+    try:
+        categories |= _header_categories(msg)
+        for part in walked:
+            metadata, problems = mime_header_view(part)
+            filename = decode_header_part(metadata.get_filename(), defects=problems)
+            if problems:
+                categories.add("MimeHeaderDefect")
+            if (
+                id(part) not in read
+                and not part.is_multipart()
+                and str(part.get("content-transfer-encoding", "")).strip().lower() == "base64"
+                and not _mailparser_attachment(metadata, filename)
+            ):
+                _put_back(part, cut)
+                part.get_payload(decode=True)  # mail-parser reads it as body text: its defects
+    except Exception as exc:  # RecursionError included: a defect, not a crash
+        defects.append(f"mailparser_failed:{type(exc).__name__}")
+        return []
+    defects.extend(f"mime:{c}" for c in sorted(categories) if c != "CharsetDecodeDefect")
+    return []
+
+
+def _mailparser_attachment(metadata: email.message.Message, filename: object) -> bool:
+    """Whether mail-parser lists a leaf part as an attachment (else it decodes it as body text)."""
+    subtype = str(metadata.get_content_subtype() or "")
+    content_id = metadata.get("content-id")
+    disposition = str(metadata.get_content_disposition() or "").lower()
+    return bool(
+        filename
+        or (content_id and subtype not in ("html", "plain"))
+        or subtype == "rtf"
+        or disposition == "attachment"
+    )
+
+
+def _header_categories(msg: email.message.Message) -> set[str]:
+    """mail-parser's header defect categories: addresses, Date/Resent-Date, Received."""
+    found: set[str] = set()
+    index: dict[str, list[object]] = {}
+    for name, value in msg.items():
+        index.setdefault(name.lower(), []).append(value)
+    for header in sorted(ADDRESSES_HEADERS):
+        for address in index.get(header, []):
+            problems: list[dict[str, object]] = []
+            get_addresses(address, defects=problems, decode_names=True)
+            if problems:
+                found.add("AddressHeaderDefect")
+    occurrences: dict[str, int] = {}
+    for name, value in msg.raw_items():
+        header = name.lower()
+        if header not in {"date", "resent-date"}:
+            continue
+        occurrence = occurrences.get(header, 0)
+        occurrences[header] = occurrence + 1
+        if date_diagnostics(parse_mail_date(value), value, header, occurrence):
+            found.add("DateHeaderDefect")
+    received: list[dict[str, object]] = []
+    dates: list[dict[str, object]] = []
+    receiveds_parsing(
+        [value for name, value in msg.raw_items() if name.lower() == "received"],
+        defects=received,
+        date_defects=dates,
+    )
+    if received:
+        found.add("ReceivedHeaderDefect")
+    if dates:
+        found.add("DateHeaderDefect")
+    return found
+
+
 def parse_mail(
     raw: bytes,
     *,
@@ -228,11 +334,14 @@ def _parse(
         defects.append("not_mail")
         return _empty(defects)
     raw = _bound_mime(raw, max_parts, defects)
+    parsed_raw, cut = _cut_big_runs(raw)
     try:
-        msg = _message_from_bytes(raw)
+        msg = _message_from_bytes(parsed_raw)
     except RecursionError:
         defects.append("mime_too_deep")
+        cut = None
         msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
+    del parsed_raw
 
     subject = _decoded_header(msg, "subject", defects) or ""
     froms = _addresses(msg, ("from",), defects)
@@ -263,6 +372,9 @@ def _parse(
             )
 
     parts = list(_walk(msg, max_parts, defects))
+    if cut is not None:
+        _restore(msg, cut, {id(p) for p in parts})
+    read: set[int] = set()  # ids of the parts whose bytes were read (their decoding defects are known)
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Attachment] = []
@@ -284,7 +396,12 @@ def _parse(
         else:
             as_attachment = _is_attachment(part, filename)
         if as_attachment:
-            data = _payload_bytes(part, defects)
+            size = _lazy_size(part, cut) if attachment_kind(filename, ctype) is None else None
+            if size is not None:  # a binary attachment: sized from its encoded length, never decoded
+                attachments.append(Attachment(filename=filename or "unnamed", content_type=ctype, size=size))
+                continue
+            read.add(id(part))
+            data = _part_bytes(part, defects, cut)
             text, extra = extract_text(filename, ctype, data, limit=limit, charset=part.get_content_charset())
             defects.extend(extra)
             attachments.append(
@@ -292,12 +409,13 @@ def _parse(
             )
             del data  # a big attachment's bytes must not outlive its part (memory peak)
         elif ctype in ("text/plain", "text/html"):
-            data = _payload_bytes(part, defects)
+            read.add(id(part))
+            data = _part_bytes(part, defects, cut)
             body = decode_bytes(data, part.get_content_charset(), defects, "body").replace("\x00", "")
             (html if ctype == "text/html" else plain).append(body)
 
     if not any(d.startswith(("too_many_parts", "mime_too_deep")) for d in defects):
-        attachments.extend(_mailparser_view(msg, attachments, defects, limit))
+        attachments.extend(_cross_check(msg, parts, read, attachments, defects, limit, cut))
 
     for part in parts:
         for defect in part.defects:
