@@ -40,7 +40,7 @@ from scipy.sparse import csr_matrix  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from mailbot.judge.classify import DEFAULT_RULES, classify_text  # noqa: E402
-from mailbot.judge.classify.textmodel import TextModel, ngrams, normalise  # noqa: E402
+from mailbot.judge.classify.textmodel import TextModel, cues, ngrams, normalise  # noqa: E402
 
 CLASSES = ("urgent", "routine", "followup", "research")
 REAL = ROOT / "tests" / "eval" / "real"
@@ -66,42 +66,64 @@ def text_of(row: dict[str, Any]) -> str:
     return f"{row.get('subject', '')}\n{row.get('body', '')}\n"
 
 
-def featurise(rows: list[dict[str, Any]]) -> list[tuple[set[str], float]]:
+Feats = list[tuple[set[str], float, set[str]]]  # per text: its n-grams, their value, its cue features
+
+
+def featurise(rows: list[dict[str, Any]]) -> Feats:
     out = []
     for r in rows:
-        grams = ngrams(normalise(text_of(r), MAX_CHARS), NGRAM_MAX)
-        out.append((grams, 1.0 / math.sqrt(len(grams)) if grams else 0.0))
+        norm = normalise(text_of(r), MAX_CHARS)
+        grams = ngrams(norm, NGRAM_MAX)
+        out.append((grams, 1.0 / math.sqrt(len(grams)) if grams else 0.0, cues(norm) if grams else set()))
     return out
 
 
-def matrix(feats: list[tuple[set[str], float]], vocab: dict[str, int]) -> csr_matrix:
+def matrix(feats: Feats, vocab: dict[str, int], cue_value: float) -> csr_matrix:
+    """Rows of n-gram values (``1/sqrt(n)``) and cue values (``cue_value``, none when 0), as scored."""
     data, ind, ptr = [], [], [0]
-    for grams, scale in feats:
-        cols = sorted(vocab[g] for g in grams if g in vocab)
-        ind.extend(cols)
-        data.extend([scale] * len(cols))
+    for grams, scale, cue_set in feats:
+        cols = {vocab[g]: scale for g in grams if g in vocab}
+        if cue_value:
+            cols.update((vocab[g], cue_value) for g in cue_set if g in vocab)
+        for col in sorted(cols):
+            ind.append(col)
+            data.append(cols[col])
         ptr.append(len(ind))
     return csr_matrix((data, ind, ptr), shape=(len(feats), len(vocab)))
 
 
 def fit(
-    feats: list[tuple[set[str], float]], labels: list[int], weights: list[float], c: float, keep: int
+    feats: Feats,
+    labels: list[int],
+    weights: list[float],
+    c: float,
+    keep: int,
+    cue_value: float = 0.0,
+    balanced: bool = False,
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Fit, keep the ``keep`` strongest n-grams, refit on them: (vocab, coef[classes, vocab], bias)."""
+    """Fit, keep the ``keep`` strongest n-grams (and every cue), refit: (vocab, coef[classes, vocab], bias).
+
+    ``balanced``: each class weighs as much in total as the others (follow-ups and research pieces are few).
+    """
     df: dict[str, int] = {}
-    for grams, _ in feats:
-        for g in grams:
+    for grams, _, cue_set in feats:
+        for g in grams | (cue_set if cue_value else set()):
             df[g] = df.get(g, 0) + 1
     vocab = {g: i for i, g in enumerate(sorted(g for g, n in df.items() if n >= 2))}
     y, w = np.array(labels), np.array(weights)
+    if balanced:
+        totals = {k: w[y == k].sum() for k in set(labels)}
+        w = w * np.array([sum(totals.values()) / (len(totals) * totals[k]) for k in labels])
     clf = LogisticRegression(C=c, max_iter=3000)
-    clf.fit(matrix(feats, vocab), y, sample_weight=w)
+    clf.fit(matrix(feats, vocab, cue_value), y, sample_weight=w)
     names = sorted(vocab, key=vocab.__getitem__)
     strength = np.abs(clf.coef_).max(axis=0)
-    kept = sorted(names[i] for i in np.argsort(-strength)[:keep])
+    kept = sorted(
+        {names[i] for i in np.argsort(-strength)[:keep]} | {g for g in names if g.startswith("cue:")}
+    )
     kv = {g: i for i, g in enumerate(kept)}
     clf = LogisticRegression(C=c, max_iter=3000)
-    clf.fit(matrix(feats, kv), y, sample_weight=w)
+    clf.fit(matrix(feats, kv, cue_value), y, sample_weight=w)
     coef = np.zeros((len(CLASSES), len(kept)))
     bias = np.zeros(len(CLASSES))
     for row, k in enumerate(clf.classes_):
@@ -110,9 +132,9 @@ def fit(
 
 
 def logits_of(
-    feats: list[tuple[set[str], float]], vocab: list[str], coef: np.ndarray, bias: np.ndarray
+    feats: Feats, vocab: list[str], coef: np.ndarray, bias: np.ndarray, cue_value: float = 0.0
 ) -> np.ndarray:
-    x = matrix(feats, {g: i for i, g in enumerate(vocab)})
+    x = matrix(feats, {g: i for i, g in enumerate(vocab)}, cue_value)
     return np.asarray(x @ coef.T) + bias
 
 
@@ -139,16 +161,19 @@ def decide(
     urgent_bias: float,
     override: float,
     margin: float,
+    kind_bias: float = 0.0,
 ) -> str:
     if gate is not None:
         return gate
-    if score - DEFAULT_RULES.urgent_threshold >= override:
-        return "urgent"
     z = logit.copy()
     z[0] += urgent_bias + rule_weight * max(-4.0, min(4.0, score - DEFAULT_RULES.urgent_threshold))
+    z[2:] += kind_bias  # follow-ups and research pieces are few in training: their logits are low
     k = int(np.argmax(z))
     r = 0 if score >= DEFAULT_RULES.urgent_threshold else 1
-    return CLASSES[k] if z[k] - z[r] >= margin else CLASSES[r]
+    call = CLASSES[k] if z[k] - z[r] >= margin else CLASSES[r]
+    if score - DEFAULT_RULES.urgent_threshold >= override:
+        return "urgent"  # as mailbot.judge.classify._blend: strong rule evidence is not routine work
+    return call
 
 
 def figures(gold: list[str], pred: list[str]) -> dict[str, float]:
@@ -192,6 +217,20 @@ def main(argv: list[str] | None = None) -> int:
         help="shorter texts (subject + body) are left to the rules: the real training texts are 90+ characters",
     )  # fmt: skip
     ap.add_argument("--keep", type=int, nargs="+", default=[4000], help="how many n-grams to keep")
+    ap.add_argument(
+        "--cue-value", type=float, nargs="+", default=[0.0, 0.1, 0.2],
+        help="the value of a cue feature (textmodel.CUES); 0 leaves the cues out",
+    )  # fmt: skip
+    ap.add_argument(
+        "--balanced", type=int, nargs="+", default=[0, 1], help="1: weigh each class as much as the others"
+    )
+    ap.add_argument(
+        "--kind-bias", type=float, nargs="+", default=[0.0, 0.2, 0.4],
+        help="added to the follow-up and research logits",
+    )  # fmt: skip
+    ap.add_argument(
+        "--errors", action="store_true", help="list the dev rows the chosen model gets wrong (CV)"
+    )
     args = ap.parse_args(argv)
 
     dev = [r for r in load(REAL, "dev") if r["category"] in CLASSES]
@@ -220,8 +259,10 @@ def main(argv: list[str] | None = None) -> int:
             fold_of[i] = j % args.folds
 
     best: tuple[tuple[float, ...], dict[str, Any]] | None = None
+    best_pred: list[str] = []
     per_weight: dict[float, tuple[tuple[float, ...], dict[str, Any]]] = {}
-    for c, synth_w, keep in itertools.product(args.C, args.synthetic_weight, args.keep):
+    grid = itertools.product(args.C, args.synthetic_weight, args.keep, args.cue_value, args.balanced)
+    for c, synth_w, keep, cue_value, balanced in grid:
         oof = np.zeros((len(dev), len(CLASSES)))
         for k in range(args.folds):
             tr = [i for i in range(len(dev)) if fold_of[i] != k]
@@ -231,28 +272,40 @@ def main(argv: list[str] | None = None) -> int:
                 CLASSES.index(r["category"]) for r in synth + extra
             ]
             weights = [1.0] * len(tr) + [synth_w] * len(synth) + [1.0] * len(extra)
-            vocab, coef, bias = fit(feats, labels, weights, c, keep)
-            oof[te] = logits_of([dev_f[i] for i in te], vocab, coef, bias)
-        blends = itertools.product(args.rule_weight, URGENT_BIASES, args.override, args.margin)
-        for rw, ub, ov, mg in blends:
-            pred = [decide(oof[i], *stages[i], rw, ub, ov, mg) for i in range(len(dev))]
+            vocab, coef, bias = fit(feats, labels, weights, c, keep, cue_value, bool(balanced))
+            oof[te] = logits_of([dev_f[i] for i in te], vocab, coef, bias, cue_value)
+        blends = itertools.product(
+            args.rule_weight, URGENT_BIASES, args.override, args.margin, args.kind_bias
+        )
+        for rw, ub, ov, mg, kb in blends:
+            pred = [decide(oof[i], *stages[i], rw, ub, ov, mg, kb) for i in range(len(dev))]
             f = figures(gold, pred)
             key = rank(f, args.max_false_urgent)
             cfg = {
-                "C": c, "synthetic_weight": synth_w, "keep": keep,
-                "rule_weight": rw, "urgent_bias": ub, "rule_override": ov, "model_margin": mg, **f,
+                "C": c, "synthetic_weight": synth_w, "keep": keep, "cue_value": cue_value,
+                "balanced": bool(balanced),
+                "rule_weight": rw, "urgent_bias": ub, "rule_override": ov, "model_margin": mg, "kind_bias": kb, **f,
                 "confusions": dict(Counter(f"{g}->{p}" for g, p in zip(gold, pred, strict=True) if g != p)),
             }  # fmt: skip
             if best is None or key > best[0]:
-                best = (key, cfg)
+                best, best_pred = (key, cfg), pred
             if rw not in per_weight or key > per_weight[rw][0]:
                 per_weight[rw] = (key, cfg)
-        print(f"C={c} synthetic_weight={synth_w} keep={keep}: best so far {best[1] if best else None}")
+        print(
+            f"C={c} synthetic_weight={synth_w} keep={keep} cue_value={cue_value} balanced={bool(balanced)}: "
+            f"best so far {best[1] if best else None}"
+        )
     assert best is not None
     for rw, (_, c_best) in sorted(per_weight.items()):
         print(f"  best with rule_weight={rw}: " + ", ".join(f"{k}={c_best[k]}" for k in (
             "urgent_bias", "rule_override", "model_margin", "urgent_recall", "false_urgent", "category")))  # fmt: skip
     cfg = best[1]
+    if (
+        args.errors
+    ):  # the dev rows the chosen configuration gets wrong out of fold (dev only: never test rows)
+        for i, r in enumerate(dev):
+            if best_pred[i] != gold[i]:
+                print(f"  cv mistake {r['id']}: {gold[i]} -> {best_pred[i]}  {r.get('subject', '')[:40]}")
     print("chosen by cross-validation on dev:", json.dumps(cfg, ensure_ascii=False))
     if args.cv_only:
         return 0
@@ -260,19 +313,21 @@ def main(argv: list[str] | None = None) -> int:
     feats = dev_f + syn_f + ext_f
     labels = [CLASSES.index(r["category"]) for r in dev + synth + extra]
     weights = [1.0] * len(dev) + [cfg["synthetic_weight"]] * len(synth) + [1.0] * len(extra)
-    vocab, coef, bias = fit(feats, labels, weights, cfg["C"], cfg["keep"])
+    vocab, coef, bias = fit(feats, labels, weights, cfg["C"], cfg["keep"], cfg["cue_value"], cfg["balanced"])
     data = {
         "format": "mailbot n-gram model 1",
         "classes": list(CLASSES),
         "ngram_max": NGRAM_MAX,
         "max_chars": MAX_CHARS,
         "bias": [round(float(b), 4) for b in bias],
+        "cue_value": cfg["cue_value"],
         "blend": {
             "rule_weight": cfg["rule_weight"],
             "rule_clip": 4.0,
             "urgent_bias": cfg["urgent_bias"],
             "rule_override_margin": cfg["rule_override"],
             "model_margin": cfg["model_margin"],
+            "kind_bias": cfg["kind_bias"],
             "min_chars": args.min_chars,
         },
         "trained_on": {

@@ -1023,3 +1023,18 @@ def test_followup_headline_markers() -> None:
     )
     assert got.category is F
     assert classify_text("继续做好电梯安全工作", "各单位继续做好电梯维保检查工作。").category is not F
+
+
+def test_model_cue_features_pool_phrasings_and_are_shown() -> None:
+    """Issue #12: cue families (伤亡人数上升, 司法处理 …) are features of the model, shown by name."""
+    from mailbot.judge.classify.textmodel import cues, load_model, normalise, top_features
+
+    found = cues(normalise("事故死亡人数已上升至12人，两名被告人被判处有期徒刑。", 1500))
+    assert {"cue:伤亡人数上升", "cue:司法处理"} <= found
+    assert cues(normalise("今天召开安全生产会议。", 1500)) == set()
+    model = load_model()
+    assert model is not None and model.cue_value > 0
+    logits, present, scale = model.contributions("事故死亡人数已上升至12人，两名被告人被判处有期徒刑。")
+    assert "cue:伤亡人数上升" in present
+    shown = [g for k in range(len(logits)) for g, _ in top_features(present, k, scale, n=10)]
+    assert not any(g.startswith("cue:") for g in shown)  # shown as 〈名称〉, never the raw feature name

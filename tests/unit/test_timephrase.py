@@ -857,3 +857,37 @@ def test_phrase_search_is_linear_on_a_large_text() -> None:
     found = find_time_phrases(text, REFS["R"], SH)
     assert len(found) > 10_000
     assert extract_event_time(text, REFS["R"], SH) is not None
+
+
+# Issue #12, dev-split failure classes (sentences written in the style of the real texts, not copied).
+@pytest.mark.parametrize(
+    ("text", "ref", "start", "gran"),
+    [
+        # 今天 in a news text counts from its dateline, not from a publication just after midnight
+        ("某地发生泄漏事故\n云网4月27日消息 今天上午11时左右，某厂发生氯气泄漏。", "2005-04-28T00:05:00+08:00",
+         "2005-04-27T11:00:00+08:00", G.HOUR),
+        # a day right after a closing bracket (本报讯（记者某某）13日下午, （粮食局）8日启动)
+        ("婚宴后多人不适\n本报讯（记者王某）13日下午，某县21人参加婚宴后出现不适。", "2006-07-15T06:55:00+08:00",
+         "2006-07-13T12:00:00+08:00", G.PART_OF_DAY),
+        # a date with a clock time on its own line opens a news account: not a document date
+        ("工厂起火\n24日下午5点半左右\n我们接到报料称某工业区一工厂发生火灾，现场有明火。", "2019-08-25T18:00:00+08:00",
+         "2019-08-24T17:30:00+08:00", G.MINUTE),
+        # a statistics report's month cut-off after 据统计
+        ("电梯安全工作情况\n今年以来各地加强监管。\n据统计，截至6月底，全区共查出老旧电梯412台。",
+         "2015-07-31T11:42:00+08:00", "2015-06-01T00:00:00+08:00", G.MONTH),
+        # an issuing notice: the signature date is the issuing
+        ("关于印发某办法的通知\n《某办法》已经市政府同意，现印发给你们，请认真贯彻落实。\n某市人民政府办公室\n2025年11月18日\n某办法\n第一条 为了加强管理，制定本办法。",
+         "2025-11-18T18:00:00+08:00", "2025-11-18T00:00:00+08:00", G.DAY),
+    ],
+)  # fmt: skip
+def test_dev_failure_classes(text: str, ref: str, start: str, gran: G) -> None:
+    et = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert et is not None
+    assert et.start == datetime.fromisoformat(start)
+    assert et.granularity is gran
+
+
+def test_document_number_day_after_bracket_is_still_no_date() -> None:
+    """（2022）5号 is a document number: only 日 after a closing bracket is a day."""
+    found = [c.text for c in find_time_phrases("依据某文件（2022）5号执行", REFS["R"], SH)]
+    assert not any(t.startswith("5号") for t in found)

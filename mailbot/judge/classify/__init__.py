@@ -138,12 +138,18 @@ def _blend(doc: _Doc, c: _Compiled, model: TextModel, score: float, reasons: lis
     u = names.index(Category.URGENT.value)
     margin = max(-model.rule_clip, min(model.rule_clip, score - threshold))
     logits[u] += model.urgent_bias + model.rule_weight * margin
+    for kind in (Category.FOLLOWUP, Category.RESEARCH):
+        if kind.value in names:
+            logits[names.index(kind.value)] += model.kind_bias
     k = max(range(len(logits)), key=lambda j: logits[j])
     r = u if score >= threshold else names.index(Category.ROUTINE.value)
     if logits[k] - logits[r] < model.model_margin:
         k = r  # the model is not sure enough (a short note, few known n-grams): the rule score decides
     if score - threshold >= model.rule_override_margin:
-        k = u  # strong rule evidence (a leader's visit, an explosion with casualties) is urgent
+        # strong rule evidence (a leader's visit, an explosion with casualties) is urgent, also when the
+        # model reads a follow-up or a commentary: a missed urgent report (no 2-hour rule, no duty alert)
+        # costs more than an urgent call on a 续报
+        k = u
     fired = {r.partition(":")[0] for r in reasons}
     if score >= threshold and fired & set(c.rules.decisive_rules):
         k = u

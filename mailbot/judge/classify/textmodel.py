@@ -7,6 +7,12 @@ only this module reads them: no scikit-learn, no numpy.
 Features: the distinct n-grams of the normalised text (full-width folded, lower case, digits as ``0``,
 whitespace collapsed), each worth ``1/sqrt(number of distinct n-grams)`` — the same value the training
 script computes, so the kept top-K weights score exactly as they were fitted.
+
+Cue features (:data:`CUES`, issue #12): a few named families of phrasing that tell what *kind* of report a
+text is — a follow-up's progress (伤亡人数上升至, 脱离生命危险, 获刑, 调查报告, 赔偿), a commentary or a
+paper (为什么…？, 摘要/关键词, 近年来…屡屡) — each one feature worth ``cue_value`` when its pattern is found.
+Dozens of phrasings pool into one weight, so the model learns them from few real texts; they are
+features, never gates (the weights, chosen by cross-validation, decide what they are worth).
 """
 
 from __future__ import annotations
@@ -27,6 +33,41 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 
 _DIGITS = re.compile(r"[0-9]")
 _SPACE = re.compile(r"\s+")
+
+# Cue families over the normalised text (digits are 0). A feature named ``cue:NAME``; NAME is shown to
+# the office as the evidence. Every pattern is bounded, and the text is capped, so the cost is linear.
+CUE_PREFIX = "cue:"  # a feature name, not a rule name (longer than any n-gram: no clash)
+CUES: tuple[tuple[str, str], ...] = (
+    # a follow-up: what happened since the incident
+    (
+        "伤亡人数上升",
+        r"(?:人数|死亡|遇难|伤亡)[^。，,]{0,8}?(?:上升|增至|升至|增加到|增加至|进一步增加|再增)",
+    ),
+    (
+        "伤者救治进展",
+        r"脱离生命危险|生命体征[^。，,]{0,4}(?:平稳|稳定)|(?<!送)出院|病情(?:平稳|稳定|好转)|康复",
+    ),
+    ("司法处理", r"获刑|判处|判决|审结|宣判|一审|二审|提起公诉|被告人|有期徒刑|罚金"),
+    ("追责问责", r"追责|问责|责任追究|处分|免职|停职|挂牌督办|约谈"),
+    (
+        "调查结论",
+        r"调查报告|调查结果|原因(?:已)?(?:查明|认定|初步查明)|起火原因认定|火灾原因认定|事故性质|责任认定|应负[主次]要责任",
+    ),
+    ("赔偿善后", r"赔偿|索赔|善后|理赔|慰问金|抚恤"),
+    ("后续报道", r"追踪|跟踪报道|后续|最新(?:通报|消息|进展|情况)|续报|进展|回应|通报称|再通报"),
+    ("逮捕刑拘", r"刑拘|刑事拘留|拘捕|逮捕|批捕|落网"),
+    # a commentary or a paper: no new event
+    ("设问评论", r"为什么|为何|难道|岂能|谁[来该]|何以"),
+    ("评论用语", r"社评|评论|时评|反思|警钟|人祸|呼吁|不该|必然|教训|之痛|拷问|追问"),
+    ("论文结构", r"摘\s?要|关键词|本文|研究表明|结果表明|目的[:：\s]|方法[:：\s]|结论[:：\s]"),
+    ("多年统计", r"0{4}\s?[—~\-至到]\s?0{4}年|近年来|近0{1,2}年|频频|屡屡|多起|频发|逐年"),
+)
+_CUE_RE: tuple[tuple[str, re.Pattern[str]], ...] = tuple((f"{CUE_PREFIX}{n}", re.compile(p)) for n, p in CUES)
+
+
+def cues(text: str) -> set[str]:
+    """The cue features (``cue:NAME``) found in an already normalised text."""
+    return {name for name, rx in _CUE_RE if rx.search(text)}
 
 
 def normalise(text: str, max_chars: int) -> str:
@@ -60,6 +101,8 @@ class TextModel:
     rule_override_margin: float  # a rule score this far above the threshold is urgent whatever the model says
     model_margin: float  # the model overrules the rules' urgent/routine only when it leads by this much
     min_chars: int  # shorter texts are left to the rules (the model never saw short real notes)
+    cue_value: float = 0.0  # the value of a cue feature (0: a model trained without cues ignores them)
+    kind_bias: float = 0.0  # added to the follow-up and research logits (few of them in training)
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> TextModel:
@@ -80,11 +123,14 @@ class TextModel:
             rule_override_margin=float(blend.get("rule_override_margin", 1e9)),
             model_margin=float(blend.get("model_margin", 0.0)),
             min_chars=int(blend.get("min_chars", 0)),
+            cue_value=float(data.get("cue_value", 0.0)),  # type: ignore[arg-type]
+            kind_bias=float(blend.get("kind_bias", 0.0)),
         )
 
     def contributions(self, text: str) -> tuple[list[float], dict[str, tuple[float, ...]], float]:
         """The logits per class, the weights of the n-grams present, and the feature value they share."""
-        grams = ngrams(normalise(text, self.max_chars), self.ngram_max)
+        norm = normalise(text, self.max_chars)
+        grams = ngrams(norm, self.ngram_max)
         logits = list(self.bias)
         if not grams:
             return logits, {}, 0.0
@@ -94,6 +140,12 @@ class TextModel:
         if present:
             for k, column in enumerate(zip(*present.values(), strict=True)):
                 logits[k] += math.fsum(column) * scale
+        if self.cue_value:
+            for g in cues(norm) & weights.keys():
+                ws = weights[g]
+                present[g] = tuple(w * self.cue_value / scale for w in ws)  # shown as scored
+                for k, w in enumerate(ws):
+                    logits[k] += w * self.cue_value
         return logits, present, scale
 
 
@@ -110,7 +162,9 @@ def top_features(
         return (ws[k] - (sum(ws) - ws[k]) / others if others else ws[k]) * scale
 
     candidates = (  # "0" stands for any digit in the model's text: not a word to show
-        (margin(ws), g) for g, ws in present.items() if len(g) >= 2 and g.isalnum() and "0" not in g
+        (margin(ws), g)
+        for g, ws in present.items()
+        if g.startswith("cue:") or (len(g) >= 2 and g.isalnum() and "0" not in g)
     )
     chosen: list[tuple[str, float]] = []
     for value, g in heapq.nlargest(4 * n, candidates):
@@ -118,7 +172,7 @@ def top_features(
             break
         if not any(g in c or c in g for c, _ in chosen):
             chosen.append((g, value))
-    return chosen
+    return [(f"〈{g[4:]}〉" if g.startswith("cue:") else g, v) for g, v in chosen]
 
 
 @functools.lru_cache(maxsize=4)

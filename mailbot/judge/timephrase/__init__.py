@@ -48,8 +48,9 @@ reasons) and :func:`extract_event_time` (the best candidate with a positive scor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.judge.timephrase.grammar import _CORE_GROUPS, _PHRASE_RE, normalize
@@ -66,6 +67,9 @@ from mailbot.judge.timephrase.scoring import (
 from mailbot.model import EventTime, Granularity
 
 __all__ = ["Candidate", "extract_event_time", "find_time_phrases"]
+
+# A news dateline after a date: 新华社乌鲁木齐4月27日电, 云网4月27日消息, 【大纪元11月19日报导】.
+_DATELINE_AFTER_RE = re.compile(r"[ \t]*(?:电|讯|消息|报道|报导)")
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,10 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         found.append((event, span, has_day))
         if has_day or event.granularity is Granularity.DAY:
             ctx.last_date = event.start.date()
+            if ctx.dateline is None and _DATELINE_AFTER_RE.match(norm, span[1]):
+                day = event.start.astimezone(tz).date()
+                if timedelta(days=-1) <= reference.astimezone(tz).date() - day <= timedelta(days=3):
+                    ctx.dateline = day  # 今天/昨天 in a news text count from its dateline
     scores: list[float] = []
     reasons: list[list[str]] = []
     openings: list[bool] = []

@@ -129,6 +129,7 @@ class _Context:
     reference: datetime
     last_date: date | None = None
     carry_year: int | None = None  # the year a preceding 去年/前年 named, for later dates without a year
+    dateline: date | None = None  # a news dateline's date (新华社…4月27日电): the text's own "today"
 
 
 _YEAR_REL = {"今年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
@@ -330,7 +331,7 @@ def _resolve_date_core(g: dict[str, str | None], ctx: _Context, ref: date) -> _R
         return _Resolved(ref - timedelta(days=(ref.weekday() - wd) % 7), None, None, False)
     if g["rel"] is not None:
         anchor, offset, pod = _REL[g["rel"]]
-        base_day = ctx.last_date if anchor == "ctx" and ctx.last_date is not None else ref
+        base_day = ctx.last_date if anchor == "ctx" and ctx.last_date is not None else ctx.dateline or ref
         return _Resolved(base_day + timedelta(days=offset), None, pod, False)
     if g["d3"] is not None:
         d = _cn_int(g["d3"])

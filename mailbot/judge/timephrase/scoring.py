@@ -27,6 +27,8 @@ WEIGHTS: dict[str, float] = {
     "second_phrase": 0.4,  # the second phrase of the text
     "opens_paragraph": 2.0,  # "11月25日14时30分许，…" opening the body or a paragraph
     "month_in_passing": -3.5,  # a month alone inside the body that does not open a paragraph
+    "statistics_cutoff_month": 2.0,  # "截至6月底，全疆共…": a statistics report's month cut-off is its event
+    "issued_on": 0.0,  # "现印发给你们 … 2024年11月13日": an issuing notice's signature date is the issuing
     "response": -2.0,  # 接报后/随后 before, 赶到/救出/扑灭 after: the response, not the event
     "response_in_followup": 0.5,  # …in a follow-up the response is the news
     "followup_original_event": -3.0,  # "…事故，" right after the phrase in a follow-up: the original event
@@ -147,7 +149,13 @@ _OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　
 
 
 # "截至9月30日，全区共…" opening the body or a paragraph: a statistics report's cut-off is its event
-_CUTOFF_OPENING_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*(?:截至|截止到|截止)[\s　]*$")
+_CUTOFF_OPENING_RE = re.compile(
+    r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*(?:据统计[，,]?|据不完全统计[，,]?)?[\s　]*(?:截至|截止到|截止)[\s　]*$"
+)
+
+
+# An issuing notice (…办法》已经…同意，现印发给你们): its signature date is when the document was issued.
+_ISSUING_RE = re.compile(r"现(?:将[^。\n]{0,40}?)?(?:印发|下发|发)给你们|现予(?:印发|公布)|现印发")
 
 
 _CLAUSE_END_RE = re.compile(r"[。；;！!？?\n]")
@@ -282,7 +290,10 @@ def _score(
     if opening:
         add("opens_paragraph")
     elif cutoff_opening:
-        reasons.append("statistics_cutoff")  # no cumulative_until penalty; an activity date still wins
+        if event.granularity is Granularity.MONTH:  # a month scores 0: without this it never wins
+            add("statistics_cutoff_month")
+        else:
+            reasons.append("statistics_cutoff")  # no cumulative_until penalty; an activity date still wins
     elif event.granularity is Granularity.MONTH and 0 <= info.first_newline < start:
         # "我处于今年7月组织调研", "6月至7月，调研组…": a month in passing in the body, not the reported
         # event; a report about a month's activity opens with it ("今年6月，哈密市局…") or names it in
@@ -337,10 +348,14 @@ def _score(
         add("header_or_document_date")
     elif (
         not info.single_line()
+        and event.granularity in (Granularity.DAY, Granularity.MONTH)  # "24日下午5点半左右" on its line: news
         and _BRACKETS_RE.fullmatch(line_tail)
         and (_BRACKETS_RE.fullmatch(line_head) or _SIGNER_BEFORE_RE.fullmatch(line_head))
     ):
         # a line holding only a date (or a signer and a date): a signature or a document date
+        if info.issuing() and event.granularity is Granularity.DAY:
+            add("issued_on")
+            return score, reasons, opening
         add(
             "date_line_signature"
             if info.is_tail(line_end) or _SIGNER_BEFORE_RE.fullmatch(line_head)
@@ -359,12 +374,19 @@ class TextInfo:
         self.first_newline = text.find("\n")
         self._tail_from: int | None = None
         self._single: bool | None = None
+        self._issuing: bool | None = None
 
     def single_line(self) -> bool:
         """The text holds one non-blank line only (a bare phrase is no signature)."""
         if self._single is None:
             self._single = "\n" not in self.text.strip()
         return self._single
+
+    def issuing(self) -> bool:
+        """The text issues a document (现印发给你们): its signature date is the issuing, the event."""
+        if self._issuing is None:
+            self._issuing = bool(_ISSUING_RE.search(self.text))
+        return self._issuing
 
     def is_tail(self, pos: int) -> bool:
         """Only a few short lines (signature, contact) follow the line end ``pos``."""
