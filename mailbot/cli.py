@@ -328,6 +328,7 @@ def cmd_user(config: Config, args: argparse.Namespace) -> int:
                 getattr(args, "role", None),
                 args.password_stdin,
                 getattr(args, "name", None),
+                getattr(args, "email", None),
             )
         )
     finally:
@@ -759,6 +760,11 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "add":
             a.add_argument("--role", required=True, choices=("staff", "leader", "admin"))
             a.add_argument("--name", help="the person's name shown in the console")
+            a.add_argument("--email", help="the person's mail address (publicity steps asked of it)")
+    a = uss.add_parser("email", help="set (or, without ADDRESS, clear) an account's mail address")
+    a.add_argument("username")
+    a.add_argument("email", nargs="?", metavar="ADDRESS")
+    a.set_defaults(password_stdin=False)
     us_.set_defaults(fn=cmd_user)
     s = sub.add_parser("units", help="the unit registry and liaison registrations (附件1 登记表)")
     us = s.add_subparsers(dest="units_command", required=True)

@@ -1,4 +1,4 @@
-"""``mailbot user add/passwd/disable`` and ``mailbot web``: console accounts and the console itself."""
+"""``mailbot user add/passwd/email/disable`` and ``mailbot web``: console accounts and the console itself."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mailbot.app import App
 from mailbot.errors import MailbotError
-from mailbot.web.accounts import add_user, disable_user, set_password
+from mailbot.web.accounts import add_user, disable_user, set_email, set_password
 
 
 def _password(from_stdin: bool) -> str:
@@ -29,7 +29,13 @@ def _operator() -> str:
 
 
 def user_command(
-    app: App, action: str, username: str, role: str | None, password_stdin: bool, display_name: str | None
+    app: App,
+    action: str,
+    username: str,
+    role: str | None,
+    password_stdin: bool,
+    display_name: str | None,
+    email: str | None = None,
 ) -> str:
     now = app.now()
     with app.db.session() as session:
@@ -44,11 +50,19 @@ def user_command(
                 now,
                 by=_operator(),
                 display_name=display_name or "",
+                email=email,
             )
-            return f"user {username} added ({role})"
+            return f"user {username} added ({role}{', ' + email.strip().lower() if email else ''})"
         if action == "passwd":
             set_password(session, username, _password(password_stdin), now, by=_operator())
             return f"password of {username} changed"
+        if action == "email":
+            address = set_email(session, username, email, now, by=_operator())
+            return (
+                f"e-mail address of {username}: {address}"
+                if address
+                else f"e-mail address of {username} cleared"
+            )
         disable_user(session, username, now, by=_operator())
         return f"user {username} disabled"
 

@@ -77,6 +77,7 @@ def add_user(
     *,
     by: str,
     display_name: str = "",
+    email: str | None = None,
 ) -> User:
     try:
         role = Role(role)
@@ -87,9 +88,11 @@ def add_user(
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         raise MailbotError(f"user {username!r} exists already")
     _check_password(password)
+    address = _check_email(session, email, username) if email else None
     user = User(
         username=username,
         display_name=display_name or username,
+        email=address,
         role=role,
         password_hash=_HASHER.hash(password),
         active=True,
@@ -97,8 +100,33 @@ def add_user(
         created_at=now,
     )
     session.add(user)
-    audit(session, now, by, "user_add", "user", username, after={"role": role.value})
+    audit(session, now, by, "user_add", "user", username, after={"role": role.value, "email": address})
     return user
+
+
+def _check_email(session: Session, email: str, username: str) -> str:
+    """The address lower-cased, when it is one and no other account has it."""
+    from mailbot.registry.rows import is_address
+
+    address = email.strip().lower()
+    if not is_address(address):
+        raise MailbotError(f"{email!r} is not an e-mail address")
+    other = session.scalars(select(User).where(User.email == address, User.username != username)).first()
+    if other is not None:
+        raise MailbotError(f"{address} is already the address of user {other.username!r}")
+    return address
+
+
+def set_email(session: Session, username: str, email: str | None, now: datetime, *, by: str) -> str | None:
+    """Set (or, with None or "", clear) the account's mail address; audited with before and after."""
+    user = _get(session, username)
+    address = _check_email(session, email, username) if email else None
+    before = user.email
+    user.email = address
+    audit(
+        session, now, by, "user_email", "user", username, before={"email": before}, after={"email": address}
+    )
+    return address
 
 
 def _get(session: Session, username: str) -> User:

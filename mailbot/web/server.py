@@ -40,7 +40,10 @@ from mailbot.store.accounts import AuditEntry, User
 from mailbot.store.models import Case, OutboxItem, Registration, Submission, Unit
 from mailbot.web import register
 from mailbot.web.accounts import CAN_ACT, Role, audit, authenticate
+from mailbot.web.notices import bulletin_page, requests_page
+from mailbot.web.publicity import publicity_decide, publicity_page, publicity_request_page
 from mailbot.web.security import PREVIEW_CSP, LoginThrottle, SecurityHeaders, csrf_ok, csrf_token
+from mailbot.web.units import unit_edit, unit_page
 
 log = logging.getLogger(__name__)
 RANK = {Role.LEADER: 1, Role.STAFF: 2, Role.ADMIN: 3}
@@ -511,17 +514,6 @@ async def adoptions_page(c: Console, request: Request) -> Response:
     return c.render(request, "adoptions", rows=list(reversed(rows))[:1000], label=label)
 
 
-async def publicity_page(c: Console, request: Request) -> Response:
-    from mailbot.commands.publicity import list_text, notices_text
-
-    return c.render(
-        request,
-        "text",
-        title="宣传报道申报与协助采访",
-        text=list_text(c.app, include_closed=True) + "\n\n" + notices_text(c.app),
-    )
-
-
 def _preview(html: str) -> Response:
     """Our own generated HTML (every value in it escaped by its template): inline styles and the chart
     as a data: image allowed, still no script."""
@@ -574,6 +566,14 @@ ROUTES: tuple[tuple[str, View, str, Role | None], ...] = (
     ("/submissions/{id}/adopt", submission_adopt, "POST", Role.STAFF),
     ("/adoptions", adoptions_page, "GET", Role.LEADER),
     ("/publicity", publicity_page, "GET", Role.LEADER),
+    # any account may reach it; the view lets only the step's approver (or staff, for a step with no
+    # approver) decide, and refuses everyone else with 403
+    ("/publicity/{id}", publicity_request_page, "GET", Role.LEADER),
+    ("/publicity/{id}/{action}", publicity_decide, "POST", Role.LEADER),
+    ("/units/{id}", unit_page, "GET", Role.LEADER),
+    ("/units/{id}/edit", unit_edit, "POST", Role.STAFF),
+    ("/bulletin", bulletin_page, "GET", Role.LEADER),
+    ("/requests", requests_page, "GET", Role.LEADER),
     ("/preview/digest", digest_preview, "GET", Role.LEADER),
     ("/preview/notice", notice_preview, "GET", Role.LEADER),
 )
