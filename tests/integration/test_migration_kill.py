@@ -39,7 +39,9 @@ def test_sigkill_during_the_first_migration_never_leaves_half_a_schema(tmp_path:
             tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
         if tables:  # the migration had committed: all of it, at the newest revision
             with sqlite3.connect(db) as conn:
-                assert conn.execute("select version_num from alembic_version").fetchall() == [("0011_user_email",)]
+                assert conn.execute("select version_num from alembic_version").fetchall() == [
+                    ("0011_user_email",)
+                ]
         killed_midway += not tables
         Database(url).engine.dispose()  # the next start migrates fully, whatever the kill left
         with sqlite3.connect(db) as conn:
