@@ -78,8 +78,11 @@ def new_submission(
 
 
 def add_raw(session: Session, sub: Submission, raw: bytes) -> None:
+    """The raw bytes of ``sub``, written with it (before or after its INSERT)."""
     kind, data = queries.pack_raw(raw)
-    session.add(RawMessage(submission_id=sub.id, compression=kind, data=data))
+    row = RawMessage(compression=kind, data=data)
+    row.submission = sub  # the relationship sets submission_id at the flush
+    session.add(row)
 
 
 def persist(
@@ -115,19 +118,23 @@ def persist(
     sub.lateness_minutes = j.lateness_minutes
     sub.approximate = j.approximate
     sub.old_domain = a.old_domain is not None
-    session.add(sub)
-    session.flush()
+    # Written once: every field that is known before the row exists is set before its INSERT (the
+    # case it opens or joins first, then the decision's flags), so the flush below is its only write
+    # unless replies or a publicity request add flags (SQLAlchemy skips an UPDATE of equal values).
+    case = _case(session, sub, parsed, found, d, now)
+    flags = list(d.flags)
+    sub.flags = sorted(set(flags))
     add_raw(session, sub, fetched.raw)
+    session.add(sub)
+    session.flush()  # sub.id: the replies, the registration and the publicity request refer to it
     if batch is not None:
         batch.note_stored(sub)
 
-    case = _case(session, sub, parsed, found, d, now)
     registration = None
     if category == Category.REGISTRATION:
         registration = record_registration(session, sub, read_form(parsed), found.unit, now)
     if category == Category.BOUNCE:
         _record_bounce(session, parsed, sub, now, batch)
-    flags = list(d.flags)
     from mailbot.publicity.intake import on_mail as publicity_mail  # 附件2 requests and their approvals
 
     flags.extend(publicity_mail(app, session, sub, parsed, d, found.unit, batch))
@@ -153,7 +160,8 @@ def persist(
 def _case(
     session: Session, sub: Submission, parsed: ParsedMail, found: Found, d: Decision, now: datetime
 ) -> Case | None:
-    """Open, join or close the urgent case as decided."""
+    """Open, join or close the urgent case as decided (``sub`` is not in the session yet: it gets its
+    case_id before its INSERT)."""
     reported_at = d.assessment.judgement.reported_at
     case = found.case if d.link_case else None
     if d.open_case and sub.tracking_no:

@@ -4,7 +4,7 @@ The pipeline opens one :class:`BatchCache` for a batch of messages stored in one
 passes it explicitly to what reads through it (tracking numbers, unit look-up, reply limits,
 undeliverable marks, stored twins, the loop guard's past replies and per-minute count). Everything the
 batch writes is noted in it, so its answers stay those the database would give. Code that gets ``None``
-asks the database each time (:func:`past_replies`, :func:`replies_in_last_minute`, :func:`registry_in_use`).
+asks the database each time (:func:`past_replies`, :func:`replies_in_last_minute`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ class BatchCache:
     twins: dict[str, list[Submission]] = field(default_factory=dict)
     history: dict[str, list[PastReply]] = field(default_factory=dict)  # guarded replies since ``since``
     minute: list[datetime] | None = None  # created_at of every guarded reply in the last minute (lazy)
-    units_exist: bool | None = None  # whether the registry holds any unit (lazy)
 
     @classmethod
     def open(
@@ -149,13 +148,3 @@ def replies_in_last_minute(session: Session, now: datetime, batch: BatchCache | 
     if batch is not None:
         batch.minute = stamps
     return len(stamps)
-
-
-def registry_in_use(session: Session, batch: BatchCache | None) -> bool:
-    """Whether any unit is registered: only then can mailbot tell an unregistered sender."""
-    if batch is not None and batch.units_exist is not None:
-        return batch.units_exist
-    exists = session.scalar(select(Unit.id).limit(1)) is not None
-    if batch is not None:
-        batch.units_exist = exists
-    return exists
