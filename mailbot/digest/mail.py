@@ -114,6 +114,7 @@ def digest_context(d: Digest, *, chart_src: str | None, register_name: str | Non
         "quarantined": d.quarantined,
         "chart_src": chart_src,
         "register_name": register_name,
+        "title": digest_title(d.period.kind),  # 信息报送周报 / 月报 / 情况报告
     }
 
 

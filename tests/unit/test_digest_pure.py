@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import io
@@ -208,3 +209,12 @@ def test_chart_without_a_cjk_font_numbers_its_units(
 def test_chart_uses_an_installed_cjk_font() -> None:
     chart_mod.cjk_font.cache_clear()
     assert chart_mod.cjk_font() is not None, "scripts/test installs fonts-wqy-zenhei"
+
+
+def test_the_html_headline_follows_the_period() -> None:
+    office = build_config({}, env={}).office
+    week = preview_html(_renderer(), _digest(), office=office, chart=None)
+    assert "政务信息报送周报</div>" in week
+    monthly = dataclasses.replace(_digest(), period=month_of(date(2026, 11, 10), CST))
+    html = preview_html(_renderer(), monthly, office=office, chart=None)
+    assert "政务信息报送月报</div>" in html and "周报" not in html
