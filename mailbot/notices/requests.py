@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -235,7 +236,10 @@ def check_requests(app: App) -> tuple[int, int]:
     return match_answers(app), remind(app)
 
 
-def targets(session: Session, *, now: datetime, number: str | None = None) -> list[TargetRow]:
+def targets(
+    session: Session, *, now: datetime, number: str | None = None, numbers: Collection[str] | None = None
+) -> list[TargetRow]:
+    """The units asked by each request (one request by ``number``, or those in ``numbers``), with their state."""
     stmt = (
         select(RequestTarget, ReportRequest, Unit.name, Submission.tracking_no)
         .join(ReportRequest, ReportRequest.id == RequestTarget.request_id)
@@ -245,6 +249,8 @@ def targets(session: Session, *, now: datetime, number: str | None = None) -> li
     )
     if number:
         stmt = stmt.where(ReportRequest.number == number.strip().upper())
+    if numbers is not None:
+        stmt = stmt.where(ReportRequest.number.in_(list(numbers)))
     return [
         TargetRow(
             req.number,

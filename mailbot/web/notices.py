@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -79,9 +79,40 @@ async def bulletin_page(c: Console, request: Request) -> Response:
     )
 
 
+REQUESTS_PER_PAGE = 20
+
+
+def page_number(text: str) -> int:
+    """``?page=`` as a page number; anything malformed is page 1."""
+    try:
+        return max(1, min(100_000, int(text)))
+    except ValueError:
+        return 1
+
+
 async def requests_page(c: Console, request: Request) -> Response:
     now = c.app.now()
+    page = page_number(request.query_params.get("page", "1"))
     with c.app.db.session() as s:
-        reqs = list(s.scalars(select(ReportRequest).order_by(ReportRequest.deadline.desc()).limit(200)))
-        views = request_views(reqs, targets(s, now=now))
-    return c.render(request, "requests", views=views, labels=TARGET_LABELS, local=c.local, now=now)
+        total = s.scalar(select(func.count()).select_from(ReportRequest)) or 0
+        reqs = list(
+            s.scalars(
+                select(ReportRequest)
+                .order_by(ReportRequest.deadline.desc(), ReportRequest.id.desc())
+                .limit(REQUESTS_PER_PAGE)
+                .offset((page - 1) * REQUESTS_PER_PAGE)
+            )
+        )
+        views = request_views(reqs, targets(s, now=now, numbers=[r.number for r in reqs]))
+    pages = max(1, -(-total // REQUESTS_PER_PAGE))
+    return c.render(
+        request,
+        "requests",
+        views=views,
+        labels=TARGET_LABELS,
+        local=c.local,
+        now=now,
+        page=page,
+        pages=pages,
+        total=total,
+    )

@@ -233,3 +233,30 @@ def test_bulletin_and_requests_pages_render(office: dict[str, Any], browser: web
     assert "冬季锅炉安全" in text and "待报送" in text and names[0] in text
     status, _, _ = _get(f"{base}/requests", _cookie(browser))
     assert status == 200
+
+
+def test_requests_page_is_paged(office: dict[str, Any], browser: webdriver.Chrome) -> None:
+    base, app = office["base"], office["app"]
+    for n in range(1, 22):  # 21 more: 22 requests, two pages of 20
+        new_request(
+            app,
+            topic=f"专题{n:02d}",
+            deadline=T0 + timedelta(days=3 + n),
+            units=None,
+            keywords=[f"专题{n:02d}"],
+            text="请报送。",
+            actor="cli:test",
+        )
+    _login(browser, base, "leader1")
+    browser.get(f"{base}/requests")
+    first = browser.find_elements(By.CSS_SELECTOR, "main h2")
+    assert len(first) == 20 and "专题21" in first[0].text, "latest deadline first"
+    assert "第 1/2 页" in browser.find_element(By.ID, "pager").text
+    browser.get(f"{base}/requests?page=2")
+    second = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "main h2")]
+    assert len(second) == 2 and "冬季锅炉安全" in second[-1], second
+    assert not any("专题21" in t for t in second)
+    browser.get(f"{base}/requests?page=nonsense")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "main h2")) == 20
+    browser.get(f"{base}/requests?page=9")
+    assert "这一页没有约稿" in browser.find_element(By.TAG_NAME, "main").text
