@@ -40,7 +40,19 @@ ACTION_LABELS = {
     "held": "答复未计入",
     "reminded": "提醒",
     "escalated": "超时告知办公室",
+    "notice_sent": "发出通知单",
+    "confirmed": "单位确认",
+    "feedback": "单位反馈宣传情况",
 }
+NOTICE_STATUS = {"sent": "已发送", "confirmed": "已确认", "reported": "已反馈"}
+NOTICE_FIELD_LABELS = (
+    ("media", "媒体"),
+    ("reporter", "记者"),
+    ("contact", "联系方式"),
+    ("content", "宣传报道内容"),
+    ("assist", "配合协助事项"),
+    ("opinion", "自治区质监局意见"),
+)
 
 
 def deciding_as(approvers: Sequence[str], email: str | None, role: str) -> str | None:
@@ -85,6 +97,7 @@ async def publicity_page(c: Console, request: Request) -> Response:
         "publicity",
         rows=rows,
         notices=notices,
+        notice_statuses=NOTICE_STATUS,
         statuses=STATUS_LABELS,
         roles=ROLE_LABELS,
         local=c.local,
@@ -170,3 +183,26 @@ async def publicity_decide(c: Console, request: Request) -> Response:
         )
         req_id = req.id
     return RedirectResponse(f"/publicity/{req_id}", status_code=303)
+
+
+async def publicity_notice_page(c: Console, request: Request) -> Response:
+    """One 协助宣传报道通知单 (附件3): what was asked, the unit's confirmation and feedback (as text), its trail."""
+    ref = request.path_params["id"]
+    with c.app.db.session() as s:
+        notice = s.get(PublicityNotice, int(ref)) if ref.isdigit() else None
+        if notice is None:
+            raise MailbotError(f"没有编号为 {ref[:20]} 的协助宣传报道通知单")
+        trail = s.scalars(
+            select(PublicityEvent).where(PublicityEvent.notice_id == notice.id).order_by(PublicityEvent.id)
+        ).all()
+        fields = [(label, (notice.fields or {}).get(key, "")) for key, label in NOTICE_FIELD_LABELS]
+    return c.render(
+        request,
+        "publicity_notice",
+        notice=notice,
+        fields=fields,
+        notice_status=NOTICE_STATUS.get(notice.status, notice.status),
+        trail=trail,
+        action_labels=ACTION_LABELS,
+        local=c.local,
+    )

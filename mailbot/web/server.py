@@ -41,7 +41,12 @@ from mailbot.store.models import Case, OutboxItem, Registration, Submission, Uni
 from mailbot.web import register
 from mailbot.web.accounts import CAN_ACT, Role, audit, authenticate
 from mailbot.web.notices import bulletin_page, requests_page
-from mailbot.web.publicity import publicity_decide, publicity_page, publicity_request_page
+from mailbot.web.publicity import (
+    publicity_decide,
+    publicity_notice_page,
+    publicity_page,
+    publicity_request_page,
+)
 from mailbot.web.security import PREVIEW_CSP, LoginThrottle, SecurityHeaders, csrf_ok, csrf_token
 from mailbot.web.units import unit_edit, unit_page
 
@@ -566,6 +571,7 @@ ROUTES: tuple[tuple[str, View, str, Role | None], ...] = (
     ("/submissions/{id}/adopt", submission_adopt, "POST", Role.STAFF),
     ("/adoptions", adoptions_page, "GET", Role.LEADER),
     ("/publicity", publicity_page, "GET", Role.LEADER),
+    ("/publicity/notices/{id}", publicity_notice_page, "GET", Role.LEADER),
     # any account may reach it; the view lets only the step's approver (or staff, for a step with no
     # approver) decide, and refuses everyone else with 403
     ("/publicity/{id}", publicity_request_page, "GET", Role.LEADER),

@@ -8,6 +8,9 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,11 @@ from mailbot.app import App
 from mailbot.config import build_config
 from mailbot.intake.pipeline import process_one
 from mailbot.notices.requests import new_request
+from mailbot.publicity.notices import create_notice
 from mailbot.registry.contacts import import_file
 from mailbot.registry.lookup import current_contact
 from mailbot.store.accounts import AuditEntry
-from mailbot.store.models import OutboxItem, PublicityRequest, Unit
+from mailbot.store.models import OutboxItem, PublicityNotice, PublicityRequest, Unit
 from mailbot.web.accounts import add_user
 from mailbot.web.server import create_console
 from tests import mailgen
@@ -260,3 +264,49 @@ def test_requests_page_is_paged(office: dict[str, Any], browser: webdriver.Chrom
     assert len(browser.find_elements(By.CSS_SELECTOR, "main h2")) == 20
     browser.get(f"{base}/requests?page=9")
     assert "这一页没有约稿" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_interview_notice_has_its_page_with_the_unit_answer_as_text(
+    office: dict[str, Any], browser: webdriver.Chrome
+) -> None:
+    base, app = office["base"], office["app"]
+    with app.db.session() as s:
+        fields = {
+            "media": "新疆电视台",
+            "reporter": "王某",
+            "content": "冬季特种设备安全",
+            "assist": "锅炉房拍摄",
+        }
+        notice = create_notice(app, s, "哈密市质监局", fields, by="cli:test")
+        s.commit()
+        notice_id, number, message_id = notice.id, notice.number, notice.message_id
+    assert message_id
+    reply = EmailMessage(policy=SMTP)
+    reply["From"], reply["To"] = "hmzjj@xjzj.gov.cn", "jbgs@xjzj.gov.cn"
+    reply["Subject"] = "回复：协助宣传报道通知"
+    reply["Message-ID"], reply["In-Reply-To"] = "<fb-1@xjzj.gov.cn>", message_id
+    reply["Date"] = format_datetime(T0)
+    reply.set_content(
+        "反馈宣传情况：已播出 <script>alert(1)</script> https://tv.example.cn/n/9\n", charset="utf-8"
+    )
+    process_one(app, _fetched(reply.as_bytes(), 99))
+    with app.db.session() as s:
+        assert s.get(PublicityNotice, notice_id).status == "reported"
+
+    _login(browser, base, "leader1")
+    browser.get(f"{base}/publicity")
+    _click(browser, browser.find_element(By.ID, f"notice-{notice_id}"))
+    assert number in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_element(By.ID, "status").text == "已反馈"
+    facts = browser.find_element(By.ID, "facts").text
+    assert "新疆电视台" in facts and "锅炉房拍摄" in facts and "哈密市质量技术监督局" in facts
+    feedback = browser.find_element(By.ID, "feedback")
+    assert "<script>alert(1)</script>" in feedback.text, "the unit's words are shown as text"
+    assert not browser.find_elements(By.CSS_SELECTOR, "main script")
+    assert "https://tv.example.cn/n/9" in browser.find_element(By.ID, "coverage").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#coverage a"), "a unit's link is not made live"
+    trail = browser.find_element(By.ID, "trail").text
+    assert "发出通知单" in trail and "单位反馈宣传情况" in trail
+    _shot(browser, "publicity-notice")
+    status, body, _ = _get(f"{base}/publicity/notices/424242", _cookie(browser))
+    assert status >= 400 and "没有编号为 424242" in body.decode()
