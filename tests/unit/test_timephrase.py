@@ -891,3 +891,125 @@ def test_document_number_day_after_bracket_is_still_no_date() -> None:
     """（2022）5号 is a document number: only 日 after a closing bracket is a day."""
     found = [c.text for c in find_time_phrases("依据某文件（2022）5号执行", REFS["R"], SH)]
     assert not any(t.startswith("5号") for t in found)
+
+
+# Real-text round 3 (dev split of tests/eval/real): one case per failure class, quoting the real sentences
+# (shortened). Expected None means no event time.
+REAL_CLASSES: list[tuple[str, str, str, str | None, G | None]] = [
+    # a news dateline (…电/讯/报导) dates the filing, not the event
+    ("dateline", "新疆和田150余人食物中毒\n新华网乌鲁木齐8月21日电 记者从新疆和田地委了解到，8月19日，和田地区皮山县"
+     "桑株乡发生一起食物中毒事件。\n据证实，19日晚，部分村民在饭后陆续出现恶心、呕吐。", "2011-08-21T18:00:00+08:00",
+     "2011-08-19T18:00:00+08:00", G.PART_OF_DAY),
+    ("dateline_only_vague", "6家企业召回玩具\n中国经济网北京7月25日讯(记者 佟明彪)日前，广东省6家玩具生产企业向省质监局备案了"
+     "主动召回计划。", "2015-07-25T11:12:00+08:00", None, None),
+    ("dateline_traditional", "遊樂設施驟停\n【看中國2017年5月16日訊】5月14日下午，北京歡樂谷遊戲場的一個遊樂設施在飛速旋轉時"
+     "突然卡住。", "2017-05-16T02:05:00+08:00", "2017-05-14T12:00:00+08:00", G.PART_OF_DAY),
+    # the day the reporter heard of it is not the event (its event words belong to what was heard)
+    ("reporter_learned", "启动专项检查\n亚心网讯 昨日，记者从乌市食药监局了解到，本周起，该局启动了食品安全专项检查。",
+     "2017-01-25T18:00:00+08:00", None, None),
+    ("reporter_learned_before", "质量提升行动\n本报讯 5月14日，记者从自治区质监局了解到，《实施意见》近日正式印发。",
+     "2018-05-16T10:10:42+08:00", None, None),
+    # ORG + day + announcement verb (公布/通报/回应) is an event
+    ("announcement", "鸭蛋检出苏丹红\n新华网北京11月20日电 北京市政府食品安全办公室20日对外公布，北京市场又有1个鸭蛋样本"
+     "被检出含有苏丹红。新检出的是某公司于2006年9月20日生产的咸鸭蛋。", "2006-11-20T18:00:00+08:00",
+     "2006-11-20T00:00:00+08:00", G.DAY),
+    # a follow-up named in the headline (事件续, 原因查明, 获刑, 病情平稳…): the original incident is background,
+    # a restatement of it is no development, and the development counts even when dated long before a repost
+    ("followup_headline", "宁波一面馆28人食物中毒事件续:店主已被刑拘\n5月6日下午，某面馆发生疑似食物中毒事件，28人出现"
+     "中毒症状。\n记者获悉，5月6日下午，该面馆发生疑似食物中毒事件。\n7日上午，区政府新闻办发布称，已有4人出院。",
+     "2013-05-08T21:50:00+08:00", "2013-05-07T08:00:00+08:00", G.PART_OF_DAY),
+    ("followup_no_new_time", "武进一施工电梯坠落事故原因基本查明\n中国江苏网8月19日讯 16日发生在常州武进一建筑工地的施工电梯"
+     "坠落事故，原因基本查明。\n起降机已于8月15日开始拆除，16日清晨，6名油漆工人擅自开动起降机。",
+     "2013-08-19T18:00:00+08:00", None, None),
+    ("followup_old_development", "某中学学生食物中毒案供货夫妻获刑\n2014年6月17日、18日，某中学176名学生因食用面包发生集体中毒"
+     "事故。2015年2月15日，县人民法院对周某、张某夫妻作出判决。", "2022-11-10T18:00:00+08:00",
+     "2015-02-15T00:00:00+08:00", G.DAY),
+    # 截至 opening a sentence or a spokesman's statement: a progress/statistics report's cut-off
+    ("cutoff_sentence", "中秋国庆假期安全形势总体平稳\n记者6日从应急管理部获悉，中秋国庆假期，全国应急管理系统坚守岗位。"
+     "截至6日19时，全国安全形势总体平稳，未发生重大以上灾害事故。", "2023-10-07T18:00:00+08:00",
+     "2023-10-06T19:00:00+08:00", G.HOUR),
+    ("cutoff_statement", "医院接诊婴儿近万人\n(中央社台北十五日电)卫生部副部长马晓伟今天表示，截至9月15日早8时，全国医疗机构"
+     "共接诊婴幼儿近万名。2名死亡患儿中一名7月22日死亡。", "2008-09-15T18:00:00+08:00",
+     "2008-09-15T08:00:00+08:00", G.HOUR),
+    # 当天/当晚 after 近日 has no day to refer to
+    ("vague_then_same_day", "女子坠落电梯井\n近日，厦门一个小区发生了一起电梯事故。\n监控画面显示，当天凌晨三点钟左右，"
+     "黄先生、彭小姐进入电梯。", "2013-05-13T18:00:00+08:00", None, None),
+    # the earliest refining phrase in time: 25日晚 … 22时10分许起火, 22时40分爆炸
+    ("earliest_refines", "机场附近工厂起火爆炸\n25日晚，机场附近一家工厂起火，22时40分发生爆炸。\n大河网9月26日电 "
+     "25日22时10分许，机场附近一家工厂起火，22时40分并发生爆炸。", "2010-09-26T09:36:42+08:00",
+     "2010-09-25T22:10:00+08:00", G.MINUTE),
+    # a date's own 晚 before a noun (7月20日晚节目播出后)
+    ("evening_before_noun", "福喜食品遭查\n调查发现问题食材，7月20日晚节目播出后，上海食药监部门连夜出击。\n"
+     "上海食药监部门7点35分已经到厂外。", "2014-07-22T18:00:00+08:00", "2014-07-20T18:00:00+08:00", G.PART_OF_DAY),
+    # traditional characters of the scored words (趕→赶, 記→记, 從→从, 訊→讯, 線→线)
+    ("traditional_response", "化工車間爆燃\n大河報許昌訊18日晚9時許，許昌某化工有限公司車間發生爆燃事故。\n"
+     "晚10時15分，記者趕到現場時，看到火苗在車間燃燒。", "2004-09-20T18:00:00+08:00",
+     "2004-09-18T21:00:00+08:00", G.HOUR),
+    # a name with a Chinese number (苏丹红四号, 七号线) is no day; news-style 昨 before the verb is yesterday
+    ("number_names", "滬地鐵電梯倒行釀13傷\n上海地鐵靜安寺站昨發生電梯事故，二、七號線轉乘通道內一條扶手電梯，"
+     "於早上繁忙時間突然倒行。", "2014-04-03T18:00:00+08:00", "2014-04-02T06:00:00+08:00", G.PART_OF_DAY),
+    ("sudan_red_four", "福州雞蛋檢出含蘇丹紅四號\n【大紀元11月19日報導】福建福州昨天查出含有蘇丹紅四號的新鮮雞蛋。"
+     "福建省質監部門在全省展開專項檢查。", "2006-11-19T18:00:00+08:00", "2006-11-18T00:00:00+08:00", G.DAY),
+    # 不到两点 is the upper bound of the time just given
+    ("upper_bound", "燕郊突发火灾\n3月28日下午，燕郊一地突发火灾。一名商铺老板告诉记者，下午一点多不到两点，"
+     "她看到外面有很多人在围观。", "2024-03-28T17:49:28+08:00", "2024-03-28T13:00:00+08:00", G.HOUR),
+    # 将于/即将 bind their own clause only (世界计量日即将来临，…，今天上午…举办)
+    ("future_clause", "计量日活动\n第18个世界计量日即将来临，围绕主题，今天上午，市计量院在某小学举办科普活动。",
+     "2017-05-19T18:00:00+08:00", "2017-05-19T08:00:00+08:00", G.PART_OF_DAY),
+    # 下午茶 is a meal; ORG + day + 拘捕 is an event
+    ("afternoon_tea", "幼童食物中毒 警拘3人\n学童因进食食堂下午茶餐的三文治感染沙门氏菌。\n警方周二(24日)以涉嫌经营"
+     "不符合食品安全标准食品罪，拘捕涉案人员。", "2019-09-28T18:00:00+08:00", "2019-09-24T00:00:00+08:00", G.DAY),
+    # a poisoning rumour opening a follow-up (学生情况已好转) is its recap; the reporter's day dates the news
+    ("followup_recap_poisoning", "云南一小学出现疑似食物中毒 学生情况已好转\n4月25日，网上传闻称某完小大批学生出现疑似食物"
+     "中毒症状。26日，记者从市人民政府新闻办公室获悉，疑似中毒学生情况明显好转。", "2018-04-26T14:52:04+08:00",
+     "2018-04-26T00:00:00+08:00", G.DAY),
+    # the time ahead (春節臨近) and a work plan's phases (…至…为集中排查整治阶段) are no event
+    ("approaching_festival", "大同開展特種設備安全大檢查\n春節臨近，各大商場、車站等人員聚集場所的電梯使用頻率增加，"
+     "為確保春節期間特種設備安全運行，市質監局決定開展一次安全大檢查。", "2015-02-02T18:00:00+08:00", None, None),
+    ("plan_phases", "场车专项整治\n近日，市特种设备安全专业委员会办公室印发工作方案。行动分三个阶段推进。2025年7月31日前"
+     "为动员部署阶段；8月1日至11月10日为集中排查整治阶段，从严查处违法违规行为。", "2025-08-08T18:00:00+08:00",
+     None, None),
+    # 春节长假期间 is a period, a stated range wins
+    ("holiday_long_break", "春节长假全国平安\n记者14日从公安部获悉，2月7日至13日春节长假期间，全国各地大型节庆活动"
+     "安全有序，未发生重大火灾。", "2016-02-15T18:00:00+08:00", "2016-02-07T00:00:00+08:00", G.DAY),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "ref", "start", "gran"), REAL_CLASSES, ids=[c[0] for c in REAL_CLASSES]
+)
+def test_real_text_classes(name: str, text: str, ref: str, start: str | None, gran: G | None) -> None:
+    et = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    if start is None:
+        assert et is None, (name, et)
+        return
+    assert et is not None, name
+    assert et.start == datetime.fromisoformat(start), (name, et)
+    assert et.granularity is gran
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "start"),
+    [
+        ("二零零四年八月十五", "2017-03-22T00:00:00+08:00", "2004-08-15T00:00:00+08:00"),
+        ("两千零四年八月十五", "2017-03-22T00:00:00+08:00", "2004-08-15T00:00:00+08:00"),
+        ("两千年八月十五", "2017-03-22T00:00:00+08:00", "2000-08-15T00:00:00+08:00"),
+        ("一月二十三", "2020-11-22T00:00:00+08:00", "2020-01-23T00:00:00+08:00"),
+        # a digit day without 日 before a part of day (11月23上午，负责维修的公司工作人员表示)
+        (
+            "11月23上午，某电梯公司工作人员表示正在配合调查",
+            "2016-11-23T14:24:00+08:00",
+            "2016-11-23T08:00:00+08:00",
+        ),
+    ],
+)
+def test_chinese_day_without_ri_and_spelled_years(text: str, ref: str, start: str) -> None:
+    et = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert et is not None and et.start == datetime.fromisoformat(start)
+
+
+def test_chinese_day_without_ri_is_not_a_count() -> None:
+    """八月十五个批次, 三月十五万元: a number, not a day."""
+    ref = datetime.fromisoformat("2017-09-22T00:00:00+08:00")
+    for text in ("今年八月十五个批次不合格", "三月十五万元"):
+        assert all(c.event.granularity is not G.DAY for c in find_time_phrases(text, ref, SH)), text

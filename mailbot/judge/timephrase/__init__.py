@@ -42,6 +42,15 @@ without 分 (``九点零九``, ``三点十五``) and 刻; 上旬/中旬/下旬/�
 :data:`.scoring.WEIGHTS`; the winning phrase's reasons are kept on :attr:`EventTime.reasons`. Scoring
 each phrase looks at a bounded neighbourhood, so the whole search is linear in the text's length.
 
+Real-text round 3: a news dateline (``新华社…8月21日电``, ``【看中國2017年5月16日訊】``) and the day the reporter
+heard (``记者14日从公安部获悉``, ``昨日，记者从…了解到``) are not the event; ``截至`` opening a sentence or a
+spokesman's statement is a progress/statistics cut-off; news follow-ups named in the headline (``事件续``,
+``原因查明``, ``获刑``, ``调查报告``, ``伤员生命体征平稳``, ``死亡人数增至``) are follow-ups, where a phrase
+restating or preceding the original event is background and the new development counts even when dated
+long before a repost; ``当天/当晚`` after ``近日`` has no day; a refining phrase is the earliest in time;
+``昨`` alone before a verb (``昨发生``); ``苏丹红四号``/``七号线`` are names; ``不到两点`` is a bound;
+Chinese days without 日 after a month (``二零零四年八月十五``, ``两千年``).
+
 Which phrase is the event: see :func:`find_time_phrases` (every candidate, with its score and the
 reasons) and :func:`extract_event_time` (the best candidate with a positive score).
 """
@@ -70,6 +79,14 @@ __all__ = ["Candidate", "extract_event_time", "find_time_phrases"]
 
 # A news dateline after a date: 新华社乌鲁木齐4月27日电, 云网4月27日消息, 【大纪元11月19日报导】.
 _DATELINE_AFTER_RE = re.compile(r"[ \t]*(?:电|讯|消息|报道|报导)")
+
+
+# 近日, 日前, 近期: the day is not stated (a 当天/当晚 after it has no day to refer to)
+_VAGUE_DAY_RE = re.compile("近日|日前|近期|前不久|前些天|不久前")
+
+
+# …but "据央视3月15日报道" cites a broadcast (for an exposure, the event): 消息/报道 after 据 is no dateline
+_CITED_BEFORE_RE = re.compile(r"据[^，,。；;\n]{0,16}$")
 
 
 @dataclass(frozen=True)
@@ -109,10 +126,14 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         raise ValueError("reference must be timezone-aware")
     norm = normalize(text)  # same length: offsets stay valid
     ctx = _Context(reference)
+    vague = _VAGUE_DAY_RE.search(norm)
+    vague_at = vague.start() if vague else -1
     found: list[tuple[EventTime, tuple[int, int], bool]] = []
+    datelines: set[int] = set()  # ranks of the phrases that date the news item (publication, not event)
     for m in _PHRASE_RE.finditer(norm):
         if m.end() == m.start() or not any(m.group(*_CORE_GROUPS)):
             continue
+        ctx.vague_day = 0 <= vague_at < m.start()
         built = _build(m, ctx, tz)
         if built is None:
             continue
@@ -121,7 +142,13 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         found.append((event, span, has_day))
         if has_day or event.granularity is Granularity.DAY:
             ctx.last_date = event.start.date()
-            if ctx.dateline is None and _DATELINE_AFTER_RE.match(norm, span[1]):
+            marker = _DATELINE_AFTER_RE.match(norm, span[1])
+            if marker and (
+                marker.group().strip() in ("电", "讯")
+                or not _CITED_BEFORE_RE.search(norm, max(0, span[0] - 16), span[0])
+            ):
+                datelines.add(len(found) - 1)
+            if ctx.dateline is None and marker:
                 day = event.start.astimezone(tz).date()
                 if timedelta(days=-1) <= reference.astimezone(tz).date() - day <= timedelta(days=3):
                     ctx.dateline = day  # 今天/昨天 in a news text count from its dateline
@@ -137,14 +164,16 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     info = TextInfo(norm)
     for rank, (event, span, _) in enumerate(found):
         explains = rank > 0 and found[rank - 1][1][1] == span[0] - 1 and norm[span[0] - 1] in "（("
-        score, why, opening = _score(norm, span, event, reference, rank, followup, info, explains)
+        score, why, opening = _score(
+            norm, span, event, reference, rank, followup, info, explains, rank in datelines
+        )
         scores.append(score)
         reasons.append(why)
         openings.append(opening)
     events = [f[0] for f in found]
     _narrative(events, scores, reasons, openings, followup)
     if followup:
-        _followup(norm, [f[1] for f in found], scores, reasons)
+        _followup(norm, [f[1] for f in found], scores, reasons, events)
     return [
         Candidate(ev.text, span, rank, ev, round(scores[rank], 3), tuple(reasons[rank]))
         for rank, (ev, span, _) in enumerate(found)

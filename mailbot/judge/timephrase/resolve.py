@@ -60,6 +60,7 @@ _REL: dict[str, tuple[str, int, str | None]] = {
     "今晚": ("ref", 0, "晚上"),
     "今夜": ("ref", 0, "夜间"),
     "昨天": ("ref", -1, None),
+    "昨": ("ref", -1, None),
     "昨日": ("ref", -1, None),
     "昨晨": ("ref", -1, "早上"),
     "昨晚": ("ref", -1, "晚上"),
@@ -130,6 +131,7 @@ class _Context:
     last_date: date | None = None
     carry_year: int | None = None  # the year a preceding 去年/前年 named, for later dates without a year
     dateline: date | None = None  # a news dateline's date (新华社…4月27日电): the text's own "today"
+    vague_day: bool = False  # the text says 近日/日前/近期 before any date: a later 当天 has no day
 
 
 _YEAR_REL = {"今年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
@@ -137,6 +139,9 @@ _YEAR_REL = {"今年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 
 def _year(s: str, ref: date) -> int:
     """``2026``, ``二〇二六``, and two digits: ``03`` → 2003, ``98`` → 1998 (the latest not after ``ref``)."""
+    if s.startswith("两千"):  # 两千零四, 两千年
+        rest = s[2:].lstrip("零")
+        return 2000 + (_cn_int(rest) if rest else 0)
     y = _cn_int(s)
     if 0 <= y < 100:
         y += 2000 if 2000 + y <= ref.year else 1900
@@ -285,9 +290,10 @@ def _resolve_date_core(g: dict[str, str | None], ctx: _Context, ref: date) -> _R
         y, m = _year(g["y"], ref), _cn_int(g["m"] or "")
         if not 1 <= m <= 12 or y < 1900:
             return None
-        if g["d"] is None:
+        d_s = g["d"] or g["dn"]
+        if d_s is None:
             return _Resolved(None, (y, m), None, False)
-        day = _valid_date(y, m, _cn_int(g["d"]))
+        day = _valid_date(y, m, _cn_int(d_s))
         return None if day is None else _Resolved(day, None, None, False)
     if g["iy"] is not None:
         day = _valid_date(int(g["iy"]), int(g["im"] or 0), int(g["id"] or 0))
@@ -310,11 +316,12 @@ def _resolve_date_core(g: dict[str, str | None], ctx: _Context, ref: date) -> _R
             if yrel is None and ctx.carry_year is not None and _valid_date(ctx.carry_year, m, 1):
                 # "去年12月…12月5日": the year a preceding 去年/前年 named
                 explicit_year, y = True, ctx.carry_year
-        if g["d2"] is None or g["mr"] is not None:
+        d_s = g["d2"] or g["dn2"] or g["dp2"]  # 11月25日, 一月二十三, 11月23上午
+        if d_s is None or g["mr"] is not None:
             if not explicit_year and (y, m) > (ref.year, ref.month):
                 y -= 1
             return _Resolved(None, (y, m), None, False)
-        d = _cn_int(g["d2"])
+        d = _cn_int(d_s)
         day = _valid_date(y, m, d) if explicit_year else _infer_year(m, d, ref)
         return None if day is None else _Resolved(day, None, None, False)
     if g["dm"] is not None:
@@ -331,6 +338,8 @@ def _resolve_date_core(g: dict[str, str | None], ctx: _Context, ref: date) -> _R
         return _Resolved(ref - timedelta(days=(ref.weekday() - wd) % 7), None, None, False)
     if g["rel"] is not None:
         anchor, offset, pod = _REL[g["rel"]]
+        if anchor == "ctx" and ctx.last_date is None and ctx.vague_day:
+            return None  # "近日，…当晚7时左右": 当晚 of a day the text leaves vague
         base_day = ctx.last_date if anchor == "ctx" and ctx.last_date is not None else ctx.dateline or ref
         return _Resolved(base_day + timedelta(days=offset), None, pod, False)
     if g["d3"] is not None:
@@ -409,6 +418,8 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
         return None  # "某商场3号乘客电梯": a number label, not a day
     if g["ago"] is not None:
         return _ago(m, g, ref_local)
+    if g["h"] is not None and m.string[max(0, m.start() - 2) : m.start()] in ("不到", "不足"):
+        return None  # "下午一点多不到两点": the upper bound of the time just given
     resolved = _resolve_date(g, ctx, ref)
     if resolved is None:
         return None

@@ -40,6 +40,7 @@ WEIGHTS: dict[str, float] = {
     "cumulative_until": -2.5,  # 截至 … inside a sentence: a cut-off of a count
     "since": -2.0,  # …以来, …至今, …起: the start of a period
     "future_plan": -4.0,  # 将于, 拟于, 计划, 下一步: a plan
+    "schedule": -4.0,  # 春节临近, "8月1日至11月10日为集中排查整治阶段": the time ahead, a plan's phase
     "birth_or_founding": -4.0,  # 出生, 建成, 印发, 施行 …: not an event to report
     "in_title": -5.0,  # inside 《…》
     "after_reference": -3.0,  # more than a day after the sending time
@@ -50,12 +51,16 @@ WEIGHTS: dict[str, float] = {
     "date_line": -6.0,  # a line holding only a date (a document date)
     "date_line_signature": -8.0,  # …at the end of the text or after a signer: a signature
     "earlier_report": -6.0,  # "已于11时首报": the first report, not the event
+    "dateline": -6.0,  # 新华社乌鲁木齐4月27日电, 【大纪元11月19日报导】: when the news item was filed
+    "reporter_learned": -3.0,  # 记者14日从公安部获悉, 26日，记者从…了解到: when the reporter heard of it
+    "reporter_learned_in_followup": -1.0,  # …in a follow-up it may be the only dating of the new development
     # rules between phrases
     "after_opening_event": -1.0,  # later in the text and in time than the paragraph-opening event
     "refines": 0.3,  # a finer phrase inside a coarser, positive one scores at least that one + this
     "followup_subject": -10.0,  # a follow-up's subject names the original case
     "followup_recap": -10.0,  # the recap of the original event in a follow-up
     "followup_new": 4.0,  # the first acceptable phrase after the recap: the new development
+    "followup_restates": -10.0,  # after the recap, a phrase not later than the original event: background
 }
 
 
@@ -70,7 +75,8 @@ _REFINE_WINDOW = 40
 _EVENT_WORDS_RE = re.compile(
     "发生|接到|接报|报警|报告称|突发|起火|着火|失火|火灾|爆炸|爆燃|泄漏|泄露|困人|倒塌|坍塌|坠落|"
     "出现|事故|伤亡|死亡|受伤|中毒|召开|举办|开展|组织|检查|抽查|举行|督查|查处|查获|约谈|调研|启动|"
-    "停运|故障|冒顶|断裂|侧翻|追尾|曝光|播出|聚集|反映|冲顶|逆行|滞留|坠梯|失控"
+    "停运|故障|冒顶|断裂|侧翻|追尾|曝光|播出|聚集|反映|冲顶|逆行|滞留|坠梯|失控|"
+    "发布|公布|通报|回应|宣布|披露|查出|检出|拘捕|刑拘|逮捕|抓获|捣毁|判决|宣判"
 )
 
 
@@ -95,6 +101,10 @@ _FOLLOWUP_RE = re.compile(
     r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|(?<![新得性极显要大著])进展|第[二三四五六七八九十\d]{1,2}次报告"
     r"|结报|终报|处置结束|处置完毕|处置情况|处置结果|处理结果|最新情况|后续处置|后续情况|善后处[置理]"
     r"|进一步情况"
+    # news follow-ups name the development in the headline: 原因查明, 调查报告, 被刑拘, 获刑, 伤员病情平稳
+    r"|后续|事件续|(?<![继持陆连])续(?=[:：\s]|$)|刑拘|获刑|判刑|宣判|原因(?:初步|基本)?查明|调查报告|追责|告破"
+    r"|(?:情况|病情|伤情)[^，,。\n]{0,2}好转|(?:伤员|伤者|患者|病情|生命体征)[^，,。\n]{0,4}平稳|脱离(?:生命)?危险"
+    r"|(?:死亡|遇难|伤亡|中毒|受伤)(?:人数)?[^，,。\n]{0,4}?(?:增|升)(?:至|加|到)"
 )
 
 
@@ -114,7 +124,7 @@ _ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
 # The recap of the original event opening a follow-up: "11月20日14时许，某地发生…。", "…事故发生后，".
 _RECAP_RE = re.compile(
     "发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光|上访|聚集|传播|发文|爆料|引发|倒塌|爆炸|爆燃|泄漏|泄露|困人|"
-    "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|一事|故障"
+    "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|一事|故障|中毒|传闻|网传"
 )
 
 
@@ -151,6 +161,8 @@ _OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　
 # "截至9月30日，全区共…" opening the body or a paragraph: a statistics report's cut-off is its event
 _CUTOFF_OPENING_RE = re.compile(
     r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*(?:据统计[，,]?|据不完全统计[，,]?)?[\s　]*(?:截至|截止到|截止)[\s　]*$"
+    # …or a sentence, or what a spokesman states: "。截至6日19时，全国…", "马晓伟今天表示，截至9月15日早8时，…"
+    r"|(?:[。！？!?]|(?:表示|获悉|了解到|介绍|通报|显示|指出)[，,：:])[\s　]*(?:据统计[，,]?)?[\s　]*(?:截至|截止到)[\s　]*$"
 )
 
 
@@ -165,6 +177,13 @@ _LAST_CLAUSE_END_RE = re.compile(r".*[。；;！!？?\n]", re.S)
 
 
 _FUTURE_RE = re.compile("将于|将在|拟于|拟在|计划于|计划在|定于|预计于|预计在|准备于|下一步|即将|将要")
+
+
+_FUTURE_SENTENCE_RE = re.compile("下一步|下阶段|今后")
+
+
+# "春节临近", "国庆将至": the time ahead; "8月1日至11月10日为集中排查整治阶段": a work plan's phase
+_SCHEDULE_AFTER_RE = re.compile(r"\s*(?:临近|将至|来临|即将到来|到来之际|为[^，,。；;\n]{0,14}阶段)")
 
 
 _DEADLINE_BEFORE_RE = re.compile(
@@ -189,7 +208,7 @@ _VAGUE_MONTH_AFTER_RE = re.compile(r"\s*(?:上旬|中旬|下旬|中下旬|初|�
 _OLD_DAYS = 90
 
 
-_FESTIVAL_PERIOD_RE = re.compile("(?:期间|假期|小长假|黄金周)$")
+_FESTIVAL_PERIOD_RE = re.compile("(?:期间|假期|长假|小长假|黄金周)$")
 
 
 _YU_BEFORE_RE = re.compile(r"(?<![将拟定请须需应必并源由属对关基等])于\s*$")
@@ -227,6 +246,19 @@ _EARLIER_REPORT_BEFORE_RE = re.compile(r"(?:已于|已在|曾于|于)\s*$")
 _EARLIER_REPORT_RE = re.compile(r"\s*(?:首报|初报|报告|上报|报送|电话报告|报区局|报告区局)")
 
 
+# "记者14日从公安部获悉", "26日，记者从…了解到": the day the reporter heard, not the event
+_REPORTER_BEFORE_RE = re.compile(r"记者\s*$")
+
+
+_LEARNED = r"(?:获悉|了解到|得知|获知|证实)"
+
+
+_REPORTER_LEARNED_RE = re.compile(rf"\s*(?:(?:从|在|向|自)[^，,。；;！？\n]{{0,30}}?)?{_LEARNED}")
+
+
+_REPORTER_AFTER_RE = re.compile(rf"\s*[，,]\s*记者\s*(?:从|在|向|自)[^，,。；;！？\n]{{0,30}}?{_LEARNED}")
+
+
 def _score(
     text: str,
     span: tuple[int, int],
@@ -236,6 +268,7 @@ def _score(
     followup: bool,
     info: TextInfo,
     explains: bool = False,
+    dateline: bool = False,
 ) -> tuple[float, list[str], bool]:
     """Score one phrase → (score, reasons, opens a paragraph).
 
@@ -265,10 +298,19 @@ def _score(
     # its event (no cumulative_until penalty), but the counted work after it (累计检查) is no event word
     cutoff_opening = bool(
         not followup
-        and _CUTOFF_OPENING_RE.search(text, max(0, start - 16), start)
+        and _CUTOFF_OPENING_RE.search(text, max(0, start - 20), start)
         and text[end : end + 1] in ("，", ",", " ", "")
     )
-    word = None if cutoff_opening else _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
+    # "记者14日从公安部获悉，…启动…": the event words after it tell what was heard, not when it happened
+    reporter = not dateline and bool(
+        (_REPORTER_BEFORE_RE.search(before) and _REPORTER_LEARNED_RE.match(text, end))
+        or _REPORTER_AFTER_RE.match(text, end)
+    )
+    word = (
+        None
+        if cutoff_opening or reporter
+        else _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
+    )
     if word:
         add("event_word", word.group())
     yu = bool(_YU_BEFORE_RE.search(before))
@@ -322,8 +364,16 @@ def _score(
         add("cumulative_until")
     if _SINCE_AFTER_RE.match(text, end):
         add("since")
-    if _FUTURE_RE.search(sentence_before) or _FUTURE_RE.match(sentence_after):
+    # 将于/拟于 bind the clause they stand in ("世界计量日即将来临，…，今天上午举办" is no plan); 下一步 the sentence
+    clause_before = sentence_before[max(sentence_before.rfind("，"), sentence_before.rfind(",")) + 1 :]
+    if (
+        _FUTURE_RE.search(clause_before)
+        or _FUTURE_SENTENCE_RE.search(sentence_before)
+        or _FUTURE_RE.match(sentence_after)
+    ):
         add("future_plan")
+    elif _SCHEDULE_AFTER_RE.match(text, end):
+        add("schedule")
     if _BIRTH_AFTER_RE.match(text, end) or before.endswith("成立于"):
         add("birth_or_founding")
     if text.rfind("《", max(0, start - 80), start) > text.rfind("》", max(0, start - 80), start):
@@ -363,6 +413,10 @@ def _score(
         )
     if _EARLIER_REPORT_RE.match(text, end) and _EARLIER_REPORT_BEFORE_RE.search(before):
         add("earlier_report")
+    if dateline:
+        add("dateline")
+    elif reporter:
+        add("reporter_learned_in_followup" if followup else "reporter_learned")
     return score, reasons, opening
 
 
@@ -434,7 +488,8 @@ def _narrative(
     * A report opens with the event: a phrase later in the text whose time is after the
       paragraph-opening phrase's is a follow-up (-1).
     * A finer phrase inside a coarser, positively scored one refines it (subject "11月22日…",
-      body "当日17时许…"): the first such phrase scores at least the coarse one + 0.3.
+      body "当日17时许…"): the earliest such phrase in time (the first in the text on a tie) scores at
+      least the coarse one + 0.3.
     """
     first_open = None if followup else next((k for k, o in enumerate(openings) if o and scores[k] > 0), None)
     if first_open is not None:
@@ -447,6 +502,7 @@ def _narrative(
     for a, coarse in enumerate(events):
         if scores[a] <= 0:
             continue
+        best: int | None = None  # the earliest refining phrase in time (25日晚 … 22时10分起火, 22时40分爆炸)
         for b in range(a + 1, min(len(events), a + 1 + _REFINE_WINDOW)):
             fine = events[b]
             if (
@@ -456,26 +512,35 @@ def _narrative(
                 )
                 and coarse.start <= fine.start
                 and fine.end <= coarse.end
+                and (best is None or fine.start < events[best].start)
             ):
-                if scores[a] + WEIGHTS["refines"] > scores[b]:
-                    scores[b] = scores[a] + WEIGHTS["refines"]
-                    reasons[b].append(f"refines:{coarse.text}")
-                break
+                best = b
+        if best is not None and scores[a] + WEIGHTS["refines"] > scores[best]:
+            scores[best] = scores[a] + WEIGHTS["refines"]
+            reasons[best].append(f"refines:{coarse.text}")
 
 
-def _recap_end(text: str, spans: list[tuple[int, int]], reasons: list[list[str]], body: int) -> int | None:
+def _recap_end(
+    text: str, spans: list[tuple[int, int]], reasons: list[list[str]], body: int
+) -> tuple[int, int | None] | None:
     """Where the recap of the original event ends in a follow-up, or None when there is none.
 
     An explicit transition (现将…续报如下：) ends what comes before it. The first usable phrase after
     it (or in the body) opens a recap when its sentence (up to 。 or "…事故，"/"…后，") tells the
     original event (发生, 事故, 曝光, 已于…报告…) and its own clause tells no development (检验结果,
-    处罚, 完成, 恢复…); the recap must open the body, the transition or a paragraph.
+    处罚, 完成, 恢复…); the recap must open the body, the transition or a paragraph. A news dateline
+    (新华社…6日电) and the day the reporter heard (记者6日从…获悉) are passed over.
+
+    Returns (where the recap ends, the rank of the recap's phrase or None).
     """
     transition = _TRANSITION_RE.search(text, body)
     begin = transition.end() if transition is not None else body
-    fallback = begin if transition is not None else None
-    for (start, end), why in zip(spans, reasons, strict=True):
-        if start < begin or any(r.startswith(("header_or_document_date", "date_line")) for r in why):
+    fallback = (begin, None) if transition is not None else None
+    for rank, ((start, end), why) in enumerate(zip(spans, reasons, strict=True)):
+        if start < begin or any(
+            r.startswith(("header_or_document_date", "date_line", "dateline", "reporter_learned"))
+            for r in why
+        ):
             continue
         if "截至" in text[max(begin, start - 3) : start] or "截止" in text[max(begin, start - 3) : start]:
             return fallback
@@ -490,14 +555,40 @@ def _recap_end(text: str, spans: list[tuple[int, int]], reasons: list[list[str]]
         clause = _COMMA_RE.split(lead, 1)[0]
         recap = _RECAP_RE if transition is None else _RECAP_STRONG_RE  # after 现将…如下 the recap says so
         if recap.search(region) and not _DEVELOPMENT_RE.search(clause):
-            return stop_at
+            return stop_at, rank
         return fallback
     return fallback
 
 
-def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reasons: list[list[str]]) -> None:
+# what keeps a phrase after a follow-up's recap from being the new development, whatever its score
+_NOT_NEW = (
+    "deadline",
+    "future_plan",
+    "in_title",
+    "header_or_document_date",
+    "date_line",
+    "dateline",
+    "earlier_report",
+    "birth_or_founding",
+    "after_reference",
+    "since",
+    "attributive",
+    "response:",
+    "parenthetical",
+)
+
+
+def _followup(
+    text: str,
+    spans: list[tuple[int, int]],
+    scores: list[float],
+    reasons: list[list[str]],
+    events: list[EventTime],
+) -> None:
     """A follow-up reports what happened since the first report: the recap is background (-10) and the
-    first acceptable phrase after it is the new development (+4). With no new phrase there is no event."""
+    first acceptable phrase after it is the new development (+4). A phrase that restates the original
+    event or goes back before it (a second "5月6日下午" in the narrative) is not new. With no new phrase
+    there is no event."""
     newline = text.find("\n")
     body = newline + 1 if newline >= 0 else 0
     for k, (start, _) in enumerate(spans):
@@ -505,9 +596,11 @@ def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reas
             # the subject of a follow-up names the case: "关于11月23日某县锅炉爆炸事故的续报"
             scores[k] += WEIGHTS["followup_subject"]
             reasons[k].append(f"followup_subject:{WEIGHTS['followup_subject']:+}")
-    recap_end = _recap_end(text, spans, reasons, body)
-    if recap_end is None:
+    recap = _recap_end(text, spans, reasons, body)
+    if recap is None:
         return
+    recap_end, recap_rank = recap
+    original = events[recap_rank] if recap_rank is not None else None
     new_found = False
     for k, (start, _) in enumerate(spans):
         if start < body:
@@ -515,7 +608,11 @@ def _followup(text: str, spans: list[tuple[int, int]], scores: list[float], reas
         if start < recap_end:
             scores[k] += WEIGHTS["followup_recap"]
             reasons[k].append(f"followup_recap:{WEIGHTS['followup_recap']:+}")
-        elif not new_found and scores[k] > 0:
+        elif original is not None and events[k].start < original.end:
+            scores[k] += WEIGHTS["followup_restates"]
+            reasons[k].append(f"followup_restates:{WEIGHTS['followup_restates']:+}")
+        elif not new_found and (scores[k] > 0 or not any(r.startswith(_NOT_NEW) for r in reasons[k])):
+            # the new development may be dated long before a repost, or told without an event word
             new_found = True
             scores[k] += WEIGHTS["followup_new"]
             reasons[k].append(f"followup_new:{WEIGHTS['followup_new']:+}")
