@@ -139,14 +139,19 @@ def bench_config(folder: Path) -> Path:
     return path
 
 
+CHILD_CPU: list[float] = []  # CPU seconds (user + sys) of each run_child, its own reaped children included
+
+
 def run_child(args: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """(seconds, exit code, peak RSS in KB) of a child process (its own VmHWM when run through bench/peak.py)."""
+    """(seconds, exit code, peak RSS in KB) of a child process (its own VmHWM when run through bench/peak.py).
+    Its CPU time (with the children it waited for, e.g. the prepare worker) is appended to CHILD_CPU."""
     peak_file = Path(tempfile.mkstemp(prefix="mailbot-peak-")[1])
     env = {**env, "MAILBOT_BENCH_PEAK_FILE": str(peak_file)}
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    CHILD_CPU.append(usage.ru_utime + usage.ru_stime)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
@@ -178,11 +183,15 @@ def mailbot_cmd(config: Path, *args: str) -> list[str]:
 # --------------------------------------------------------------------------- figures
 
 
+LIMIT_CPU: list[float] = []  # CPU seconds of each limit run (this process: the SMTP sink's thread included)
+
+
 def limit_once(dovecot: Dovecot, user: str, sink: SmtpSink) -> float:
     import mailparser
     from imapclient import IMAPClient
 
     start = time.perf_counter()
+    cpu = time.process_time()
     client = IMAPClient("127.0.0.1", dovecot.port, ssl=False)
     client._imap.debug = 0
     client.login(user, dovecot.password(user))
@@ -203,10 +212,13 @@ def limit_once(dovecot: Dovecot, user: str, sink: SmtpSink) -> float:
             n += 1
     smtp.quit()
     client.logout()
+    LIMIT_CPU.append(time.process_time() - cpu)
     return n / (time.perf_counter() - start)
 
 
-def fig_limit_and_e2e(n: int, runs: int, rng: random.Random, tmp: Path) -> tuple[list[float], list[float]]:
+def fig_limit_and_e2e(
+    n: int, runs: int, rng: random.Random, tmp: Path, profile: str | None = None
+) -> tuple[list[float], list[float]]:
     mails = [mixed_mail(i, rng) for i in range(n)]
     total = sum(len(m) for m in mails)
     print(f"   mailbox: {n} mixed messages, {total / 1e6:.0f} MB ({total / n / 1024:.0f} KB average)")
@@ -224,9 +236,10 @@ def fig_limit_and_e2e(n: int, runs: int, rng: random.Random, tmp: Path) -> tuple
             db = tmp / f"e2e-{r}.db"
             config = bench_config(tmp)
             import_units(config, env_for(dovecot, user, sink, db))
-            seconds, rc, _ = run_child(
-                mailbot_cmd(config, "poll", "--once"), env_for(dovecot, user, sink, db)
-            )
+            env = env_for(dovecot, user, sink, db)
+            if profile and r == 0:
+                env["MAILBOT_BENCH_PROFILE"] = profile  # the first run under cProfile (slower)
+            seconds, rc, _ = run_child(mailbot_cmd(config, "poll", "--once"), env)
             got = sum(1 for m in sink.messages)
             if rc != 0 or got < n:
                 print(f"   run {r}: poll exited {rc}, {got} receipts for {n} messages")
@@ -301,20 +314,32 @@ def main() -> int:
     ap.add_argument("--latency-count", type=int, default=20)
     ap.add_argument("--backlog", type=int, default=10_000)
     ap.add_argument("--only", default="limit,e2e,latency,rss,digest")
+    ap.add_argument("--profile", help="write a cProfile of the first end-to-end run to this file")
     args = ap.parse_args()
     only = set(args.only.split(","))
     rng = random.Random(2026)
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="mailbot-bench-") as d:
         tmp = Path(d)
         if only & {"limit", "e2e"}:
             print(f"== throughput ({args.runs} runs)")
-            limits, e2e = fig_limit_and_e2e(args.n, args.runs, rng, tmp)
+            limits, e2e = fig_limit_and_e2e(args.n, args.runs, rng, tmp, args.profile)
             print(f"   limit (FETCH + mail-parser + 1 SMTP reply): {summary(limits)} msg/s")
             print(f"   mailbot poll --once end to end:             {summary(e2e)} msg/s")
             print(f"   ratio to the limit: {statistics.median(e2e) / statistics.median(limits):.0%}")
+            print(
+                f"   ratio per run: {', '.join(f'{e / lim:.0%}' for e, lim in zip(e2e, limits, strict=True))}"
+            )
+            cpu_e2e = CHILD_CPU[-len(e2e) :]
+            print(
+                "   CPU ms per message: limit (bench process, SMTP sink included) "
+                f"{summary([c * 1000 / args.n for c in LIMIT_CPU])}; mailbot (with its worker) "
+                f"{summary([c * 1000 / args.n for c in cpu_e2e])}"
+            )
+            print(f"   load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if "latency" in only:
             print(f"== receipt latency, daemon idling (IDLE), {args.latency_count} messages")
             lat = sorted(fig_latency(args.latency_count, tmp))

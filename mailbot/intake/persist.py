@@ -77,9 +77,10 @@ def new_submission(
     return sub
 
 
-def add_raw(session: Session, sub: Submission, raw: bytes) -> None:
-    """The raw bytes of ``sub``, written with it (before or after its INSERT)."""
-    kind, data = queries.pack_raw(raw)
+def add_raw(session: Session, sub: Submission, raw: bytes, packed: tuple[str, bytes] | None = None) -> None:
+    """The raw bytes of ``sub``, written with it (before or after its INSERT); ``packed``: the bytes
+    already packed by :func:`~mailbot.store.queries.pack_raw` (in the prepare worker)."""
+    kind, data = packed if packed is not None else queries.pack_raw(raw)
     row = RawMessage(compression=kind, data=data)
     row.submission = sub  # the relationship sets submission_id at the flush
     session.add(row)
@@ -94,6 +95,8 @@ def persist(
     found: Found,
     d: Decision,
     batch: BatchCache | None,
+    *,
+    packed: tuple[str, bytes] | None = None,
 ) -> Submission:
     """Store the submission as decided and queue its replies; returns the stored row."""
     now = app.now()
@@ -124,7 +127,7 @@ def persist(
     case = _case(session, sub, parsed, found, d, now)
     flags = list(d.flags)
     sub.flags = sorted(set(flags))
-    add_raw(session, sub, fetched.raw)
+    add_raw(session, sub, fetched.raw, packed)
     session.add(sub)
     session.flush()  # sub.id: the replies, the registration and the publicity request refer to it
     if batch is not None:

@@ -17,8 +17,8 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -39,7 +39,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Prepared", "Result", "prepare", "process_batch", "process_one"]
+__all__ = [
+    "PrepareSettings",
+    "Prepared",
+    "Result",
+    "prepare",
+    "prepare_with",
+    "process_batch",
+    "process_one",
+    "store_prepared",
+]
 
 
 @dataclass(frozen=True)
@@ -52,32 +61,64 @@ class Prepared:
     parsed: ParsedMail | None = None
     assessment: Assessment | None = None
     error: str | None = None  # set when the message must be quarantined
+    packed: tuple[str, bytes] | None = None  # the raw bytes as stored (compressed by the prepare worker)
+
+
+@dataclass(frozen=True)
+class PrepareSettings:
+    """What the pure part needs of the App (picklable: the prepare worker gets a copy)."""
+
+    max_message_bytes: int
+    max_attachment_text: int
+    max_parts: int
+    extra_headers: tuple[str, ...]
+    rules: Any
+    policy: Any
+    domains: Any
+
+    @classmethod
+    def of(cls, app: App) -> PrepareSettings:
+        limits = app.config.limits
+        return cls(
+            limits.max_message_bytes,
+            limits.max_attachment_text,
+            limits.max_parts,
+            tuple(app.config.spam.headers),
+            app.rules,
+            app.policy,
+            app.domains,
+        )
 
 
 def prepare(app: App, fetched: FetchedMail, *, archive: bool = False) -> Prepared:
     """Parse and assess (no database). Never raises: problems become ``error``."""
+    return prepare_with(PrepareSettings.of(app), fetched, archive, fetched.internaldate or app.now())
+
+
+def prepare_with(s: PrepareSettings, fetched: FetchedMail, archive: bool, now: datetime) -> Prepared:
+    """:func:`prepare` from settings and ``now`` alone (what the prepare worker runs)."""
     sha = hashlib.sha256(fetched.raw).hexdigest()
     parsed: ParsedMail | None = None
     try:
-        if len(fetched.raw) > app.config.limits.max_message_bytes:
+        if len(fetched.raw) > s.max_message_bytes:
             return Prepared(
                 fetched,
                 sha,
                 archive,
                 error=(
                     f"message of {len(fetched.raw)} bytes exceeds limits.max_message_bytes "
-                    f"({app.config.limits.max_message_bytes})"
+                    f"({s.max_message_bytes})"
                 ),
             )
         parsed = parse_mail(
             fetched.raw,
-            max_attachment_text=app.config.limits.max_attachment_text,
-            max_parts=app.config.limits.max_parts,
-            now=fetched.internaldate or app.now(),
-            extra_headers=app.config.spam.headers,
+            max_attachment_text=s.max_attachment_text,
+            max_parts=s.max_parts,
+            now=now,
+            extra_headers=s.extra_headers,
         )
         assessment = assess(
-            parsed, internaldate=fetched.internaldate, rules=app.rules, policy=app.policy, domains=app.domains
+            parsed, internaldate=fetched.internaldate, rules=s.rules, policy=s.policy, domains=s.domains
         )
         return Prepared(fetched, sha, archive, parsed, assessment)
     except Exception as exc:  # anything the pure core cannot take is quarantined, never lost
@@ -108,7 +149,7 @@ def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = N
         internaldate=p.fetched.internaldate,
         archive=p.archive,
     )
-    sub = persist(app, session, p.fetched, p.parsed, p.sha256, found, decision, batch)
+    sub = persist(app, session, p.fetched, p.parsed, p.sha256, found, decision, batch, packed=p.packed)
     detail = f"verdict={sub.verdict}" if sub.verdict else "no verdict"
     return Result(Outcome.STORED, sub.id, sub.tracking_no, decision.category.value, detail)
 
@@ -176,7 +217,11 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
     wrong inside the batch, the whole transaction is rolled back and the batch is processed again one
     message per transaction, so that one bad message is quarantined alone. Raises only StoreError.
     """
-    prepared = [prepare(app, mail, archive=archive) for mail, archive in items]
+    return store_prepared(app, [prepare(app, mail, archive=archive) for mail, archive in items])
+
+
+def store_prepared(app: App, prepared: Sequence[Prepared]) -> list[Result]:
+    """The storing half of :func:`process_batch`, for messages already prepared (maybe by the worker)."""
     good = [p for p in prepared if p.error is None]
     if len(good) > 1:
         try:
@@ -192,7 +237,14 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
                     if p.parsed is not None
                     for addr in (*p.parsed.reply_to[:1], p.parsed.from_addr)
                 ]
-                batch = BatchCache.open(session, senders, app.now() - window, [p.sha256 for p in good])
+                batch = BatchCache.open(
+                    session,
+                    senders,
+                    app.now() - window,
+                    [p.sha256 for p in good],
+                    senders=[p.parsed.from_addr for p in good if p.parsed is not None],
+                    domains=app.domains,
+                )
                 done = {id(p): _store(app, session, p, batch) for p in good}
         except OperationalError as exc:
             if not app.db.reachable():

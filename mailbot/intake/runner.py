@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from mailbot.app import App
 from mailbot.config import Config
 from mailbot.errors import SourceError
-from mailbot.intake.pipeline import process_batch
-from mailbot.model import Outcome
+from mailbot.intake.parallel import PendingChunk, PrepareWorker
+from mailbot.intake.pipeline import store_prepared
+from mailbot.model import FetchedMail, Outcome
 from mailbot.replies.outbox import DrainReport, drain
 from mailbot.replies.own import is_own_notice
 from mailbot.replies.reminders import remind_overdue_cases, remind_unregistered_units
@@ -97,50 +98,70 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
             ",".join(stored[:20]),
         )
     todo = [k for k in pending if k not in known]
-    for batch in source.batches(todo):  # bounded in count and in bytes
-        if stop is not None and stop.is_set():
-            break
+
+    def archived(mail: FetchedMail) -> bool:
+        return (
+            archive_before is not None
+            and mail.internaldate is not None
+            and mail.internaldate < archive_before
+        )
+
+    def fetch_and_submit(worker: PrepareWorker, batch: list[str]) -> list[PendingChunk]:
         fetched = source.fetch(batch)
         stats.fetched += len(fetched)
-        done: list[str] = []
-        own: list[str] = []  # our own notices come back: done, but left unread for the office
-        failed: list[str] = []
-        try:
-            for j in range(0, len(fetched), COMMIT_EVERY):
-                chunk = fetched[j : j + COMMIT_EVERY]
-                items = [
-                    (
-                        mail,
-                        archive_before is not None
-                        and mail.internaldate is not None
-                        and mail.internaldate < archive_before,
-                    )
-                    for mail in chunk
-                ]
-                for mail, result in zip(chunk, process_batch(app, items), strict=True):
-                    stats.count(result.outcome)
-                    stats.results.append((mail.key, result))
-                    if result.outcome == Outcome.QUARANTINED:
-                        failed.append(mail.key)
-                    elif result.category == "other" and is_own_notice(
-                        mail.raw, office.own_addresses, office.message_id_domain
-                    ):
-                        own.append(mail.key)
-                    else:
-                        done.append(mail.key)
-                    if mail.uid is not None:
-                        last_uid = max(last_uid, mail.uid)
-                if stop is not None and stop.is_set():
+        chunks = [
+            worker.submit([(mail, archived(mail)) for mail in fetched[j : j + COMMIT_EVERY]])
+            for j in range(0, len(fetched), COMMIT_EVERY)
+        ]
+        return chunks
+
+    with PrepareWorker.start(app, len(todo)) as worker:  # parse → assess of the next chunks meanwhile
+        batches = iter(source.batches(todo))  # bounded in count and in bytes
+        ahead = None
+        while True:
+            if stop is not None and stop.is_set():
+                break
+            if ahead is None:
+                batch = next(batches, None)
+                if batch is None:
                     break
-        finally:
-            # flag what was committed, even when the batch stopped half-way
-            source.mark_done(done)
-            source.mark_done(own, seen=False)
-            source.quarantine(failed)
-        if source.uidvalidity is not None:
-            with app.db.session() as session:
-                state = queries.mailbox_state(session, source.name, source.mailbox, app.now(), None)
-                state.last_uid = max(state.last_uid, last_uid)
+                ahead = fetch_and_submit(worker, batch)
+            chunks, ahead = ahead, None
+            if worker.parallel:  # the next batch fetched now: the worker prepares it while we store
+                batch = next(batches, None)
+                if batch is not None:
+                    ahead = fetch_and_submit(worker, batch)
+            done: list[str] = []
+            own: list[str] = []  # our own notices come back: done, but left unread for the office
+            failed: list[str] = []
+            try:
+                for pending_chunk in chunks:
+                    chunk = [mail for mail, _ in pending_chunk.items]
+                    results = store_prepared(app, worker.result(pending_chunk))
+                    for mail, result in zip(chunk, results, strict=True):
+                        stats.count(result.outcome)
+                        stats.results.append((mail.key, result))
+                        if result.outcome == Outcome.QUARANTINED:
+                            failed.append(mail.key)
+                        elif result.category == "other" and is_own_notice(
+                            mail.raw, office.own_addresses, office.message_id_domain
+                        ):
+                            own.append(mail.key)
+                        else:
+                            done.append(mail.key)
+                        if mail.uid is not None:
+                            last_uid = max(last_uid, mail.uid)
+                    if stop is not None and stop.is_set():
+                        break
+            finally:
+                # flag what was committed, even when the batch stopped half-way
+                source.mark_done(done)
+                source.mark_done(own, seen=False)
+                source.quarantine(failed)
+            if source.uidvalidity is not None:
+                with app.db.session() as session:
+                    state = queries.mailbox_state(session, source.name, source.mailbox, app.now(), None)
+                    state.last_uid = max(state.last_uid, last_uid)
     return stats
 
 

@@ -69,16 +69,21 @@ def enqueue(
     status: str = OutboxStatus.PENDING,
     batch: BatchCache | None = None,
     past: PastReply | None = None,
+    fresh: bool = False,
 ) -> OutboxItem | None:
     """Insert a rendered reply into the outbox unless one with this dedupe key exists.
 
-    ``past`` is what the loop guard remembers of the mail this reply answers (noted in the batch)."""
+    ``past`` is what the loop guard remembers of the mail this reply answers (noted in the batch).
+    ``fresh``: the key names a submission inserted by this batch transaction, so no stored row can
+    hold it and the database is not asked (were one there after all, its unique key fails the
+    INSERT: the batch is rolled back and redone one message at a time, with this check)."""
     if any(isinstance(o, OutboxItem) and o.dedupe_key == dedupe_key for o in session.new):
         return None
-    with session.no_autoflush:  # (pending rows checked above) one flush later instead of one per reply
-        existing = session.query(OutboxItem.id).filter(OutboxItem.dedupe_key == dedupe_key).first()
-    if existing is not None:
-        return None
+    if not fresh:
+        with session.no_autoflush:  # (pending rows checked above) one flush later instead of one per reply
+            existing = session.query(OutboxItem.id).filter(OutboxItem.dedupe_key == dedupe_key).first()
+        if existing is not None:
+            return None
     now = app.now()
     item = OutboxItem(
         dedupe_key=dedupe_key,
@@ -333,6 +338,7 @@ def queue_replies(
             submission_id=sub.id,
             case_id=case.id if case else None,
             batch=batch,
+            fresh=batch is not None,
         )
 
     if a.automatic is not None:
@@ -387,6 +393,7 @@ def queue_replies(
         status=status,
         batch=batch,
         past=plan.past,
+        fresh=batch is not None,
     )
     if item is not None and plan.held is not None:
         item.held_reason = plan.held[:200]
@@ -426,6 +433,7 @@ def queue_replies(
                 submission_id=sub.id,
                 status=status,
                 batch=batch,
+                fresh=batch is not None,
             )
     return flags
 

@@ -9,16 +9,19 @@ asks the database each time (:func:`past_replies`, :func:`replies_in_last_minute
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from mailbot.judge.loops import PastReply, fingerprint, thread_key
-from mailbot.store.models import OutboxItem, Submission, TrackingCounter, Undeliverable, Unit
+from mailbot.judge.olddomain import DomainPolicy
+from mailbot.registry.lookup import address_variants
+from mailbot.store.models import OutboxItem, Submission, Undeliverable, Unit, UnitAddress
 
 # the replies a loop guard counts: what a unit gets for its own mail (not reminders or office notices)
 GUARDED_KINDS = ("receipt", "ack")
@@ -26,13 +29,13 @@ GUARDED_KINDS = ("receipt", "ack")
 
 @dataclass
 class BatchCache:
-    """For the batch's senders: undeliverable marks and replies since ``since`` (kind, created_at); the
-    locked tracking counters; each sender address's unit; the stored submissions by content hash."""
+    """For the batch's senders: undeliverable marks and replies since ``since`` (kind, created_at);
+    each sender address's unit; the stored submissions by content hash. (Tracking numbers are counted
+    per transaction by :func:`mailbot.store.queries.next_tracking_no`.)"""
 
     since: datetime
     sent: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)
     undeliverable: set[str] = field(default_factory=set)
-    counters: dict[tuple[str, int], TrackingCounter] = field(default_factory=dict)
     units: dict[str, Unit | None] = field(default_factory=dict)
     twins: dict[str, list[Submission]] = field(default_factory=dict)
     history: dict[str, list[PastReply]] = field(default_factory=dict)  # guarded replies since ``since``
@@ -40,22 +43,34 @@ class BatchCache:
 
     @classmethod
     def open(
-        cls, session: Session, recipients: Iterable[str], since: datetime, hashes: Sequence[str]
+        cls,
+        session: Session,
+        recipients: Iterable[str],
+        since: datetime,
+        hashes: Sequence[str],
+        senders: Iterable[str] = (),
+        domains: DomainPolicy | None = None,
     ) -> BatchCache:
-        """Read, in a few queries, what the batch will ask about ``recipients`` and content ``hashes``."""
+        """Read, in a few queries, what the batch will ask about ``recipients`` and content ``hashes``,
+        and (with ``domains``) the registered unit of each From address in ``senders``."""
         wanted = sorted({r.lower() for r in recipients if r})
         cache = cls(since=since, sent={r: [] for r in wanted}, history={r: [] for r in wanted})
+        if domains is not None:
+            cache.units.update(units_of_addresses(session, senders, domains))
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
-            for rcpt, past in _history(session, OutboxItem.recipient.in_(chunk), since):
-                cache.history[rcpt].append(past)
+            guarded: list[tuple[int, str, datetime]] = []
             rows = session.execute(
-                select(OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at).where(
+                select(OutboxItem.id, OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at).where(
                     OutboxItem.recipient.in_(chunk), OutboxItem.created_at >= since
                 )
             )
-            for rcpt, kind, at in rows:
+            for item_id, rcpt, kind, at in rows:
                 cache.sent[rcpt].append((kind, at))
+                if kind in GUARDED_KINDS:
+                    guarded.append((item_id, rcpt, at))
+            for rcpt, past in _known_history(session, guarded):
+                cache.history[rcpt].append(past)
             cache.undeliverable.update(
                 session.scalars(select(Undeliverable.address).where(Undeliverable.address.in_(chunk)))
             )
@@ -87,10 +102,72 @@ class BatchCache:
         self.twins.setdefault(sub.sha256, []).append(sub)
 
 
+# What the loop guard remembers of the mail a stored reply answered, by outbox id, per engine:
+# computed once (a backlog's batches would otherwise read and fingerprint every earlier reply again).
+# The created_at and recipient are kept with it, so a reused id (SQLite after a purge) is read again.
+_PAST: weakref.WeakKeyDictionary[Any, dict[int, tuple[datetime, str, PastReply]]] = (
+    weakref.WeakKeyDictionary()
+)
+_PAST_MAX = 100_000
+
+
+def units_of_addresses(
+    session: Session, addresses: Iterable[str], domains: DomainPolicy
+) -> dict[str, Unit | None]:
+    """Each address's registered unit (None when unregistered), in one query per 500 variants: what
+    :func:`mailbot.registry.lookup.unit_for_address` answers for each, the address itself first and
+    then its twin on the other domain."""
+    variants = {a: address_variants(a, domains) for a in {a for a in addresses if a}}
+    wanted = sorted({v for vs in variants.values() for v in vs})
+    by_addr: dict[str, Unit] = {}
+    for i in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(UnitAddress.address, Unit)
+            .join(Unit, Unit.id == UnitAddress.unit_id)
+            .where(UnitAddress.address.in_(wanted[i : i + 500]))
+        )
+        by_addr.update((a, u) for a, u in rows)
+    return {a: next((by_addr[v] for v in vs if v in by_addr), None) for a, vs in variants.items()}
+
+
+def _known_history(
+    session: Session, guarded: Sequence[tuple[int, str, datetime]]
+) -> list[tuple[str, PastReply]]:
+    """(recipient, past reply) of these guarded outbox rows (id, recipient, created_at): from the
+    process's cache, the others read in one query per 500."""
+    out: list[tuple[str, PastReply]] = []
+    missing: list[int] = []
+    known = _PAST.setdefault(session.get_bind(), {})
+    for item_id, rcpt, at in guarded:
+        hit = known.get(item_id)
+        if hit is not None and hit[0] == at and hit[1] == rcpt:
+            out.append((rcpt, hit[2]))
+        else:
+            missing.append(item_id)
+    if len(known) + len(missing) > _PAST_MAX:
+        known.clear()
+    for i in range(0, len(missing), 500):
+        for item_id, rcpt, past in _history_rows(session, OutboxItem.id.in_(missing[i : i + 500])):
+            known[item_id] = (past.at, rcpt, past)
+            out.append((rcpt, past))
+    return out
+
+
 def _history(session: Session, where: Any, since: datetime) -> list[tuple[str, PastReply]]:
     """(recipient, past reply) of the guarded replies matching ``where`` since ``since``."""
+    return [
+        (rcpt, past)
+        for _, rcpt, past in _history_rows(
+            session, and_(where, OutboxItem.created_at >= since, OutboxItem.kind.in_(GUARDED_KINDS))
+        )
+    ]
+
+
+def _history_rows(session: Session, where: Any) -> list[tuple[int, str, PastReply]]:
+    """(outbox id, recipient, past reply) of the outbox rows matching ``where`` (with a submission)."""
     rows = session.execute(
         select(
+            OutboxItem.id,
             OutboxItem.recipient,
             OutboxItem.created_at,
             Submission.message_id,
@@ -101,16 +178,17 @@ def _history(session: Session, where: Any, since: datetime) -> list[tuple[str, P
             Submission.attachments,
         )
         .join(Submission, Submission.id == OutboxItem.submission_id)
-        .where(where, OutboxItem.created_at >= since, OutboxItem.kind.in_(GUARDED_KINDS))
+        .where(where)
     )
     return [
         (
+            item_id,
             rcpt,
             PastReply(
                 at, thread_key(mid, irt, refs or ()), fingerprint(subject or "", body or "", _files(files))
             ),
         )
-        for rcpt, at, mid, irt, refs, subject, body, files in rows
+        for item_id, rcpt, at, mid, irt, refs, subject, body, files in rows
     ]
 
 

@@ -6,9 +6,9 @@ import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from mailbot.model import CaseStatus, OutboxStatus
 from mailbot.store.batch import BatchCache
@@ -84,21 +84,28 @@ def find_duplicate(
     return session.scalars(q2.limit(1)).first()
 
 
+_SEQ = "mailbot.tracking_seq"  # session.info key: {(prefix, year): (counter row, last number handed out)}
+
+
 def next_tracking_no(session: Session, prefix: str, year: int, batch: BatchCache | None = None) -> str:
-    """``PREFIX-YEAR-000123``: unique and sequential per year (row lock on PostgreSQL)."""
-    cache = batch.counters if batch is not None else None
+    """``PREFIX-YEAR-000123``: unique and sequential per year.
+
+    The first number of a transaction writes the counter at once (the row lock on PostgreSQL, the
+    write lock on SQLite, held until the transaction ends); later numbers of the same transaction are
+    counted in memory and the counter is written once, just before the commit (:func:`_write_counters`):
+    one UPDATE per stored chunk instead of one per message. ``batch`` is accepted for the callers that
+    pass one; the transaction is what counts."""
+    handed: dict[tuple[str, int], tuple[TrackingCounter, int]] = session.info.setdefault(_SEQ, {})
+    known = handed.get((prefix, year))
+    if known is not None:
+        handed[(prefix, year)] = (known[0], known[1] + 1)
+        return f"{prefix}-{year}-{known[1] + 1:06d}"
     for _ in range(5):
-        counter = cache.get((prefix, year)) if cache is not None else None
-        if counter is None:
-            counter = session.scalars(
-                select(TrackingCounter)
-                .where(TrackingCounter.prefix == prefix, TrackingCounter.year == year)
-                .with_for_update()
-            ).first()
-            if counter is not None and cache is not None:
-                cache[(prefix, year)] = (
-                    counter  # locked (PostgreSQL) / written (SQLite) until the batch commits
-                )
+        counter = session.scalars(
+            select(TrackingCounter)
+            .where(TrackingCounter.prefix == prefix, TrackingCounter.year == year)
+            .with_for_update()
+        ).first()
         if counter is None:
             try:
                 with session.begin_nested():
@@ -108,8 +115,24 @@ def next_tracking_no(session: Session, prefix: str, year: int, batch: BatchCache
             continue
         counter.last_seq += 1
         session.flush()
+        handed[(prefix, year)] = (counter, counter.last_seq)
         return f"{prefix}-{year}-{counter.last_seq:06d}"
     raise RuntimeError("could not allocate a tracking number")
+
+
+@event.listens_for(Session, "before_commit")
+def _write_counters(session: Session) -> None:
+    """The last number each counter handed out in this transaction, written before it commits."""
+    for counter, seq in session.info.get(_SEQ, {}).values():
+        if counter.last_seq != seq:
+            counter.last_seq = seq
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_counters(session: Session, transaction: SessionTransaction) -> None:
+    """At the end of the outermost transaction (committed or rolled back; a savepoint keeps them)."""
+    if transaction.parent is None:
+        session.info.pop(_SEQ, None)
 
 
 def mailbox_state(
