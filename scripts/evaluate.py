@@ -233,6 +233,13 @@ SETS: tuple[tuple[str, Path, str | None, str], ...] = (
     ("real-test", ROOT / "tests/eval/real", "test", "real texts, frozen test part: held out, never tuned on"),
     ("real-dev", ROOT / "tests/eval/real", "dev", "real published texts, dev part (tuned on)"),
     ("fresh", ROOT / "tests/eval/fresh", None, "real texts, fresh batch (2026-12-02): never tuned on"),
+    (
+        "fresh2-test",
+        ROOT / "tests/eval/fresh2",
+        "test",
+        "real texts, second fresh batch, test part: held out",
+    ),
+    ("fresh2-dev", ROOT / "tests/eval/fresh2", "dev", "real texts, second fresh batch, dev part (tuned on)"),
     ("reports", ROOT / "tests/eval/reports.jsonl", None, "synthetic (regression only)"),
     ("holdout", ROOT / "tests/eval/holdout.jsonl", None, "synthetic (regression only)"),
     ("final", ROOT / "tests/eval/final.jsonl", None, "synthetic (regression only)"),

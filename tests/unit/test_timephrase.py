@@ -1013,3 +1013,60 @@ def test_chinese_day_without_ri_is_not_a_count() -> None:
     ref = datetime.fromisoformat("2017-09-22T00:00:00+08:00")
     for text in ("今年八月十五个批次不合格", "三月十五万元"):
         assert all(c.event.granularity is not G.DAY for c in find_time_phrases(text, ref, SH)), text
+
+
+# Round 4 (real dev + fresh2 dev): classes seen in both pools, from real sentences.
+@pytest.mark.parametrize(
+    ("text", "ref", "start", "gran"),
+    [
+        # a bare clock time in a later paragraph narrates what followed (the rescue): no refinement
+        (
+            "浙江在线08月17日讯\n昨天上午,嘉兴市秀洲区一工地发生意外,一脚手架突然坍塌,4名工人掉落。\n"
+            "接警后,消防队员迅速赶到现场。\n上午10点左右,在救援区域的西北角位置,消防队员终于发现了工人的身体。",
+            "2011-08-17T18:00:00+08:00",
+            "2011-08-16T08:00:00+08:00",
+            G.PART_OF_DAY,
+        ),
+        # …a later phrase restating its day still refines (14日 … 14日下午5时30分)
+        (
+            "【新唐人2015年1月16日讯】14日,湖北八里湖一家老少4口因误食亚硝酸盐中毒,2名幼童死亡。\n"
+            "大陆媒体15日报导,14日下午5时30分,一名刘姓女子在家中煮饭,将亚硝酸盐拿来炒菜。",
+            "2015-01-16T18:00:00+08:00",
+            "2015-01-14T17:30:00+08:00",
+            G.MINUTE,
+        ),
+        # …but 当日 inside a drill's scenario is the drill's narrative, not a restated date
+        (
+            "6月24日上午,市市场监管局在小区内组织开展电梯应急救援演练。\n"
+            "此次演练模拟了电梯故障困人的应急救援现场。当日上午10时许,电梯应急救援热线骤然响起。",
+            "2025-06-26T18:00:00+08:00",
+            "2025-06-24T08:00:00+08:00",
+            G.PART_OF_DAY,
+        ),
+        # statistics cut-off 截至2021年年底 (traditional 顯示), published months later: the month
+        (
+            "人民網北京4月20日電 近日,市場監管總局發布了通告。\n《通告》顯示,截至2021年年底,全國特種設備總量達1816.23萬臺。",
+            "2022-04-20T18:00:00+08:00",
+            "2021-12-01T00:00:00+08:00",
+            G.MONTH,
+        ),
+        (
+            "中國經濟網北京3月17日訊 近日,市場監管總局發布通告稱,2021年,我國共實施消費品召回549次。截至2021年年底,我國已累計召回消費品8027.0萬件。",
+            "2022-03-17T14:53:00+08:00",
+            "2021-12-01T00:00:00+08:00",
+            G.MONTH,
+        ),
+        # a month after a cited source's lead-in (据…报道，本月初，…) opens the account
+        (
+            "燃气灶质量监测\n据《新快报》、《南方网》等媒体报道,本月初,广东省工商局通报了广东省流通领域家用燃气灶质量监测情况。",
+            "2011-08-15T18:00:00+08:00",
+            "2011-08-01T00:00:00+08:00",
+            G.MONTH,
+        ),
+    ],
+)
+def test_round4_real_classes(text: str, ref: str, start: str, gran: G) -> None:
+    et = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert et is not None, text
+    assert et.start == datetime.fromisoformat(start), (text, et)
+    assert et.granularity is gran

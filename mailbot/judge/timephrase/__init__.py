@@ -171,7 +171,7 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
         reasons.append(why)
         openings.append(opening)
     events = [f[0] for f in found]
-    _narrative(events, scores, reasons, openings, followup)
+    _narrative(events, scores, reasons, openings, followup, norm, [f[1] for f in found])
     if followup:
         _followup(norm, [f[1] for f in found], scores, reasons, events)
     return [

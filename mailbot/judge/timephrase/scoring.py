@@ -158,6 +158,10 @@ _COMMA_RE = re.compile(r"[，,。；;！？\n]")
 _OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*$")
 
 
+# "据《新快报》等媒体报道，本月初，…": a cited source's lead-in; the phrase after it opens the account
+_SOURCE_LEAD_RE = re.compile(r"(?:^|[\n。])[\s　]*据[^，,。；;\n]{1,30}(?:报道|消息|介绍|通报)[，,][\s　]*$")
+
+
 # "截至9月30日，全区共…" opening the body or a paragraph: a statistics report's cut-off is its event
 _CUTOFF_OPENING_RE = re.compile(
     r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*(?:据统计[，,]?|据不完全统计[，,]?)?[\s　]*(?:截至|截止到|截止)[\s　]*$"
@@ -336,7 +340,11 @@ def _score(
             add("statistics_cutoff_month")
         else:
             reasons.append("statistics_cutoff")  # no cumulative_until penalty; an activity date still wins
-    elif event.granularity is Granularity.MONTH and 0 <= info.first_newline < start:
+    elif (
+        event.granularity is Granularity.MONTH
+        and 0 <= info.first_newline < start
+        and not _SOURCE_LEAD_RE.search(text, max(0, start - 40), start)
+    ):
         # "我处于今年7月组织调研", "6月至7月，调研组…": a month in passing in the body, not the reported
         # event; a report about a month's activity opens with it ("今年6月，哈密市局…") or names it in
         # the subject ("10月份行政审批工作情况")
@@ -381,6 +389,8 @@ def _score(
     age = reference - event.end
     if event.start > reference + timedelta(days=1):
         add("after_reference")
+    elif any(r.startswith("statistics_cutoff_month") for r in reasons):
+        pass  # "截至2021年年底，全国…" in an annual report published months later: the age is expected
     elif age > timedelta(days=_OLD_DAYS):
         add("long_before_reference")
     elif age > timedelta(days=30):
@@ -476,12 +486,18 @@ _FINENESS = {
 }
 
 
+# a phrase naming its day (14日下午5时30分, 昨天下午) restates the date it refines
+_OWN_DAY_RE = re.compile("(?<!当)[日天]|[号昨今]")
+
+
 def _narrative(
     events: list[EventTime],
     scores: list[float],
     reasons: list[list[str]],
     openings: list[bool],
     followup: bool,
+    text: str = "",
+    spans: list[tuple[int, int]] | None = None,
 ) -> None:
     """Rules between phrases, in place.
 
@@ -489,7 +505,9 @@ def _narrative(
       paragraph-opening phrase's is a follow-up (-1).
     * A finer phrase inside a coarser, positively scored one refines it (subject "11月22日…",
       body "当日17时许…"): the earliest such phrase in time (the first in the text on a tie) scores at
-      least the coarse one + 0.3.
+      least the coarse one + 0.3. A clock time in a later paragraph refines only when it tells the
+      event (an event word): "今天上午，…举行… \n 上午九点，不少市民…" and the rescue's "上午10点左右，…发现"
+      narrate what followed.
     """
     first_open = None if followup else next((k for k, o in enumerate(openings) if o and scores[k] > 0), None)
     if first_open is not None:
@@ -513,6 +531,12 @@ def _narrative(
                 and coarse.start <= fine.start
                 and fine.end <= coarse.end
                 and (best is None or fine.start < events[best].start)
+                and (
+                    spans is None
+                    or "\n" not in text[spans[a][1] : spans[b][0]]
+                    or any(r.startswith("event_word") for r in reasons[b])
+                    or _OWN_DAY_RE.search(fine.text) is not None
+                )
             ):
                 best = b
         if best is not None and scores[a] + WEIGHTS["refines"] > scores[best]:
