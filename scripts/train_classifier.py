@@ -5,9 +5,12 @@
     python scripts/train_classifier.py                       # dev split + synthetic sets, CV, write weights
     python scripts/train_classifier.py --extra corrections.jsonl [--extra more.jsonl]
     python scripts/train_classifier.py --cv-only             # print the cross-validation, write nothing
+    python scripts/train_classifier.py --real tests/eval/fresh2   # one more real folder (its dev rows)
 
-Training text: the ``dev`` rows of tests/eval/real/ (never the frozen ``test`` rows), the four synthetic
-sets tests/eval/*.jsonl, and any ``--extra`` JSONL files of the same format (e.g. office corrections).
+Training text: the ``dev`` rows of tests/eval/real/ (never the frozen ``test`` rows) and of every further
+``--real DIR`` folder (repeatable; its ``dev`` rows are treated exactly as those of tests/eval/real: in the
+cross-validation folds, at full weight), the four synthetic sets tests/eval/*.jsonl, and any ``--extra``
+JSONL files of the same format (e.g. office corrections).
 Only rows labelled urgent/routine/followup/research train the model (the other kinds are the gates').
 
 Decisions are made by 5-fold cross-validation over the dev rows (each fold's model trained on the other
@@ -22,6 +25,7 @@ scikit-learn is used here only; mailbot scores the exported weights in pure Pyth
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import math
@@ -50,6 +54,13 @@ MAX_CHARS = 1500
 NGRAM_MAX = 3
 
 
+def split_of(row: dict[str, Any]) -> str:
+    """The row's ``split``; a row without one is split by the corpus rule (sha256 of the id ≡ 0 mod 3: test)."""
+    if row.get("split"):
+        return str(row["split"])
+    return "test" if int(hashlib.sha256(str(row["id"]).encode()).hexdigest(), 16) % 3 == 0 else "dev"
+
+
 def load(path: Path, split: str | None = None) -> list[dict[str, Any]]:
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     rows = []
@@ -57,7 +68,7 @@ def load(path: Path, split: str | None = None) -> list[dict[str, Any]]:
         for line in f.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                if split is None or row.get("split") == split:
+                if split is None or split_of(row) == split:
                     rows.append(row)
     return rows
 
@@ -197,11 +208,15 @@ URGENT_BIASES = (-0.5, 0.0, 0.25, 0.5, 0.75, 1.0)
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--extra", action="append", default=[], help="more labelled JSONL (office corrections)")
+    ap.add_argument(
+        "--real", action="append", default=[], metavar="DIR",
+        help="another folder of real JSONL rows: its dev rows join tests/eval/real's in training and CV",
+    )  # fmt: skip
     ap.add_argument("--out", default=str(OUT))
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--max-false-urgent", type=float, default=0.04)
     ap.add_argument("--cv-only", action="store_true")
-    ap.add_argument("--C", type=float, nargs="+", default=[4.0], help="regularisation grid")
+    ap.add_argument("--C", type=float, nargs="+", default=[4.0, 8.0], help="regularisation grid")
     ap.add_argument("--synthetic-weight", type=float, nargs="+", default=[0.3], help="synthetic row weights")
     ap.add_argument("--rule-weight", type=float, nargs="+", default=[0.0, 0.25], help="blend grid")
     ap.add_argument(
@@ -218,14 +233,14 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     ap.add_argument("--keep", type=int, nargs="+", default=[4000], help="how many n-grams to keep")
     ap.add_argument(
-        "--cue-value", type=float, nargs="+", default=[0.0, 0.1, 0.2],
+        "--cue-value", type=float, nargs="+", default=[0.1, 0.2],
         help="the value of a cue feature (textmodel.CUES); 0 leaves the cues out",
     )  # fmt: skip
     ap.add_argument(
-        "--balanced", type=int, nargs="+", default=[0, 1], help="1: weigh each class as much as the others"
+        "--balanced", type=int, nargs="+", default=[0], help="1: weigh each class as much as the others"
     )
     ap.add_argument(
-        "--kind-bias", type=float, nargs="+", default=[0.0, 0.2, 0.4],
+        "--kind-bias", type=float, nargs="+", default=[0.0, 0.2, 0.4, 0.6],
         help="added to the follow-up and research logits",
     )  # fmt: skip
     ap.add_argument(
@@ -233,10 +248,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    dev = [r for r in load(REAL, "dev") if r["category"] in CLASSES]
+    real_dirs = list(dict.fromkeys([REAL, *(Path(d).resolve() for d in args.real)]))
+    seen: set[str] = set()
+    dev = []
+    for d in real_dirs:
+        if not d.is_dir():
+            ap.error(f"--real {d}: not a folder")
+        for r in load(d, "dev"):  # never a test row; an id seen in an earlier folder is not added twice
+            if r["category"] in CLASSES and r["id"] not in seen:
+                seen.add(r["id"])
+                dev.append(r)
     synth = [r for p in SYNTHETIC for r in load(p) if r["category"] in CLASSES]
     extra = [r for p in args.extra for r in load(Path(p)) if r["category"] in CLASSES]
-    print(f"rows: dev {len(dev)}, synthetic {len(synth)}, extra {len(extra)}")
+    print(
+        f"rows: dev {len(dev)} ({', '.join(map(str, real_dirs))}), synthetic {len(synth)}, extra {len(extra)}"
+    )
     dev_f, syn_f, ext_f = featurise(dev), featurise(synth), featurise(extra)
     gold = [r["category"] for r in dev]
     stages = [rule_stage(r) for r in dev]
@@ -332,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "trained_on": {
             "dev": len(dev),
+            "real_dirs": [str(d.relative_to(ROOT)) if d.is_relative_to(ROOT) else str(d) for d in real_dirs],
             "synthetic": len(synth),
             "extra": len(extra),
             "extra_files": args.extra,

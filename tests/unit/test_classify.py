@@ -964,8 +964,9 @@ def test_strong_rule_evidence_overrides_the_model() -> None:
     assert model is not None
     against = dataclasses.replace(model, urgent_bias=-100.0)  # a model that never says urgent
     subject, body = (
-        "关于一起锅炉爆炸的报告",
-        "5月3日10时，某厂锅炉发生爆炸，造成2人死亡、3人受伤。我局立即赶赴现场。",
+        "【紧急】关于一起锅炉爆炸的报告",
+        "5月3日10时，某厂锅炉发生爆炸，造成2人死亡、3人受伤。我局接报后立即赶赴现场，组织救援，"
+        "已将伤者送往医院救治。",
     )
     got = classify_text(subject, body, model=against)
     assert got.score - DEFAULT_RULES.urgent_threshold >= model.rule_override_margin
@@ -1038,3 +1039,21 @@ def test_model_cue_features_pool_phrasings_and_are_shown() -> None:
     assert "cue:伤亡人数上升" in present
     shown = [g for k in range(len(logits)) for g, _ in top_features(present, k, scale, n=10)]
     assert not any(g.startswith("cue:") for g in shown)  # shown as 〈名称〉, never the raw feature name
+
+
+def test_model_reads_traditional_characters_as_simplified() -> None:
+    from mailbot.judge.classify.textmodel import cues, normalise
+
+    assert normalise("內蒙古包鋼蒸汽球罐爆炸事故的死亡人數進一步增加", 1500) == normalise(
+        "内蒙古包钢蒸汽球罐爆炸事故的死亡人数进一步增加", 1500
+    )
+    found = cues(normalise("4日在南平邵武發生的中巴車落水事故死亡人數已上升至12人。“8·30”爆炸", 1500))
+    assert {"cue:已发生回指", "cue:事件代号", "cue:伤亡人数上升"} <= found
+
+
+def test_investigation_report_of_a_named_accident_is_a_followup() -> None:
+    got = classify_text("荆州电梯“卷人”事故 形成调查报告", "记者29日获悉，该起事故的技术调查报告已经形成。")
+    assert got.category is Category.FOLLOWUP
+    assert any(r.startswith("followup_marker:") for r in got.reasons)
+    research = classify_text("关于我区特种设备事故隐患的调查报告", "为摸清底数，我局对全区开展了调查。")
+    assert research.category is Category.RESEARCH

@@ -234,7 +234,14 @@ def _compile(r: ClassifyRules) -> _Compiled:
         question=rx(_alt(r.question_markers)),
         # 续 closing a news headline (…重伤续, …事件续:): a follow-up story, not 继续/手续/持续
         followup=rx(
-            _flat(_words(r.followup_markers), ordinal, nth, r"(?<![继手持陆连延存后])续(?=[:：\s]|$)")
+            _flat(
+                _words(r.followup_markers),
+                ordinal,
+                nth,
+                r"(?<![继手持陆连延存后])续(?=[:：\s]|$)",
+                # …电梯“卷人”事故 形成调查报告: the investigation report of a named accident or event
+                r"(?:事故|事件)(?!隐患|预防|防范|应急|多发|风险)[^，,。；;:：的]{0,12}?调查报告(?!范本|模板|格式)",
+            )
         ),
         followup_body=rx(
             _flat(
