@@ -7,6 +7,7 @@ queued in the outbox: all in the caller's transaction.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ from mailbot.replies import compose
 from mailbot.store import queries
 from mailbot.store.batch import BatchCache
 from mailbot.store.models import Case, RawMessage, Submission
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mailbot.app import App
@@ -194,11 +197,23 @@ def _case(
 def _record_bounce(
     session: Session, parsed: ParsedMail, sub: Submission, now: datetime, batch: BatchCache | None
 ) -> None:
-    """A delivery failure of one of our own replies marks its recipients undeliverable."""
+    """A delivery failure of one of our own replies marks its failed recipients undeliverable: only
+    addresses that reply was sent to (a bounce cannot mark anyone else), and, when the bounce names no
+    recipient, the reply's address only if it went to exactly one."""
     ours = queries.outbox_by_message_ids(session, [parsed.dsn_original_message_id or ""])
-    recipients = set(parsed.dsn_recipients)
+    named = {r.strip().lower() for r in parsed.dsn_recipients if r.strip()}
     for item in ours:
-        targets = recipients or set(item.to_addrs)
+        sent_to = {a.strip().lower(): a for a in item.to_addrs or []}
+        if named:
+            targets = {sent_to[r] for r in named if r in sent_to}
+        else:
+            targets = set(sent_to.values()) if len(sent_to) == 1 else set()
+        if not targets:
+            item.last_error = "bounced: no recipient of this reply named"
+            log.info(
+                "bounce of %s %s names none of its recipients: nobody marked", item.kind, item.message_id
+            )
+            continue
         for addr in targets:
             queries.mark_undeliverable(
                 session, addr, f"bounce of {item.kind} {item.message_id}", now, sub.id, batch

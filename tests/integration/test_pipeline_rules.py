@@ -198,6 +198,26 @@ def test_bounce_of_our_receipt_marks_the_address_undeliverable(dovecot, imap_use
     app.close()
 
 
+def test_a_bounce_marks_only_addresses_the_reply_went_to(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
+    clock = Clock(datetime(2026, 11, 20, 10, 30, tzinfo=CST))
+    app = make_app(dovecot, imap_user, smtp_sink, db_url, clock)
+    dovecot.append(
+        imap_user, mailgen.report(1, sender=("hmzjj@xjzj.gov.cn", "哈密市质监局")), internaldate=clock.now
+    )
+    cycle(app)
+    with app.db.session() as s:
+        receipt_id = s.scalars(select(OutboxItem.message_id).where(OutboxItem.kind == "receipt")).one()
+    # a (forged) bounce of our receipt naming the office's leadership, not the receipt's recipient
+    dovecot.append(imap_user, mailgen.bounce(receipt_id, "leader@xjzj.gov.cn", 1), internaldate=clock.now)
+    cycle(app)
+    with app.db.session() as s:
+        assert s.get(Undeliverable, "leader@xjzj.gov.cn") is None, "a bounce cannot mark a third party"
+        assert s.get(Undeliverable, "hmzjj@xjzj.gov.cn") is None
+        item = s.scalars(select(OutboxItem).where(OutboxItem.message_id == receipt_id)).one()
+        assert item.last_error == "bounced: no recipient of this reply named"
+    app.close()
+
+
 def test_per_sender_rate_limit(dovecot, imap_user, smtp_sink, db_url):  # type: ignore[no-untyped-def]
     clock = Clock(datetime(2026, 11, 20, 10, 30, tzinfo=CST))
     app = make_app(
