@@ -39,7 +39,16 @@ _FEEDBACK = re.compile(
 )
 _URL = re.compile(r"https?://[^\s<>\"'）)]+")
 _OUTLET = re.compile(r"[\u4e00-\u9fff]{2,12}(?:电视台|广播电台|日报|晚报|报社|网|频道)")
-NOTICE_FIELDS = ("media", "reporter", "contact", "content", "assist", "opinion")
+# the notice's fields (附件3) and how the console names them
+NOTICE_FIELD_LABELS = {
+    "media": "媒体",
+    "reporter": "记者",
+    "contact": "联系方式",
+    "content": "宣传报道内容",
+    "assist": "配合协助事项",
+    "opinion": "自治区质监局意见",
+}
+NOTICE_FIELDS = tuple(NOTICE_FIELD_LABELS)
 
 
 def notice_tag(number: str, token: str | None = None) -> str:

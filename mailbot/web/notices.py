@@ -19,6 +19,7 @@ from mailbot.notices.quarter import parse_quarter, quarter_before
 from mailbot.notices.requests import TargetRow, targets
 from mailbot.notices.tables import notice_tables, summary
 from mailbot.store.models import ReportRequest
+from mailbot.web.register import page_number
 
 if TYPE_CHECKING:
     from mailbot.web.server import Console
@@ -80,14 +81,6 @@ async def bulletin_page(c: Console, request: Request) -> Response:
 
 
 REQUESTS_PER_PAGE = 20
-
-
-def page_number(text: str) -> int:
-    """``?page=`` as a page number; anything malformed is page 1."""
-    try:
-        return max(1, min(100_000, int(text)))
-    except ValueError:
-        return 1
 
 
 async def requests_page(c: Console, request: Request) -> Response:

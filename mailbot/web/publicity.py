@@ -22,6 +22,7 @@ from mailbot.errors import MailbotError
 from mailbot.publicity import chain
 from mailbot.publicity.approvers import ROLE_LABELS
 from mailbot.publicity.mails import STATUS_LABELS, request_context
+from mailbot.publicity.notices import NOTICE_FIELD_LABELS
 from mailbot.store.accounts import AuditEntry
 from mailbot.store.models import PublicityEvent, PublicityNotice, PublicityRequest, PublicityStep
 from mailbot.web.accounts import CAN_ACT, audit
@@ -45,14 +46,6 @@ ACTION_LABELS = {
     "feedback": "单位反馈宣传情况",
 }
 NOTICE_STATUS = {"sent": "已发送", "confirmed": "已确认", "reported": "已反馈"}
-NOTICE_FIELD_LABELS = (
-    ("media", "媒体"),
-    ("reporter", "记者"),
-    ("contact", "联系方式"),
-    ("content", "宣传报道内容"),
-    ("assist", "配合协助事项"),
-    ("opinion", "自治区质监局意见"),
-)
 
 
 def deciding_as(approvers: Sequence[str], email: str | None, role: str) -> str | None:
@@ -195,7 +188,7 @@ async def publicity_notice_page(c: Console, request: Request) -> Response:
         trail = s.scalars(
             select(PublicityEvent).where(PublicityEvent.notice_id == notice.id).order_by(PublicityEvent.id)
         ).all()
-        fields = [(label, (notice.fields or {}).get(key, "")) for key, label in NOTICE_FIELD_LABELS]
+        fields = [(label, (notice.fields or {}).get(key, "")) for key, label in NOTICE_FIELD_LABELS.items()]
     return c.render(
         request,
         "publicity_notice",

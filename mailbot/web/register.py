@@ -30,6 +30,14 @@ SORTS = {
 }
 
 
+def page_number(text: str) -> int:
+    """``?page=`` as a page number (1 to 100,000); anything malformed is page 1."""
+    try:
+        return max(1, min(100_000, int(text)))
+    except ValueError:
+        return 1
+
+
 @dataclass(frozen=True)
 class RegisterFilter:
     unit: str = ""
@@ -54,10 +62,7 @@ class RegisterFilter:
             except ValueError:
                 return None
 
-        try:
-            page = max(1, min(100_000, int(params.get("page", "1"))))
-        except ValueError:
-            page = 1
+        page = page_number(params.get("page", "1"))
         sort = params.get("sort", "reported_at")
         return cls(
             unit=params.get("unit", "").strip()[:200],
