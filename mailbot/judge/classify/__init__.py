@@ -28,6 +28,9 @@ research            ``research_marker`` (调研报告, 调查与思考, 关于�
 followup            a weak marker in the subject (进展, 处置情况, 最新情况, 后续 …) about an incident or a
                     public-opinion event (曝光, 舆情) or a named case (…假冒化肥案的进展情况报告; not
                     方案/预案), unless the subject is a summary (总结, 全年)
+followup            a news headline naming what happened after an incident (责任人被刑拘, 原因查明,
+                    调查报告出炉, 伤者情况稳定, 死亡人数升至; :mod:`mailbot.judge.followup_words`, shared
+                    with the time extractor) about an incident in the title or the lead
 report kind         the n-gram model (:mod:`.textmodel`, ``model:``/``model_terms:`` reasons: its
                     strongest n-grams), see "The final call" below; without a model, or for a text
                     shorter than the model's ``min_chars``, the urgency score against
@@ -130,6 +133,26 @@ def _weak_followup(doc: _Doc, c: _Compiled, reasons: list[str], score: float) ->
     return Classification(Category.FOLLOWUP, tuple(out), score, final_m is not None)
 
 
+def _news_followup(doc: _Doc, c: _Compiled, reasons: list[str], score: float) -> Classification | None:
+    """A headline naming what happened after an incident (责任人被刑拘, 原因查明, 伤者病情平稳; the shared
+    :data:`mailbot.judge.followup_words.NEWS_DEVELOPMENT`) about an incident: a news follow-up."""
+    dev = c.news_development.search(doc.title)
+    if dev is None or c.summary.search(doc.title):
+        return None
+    if not (
+        c.incident_title.search(doc.title)
+        or any(
+            i <= 1 for pattern in (c.incident, c.public_opinion) for i, _ in _live_matches(doc, c, pattern)[0]
+        )
+    ):
+        return None
+    final_m = c.final.search(f"{doc.title}\n{doc.body}")
+    out = [f"followup_marker:{dev.group(0)}", *reasons]
+    if final_m:
+        out.append(f"final_report:{final_m.group(0)}")
+    return Classification(Category.FOLLOWUP, tuple(out), score, final_m is not None)
+
+
 def _blend(doc: _Doc, c: _Compiled, model: TextModel, score: float, reasons: list[str]) -> Classification:
     """The model's call over the report kinds, its urgent logit moved by the rule score (clipped)."""
     threshold = c.rules.urgent_threshold
@@ -177,7 +200,7 @@ def _decide(doc: _Doc, c: _Compiled, model: TextModel | None) -> Classification:
     scored = _dedupe(h for rule in URGENCY_RULES for h in rule(doc, c))
     score = round(sum(h.weight for h in scored), 3)
     reasons = [h.reason for h in scored]
-    weak = _weak_followup(doc, c, reasons, score)
+    weak = _weak_followup(doc, c, reasons, score) or _news_followup(doc, c, reasons, score)
     if weak is not None:
         return weak
     if model is not None and len(doc.subject) + doc.body_size + len(doc.attachments_text) >= model.min_chars:

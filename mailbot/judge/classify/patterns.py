@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mailbot.judge.classify.keywords import ClassifyRules
+from mailbot.judge.followup_words import NEWS_DEVELOPMENT
 
 _CN_NUM = "〇零一二三四五六七八九十两百几数多"
 
@@ -89,6 +90,7 @@ class _Compiled:
     followup: re.Pattern[str]
     followup_body: re.Pattern[str]
     followup_weak: re.Pattern[str]
+    news_development: re.Pattern[str]  # mailbot.judge.followup_words.NEWS_DEVELOPMENT
     final: re.Pattern[str]
     research: re.Pattern[str]
     marker: re.Pattern[str]
@@ -258,6 +260,7 @@ def _compile(r: ClassifyRules) -> _Compiled:
             )
         ),
         followup_weak=rx(_alt(r.followup_weak_markers)),
+        news_development=rx(NEWS_DEVELOPMENT),
         final=rx(_alt(r.final_markers)),
         research=rx(
             _flat(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from mailbot.judge.followup_words import NEWS_DEVELOPMENT
 from mailbot.model import EventTime, Granularity
 
 # The scoring table: every weight a phrase can earn, by the name that appears in its reasons.
@@ -100,11 +101,8 @@ _BACKGROUND_BEFORE_RE = re.compile("针对|按照|根据|依据|依照|鉴于|�
 _FOLLOWUP_RE = re.compile(
     r"(?<!及时)(?<!随时)(?<!将)(?<!再)(?<!另行)(?<!做好)(?<!需要)(?<!如何)(?<!报送)(?<!上报)(?<!按时)续报|(?<![新得性极显要大著])进展|第[二三四五六七八九十\d]{1,2}次报告"
     r"|结报|终报|处置结束|处置完毕|处置情况|处置结果|处理结果|最新情况|后续处置|后续情况|善后处[置理]"
-    r"|进一步情况"
-    # news follow-ups name the development in the headline: 原因查明, 调查报告, 被刑拘, 获刑, 伤员病情平稳
-    r"|后续|事件续|(?<![继持陆连])续(?=[:：\s]|$)|刑拘|获刑|判刑|宣判|原因(?:初步|基本)?查明|调查报告|追责|告破"
-    r"|(?:情况|病情|伤情)[^，,。\n]{0,2}好转|(?:伤员|伤者|患者|病情|生命体征)[^，,。\n]{0,4}平稳|脱离(?:生命)?危险"
-    r"|(?:死亡|遇难|伤亡|中毒|受伤)(?:人数)?[^，,。\n]{0,4}?(?:增|升)(?:至|加|到)"
+    r"|进一步情况|" + NEWS_DEVELOPMENT
+    # news follow-ups name the development in the headline (shared with the classifier): 原因查明, 被刑拘
 )
 
 
