@@ -1070,3 +1070,59 @@ def test_round4_real_classes(text: str, ref: str, start: str, gran: G) -> None:
     assert et is not None, text
     assert et.start == datetime.fromisoformat(start), (text, et)
     assert et.granularity is gran
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "start", "gran"),
+    [
+        # a news follow-up: the day the reporter heard of the development, before the recap (fresh3 tb085)
+        (
+            "29人被追责问责!湖南严查浏阳烟花厂爆炸事故谎报\n记者1月21日从湖南省纪委省监委获悉,在浏阳市烟花厂重大爆炸事故和谎报事件中负有直接责任、"
+            "监管责任、领导责任的有关人员被湖南省有关部门依规依纪依法给予了严肃追责和惩处。\n"
+            "2019年12月4日7时32分,浏阳市碧溪烟花制造有限公司13号工房发生重大爆炸事故,造成13人死亡、13人受伤。",
+            "2020-01-21T18:00:00+08:00",
+            "2020-01-21T00:00:00+08:00",
+            G.DAY,
+        ),
+        # a court's verdict opening the body is the development, not a recap (fresh3 tb058)
+        (
+            "山东滨源化学爆炸事故案公司董事长被判六年\n12月29日上午,山东省利津县人民法院公开审理并当庭宣判山东滨源化学有限公司“8·31”重大爆炸事故案。",
+            "2015-12-29T18:00:00+08:00",
+            "2015-12-29T08:00:00+08:00",
+            G.PART_OF_DAY,
+        ),
+        # 垮塌 tells the original event: the recap; 昨日 after it is the development (fresh3 tb018)
+        (
+            "垮塌的塔吊 少拧了螺帽 崇州市安监局透露造成3人死亡的塔机安装事故初步调查结果,3名责任人被刑拘\n"
+            "前日上午11点半,崇州市蜀州南路中铁·汉嘉御景楼盘内,一座正在安装的塔吊突然垮塌,砸中刚要驶出大门的一辆蓝色小车,导致车内一对夫妇当场死亡。"
+            "昨日,成都商报记者从崇州市安监局获悉,初步调查结果显示,塔吊垮塌前,塔吊机有4根固定杆未进行固定。目前,3名责任人已被刑事拘留。",
+            "2013-12-22T08:58:00+08:00",
+            "2013-12-21T00:00:00+08:00",
+            G.DAY,
+        ),
+        # 19日早 is the morning of the 19th (fresh3 tc047, traditional characters)
+        (
+            "北京順義區歐陸時尚購物中心,19日早發生一名14個月大的女童逆行下樓手扶梯時摔倒,手被卷入踏板縫隙中。",
+            "2016-03-19T18:00:00+08:00",
+            "2016-03-19T06:00:00+08:00",
+            G.PART_OF_DAY,
+        ),
+        # 一日用品经营店铺 is a shop of daily goods, not the 1st (fresh3 ta035)
+        (
+            "1月27日,廣西區梧州市市場監管局根據群眾舉報,在梧州市兩廣市場一日用品經營店鋪查獲3.14萬只“三無”口罩。",
+            "2020-01-28T18:00:00+08:00",
+            "2020-01-27T00:00:00+08:00",
+            G.DAY,
+        ),
+    ],
+)
+def test_round5_real_classes(text: str, ref: str, start: str, gran: G) -> None:
+    et = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert et is not None, text
+    assert et.start == datetime.fromisoformat(start), (text, et)
+    assert et.granularity is gran
+
+
+def test_one_day_of_three_meals_is_no_date() -> None:
+    text = "食品安全事件更是会带来最直接的危害。一日三餐不可或缺。"
+    assert extract_event_time(text, datetime.fromisoformat("2014-11-03T18:00:00+08:00"), SH) is None

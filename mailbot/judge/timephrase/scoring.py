@@ -122,7 +122,7 @@ _ORIGINAL_EVENT_RE = re.compile(r"(?:后|事件|事故|案件|一案)\s*$")
 # The recap of the original event opening a follow-up: "11月20日14时许，某地发生…。", "…事故发生后，".
 _RECAP_RE = re.compile(
     "发生|首报|已于[^。\n]{0,15}报|前期|此前|曝光|上访|聚集|传播|发文|爆料|引发|倒塌|爆炸|爆燃|泄漏|泄露|困人|"
-    "起火|着火|失火|坍塌|坠落|查获|事件|事故|案件|一案|一事|故障|中毒|传闻|网传"
+    "起火|着火|失火|坍塌|垮塌|坠落|坠亡|遇难|伤亡|查获|事件|事故|案件|一案|一事|故障|中毒|传闻|网传"
 )
 
 
@@ -133,6 +133,8 @@ _RECAP_STRONG_RE = re.compile("发生|首报|已于[^。\n]{0,15}报|前期|此�
 _DEVELOPMENT_RE = re.compile(
     "通报|出具|检验|检测|结果|查明|确认|认定|处罚|立案|出院|完成|召开|追回|移送|恢复|成立|约谈|封存|控制|救出|"
     "扑灭|散去|平息|康复|抢救无效|达成|解除|撤销|复查|勘[查察]"
+    # the courts and accountability (12月29日上午，法院公开审理并当庭宣判…事故案)
+    "|宣判|审理|判处|判决|刑拘|拘留|批捕|逮捕|起诉|问责|追责|处分|免职|出炉"
 )
 
 
@@ -623,11 +625,18 @@ def _followup(
         return
     recap_end, recap_rank = recap
     original = events[recap_rank] if recap_rank is not None else None
+    recap_start = spans[recap_rank][0] if recap_rank is not None else body
     new_found = False
     for k, (start, _) in enumerate(spans):
         if start < body:
             continue
-        if start < recap_end:
+        if start < recap_start and any(r.startswith("reporter_learned") for r in reasons[k]):
+            # "记者1月21日从省纪委获悉，29名公职人员被追责问责。" before the recap: the development's news
+            if not new_found:
+                new_found = True
+                scores[k] += WEIGHTS["followup_new"]
+                reasons[k].append(f"followup_new:{WEIGHTS['followup_new']:+}")
+        elif start < recap_end:
             scores[k] += WEIGHTS["followup_recap"]
             reasons[k].append(f"followup_recap:{WEIGHTS['followup_recap']:+}")
         elif original is not None and events[k].start < original.end:
