@@ -1114,6 +1114,20 @@ def test_round4_real_classes(text: str, ref: str, start: str, gran: G) -> None:
             "2020-01-27T00:00:00+08:00",
             G.DAY,
         ),
+        # the incident's own time beats the day it was told of (通报, 发布): fresh3 tc011, ta021
+        (
+            "中新網衡水4月30日電(記者 崔志平)河北省衡水市衛生部門30日晚間通報稱,29日中午,衡水市區內某飯店婚宴發生疑似食物中毒事件。",
+            "2010-05-02T08:07:00+08:00",
+            "2010-04-29T11:00:00+08:00",
+            G.PART_OF_DAY,
+        ),
+        (
+            "据央视报道,6月21日20时40分许,宁夏回族自治区银川市兴庆区民族南街富洋烧烤店操作间液化石油气(液化气罐)泄漏引发爆炸,造成38人伤亡。\n"
+            "6月22日,极目新闻记者采访获悉,当地金凤区安全生产委员会办公室发布通知。",
+            "2023-06-22T18:00:00+08:00",
+            "2023-06-21T20:40:00+08:00",
+            G.MINUTE,
+        ),
     ],
 )
 def test_round5_real_classes(text: str, ref: str, start: str, gran: G) -> None:
@@ -1121,6 +1135,17 @@ def test_round5_real_classes(text: str, ref: str, start: str, gran: G) -> None:
     assert et is not None, text
     assert et.start == datetime.fromisoformat(start), (text, et)
     assert et.granularity is gran
+
+
+def test_dates_inside_listed_typical_cases_are_background() -> None:
+    # fresh3 tc082: a publication of typical (closed) cases; its cases' dates are not the event
+    text = (
+        "新疆维吾尔自治区市场监督管理局公布2023民生领域案件查办“铁拳”行动第二批典型案例\n"
+        "2023民生领域案件查办“铁拳”行动开展以来,新疆维吾尔自治区市场监督管理局全链条查处民生领域各类违法行为。现将部分典型案件公布。\n"
+        "吐鲁番市鄯善县市场监督管理局查处木某销售有毒有害食品案\n"
+        "2023年3月10日,鄯善县市场监督管理局执法人员对木某经营的店铺进行检查。"
+    )
+    assert extract_event_time(text, datetime.fromisoformat("2023-09-01T18:00:00+08:00"), SH) is None
 
 
 def test_one_day_of_three_meals_is_no_date() -> None:

@@ -22,6 +22,7 @@ WEIGHTS: dict[str, float] = {
     "festival_period": -1.5,  # 春节期间, 国庆假期: a period; its first day only when nothing finer is said
     # evidence that the phrase is when something happened
     "event_word": 1.5,  # 发生, 接到报警, 召开, 检查 … right after (or just before) the phrase
+    "report_word": 0.5,  # 通报, 发布, 反映 … right after the phrase: when it was told (an event only for a publication)
     "yu_before": 0.5,  # 于 before the phrase (我局于…)
     "no_event_evidence": -2.5,  # no event word, no 于, not at a clause start: a date in passing
     "first_phrase": 1.0,  # the first phrase of the text
@@ -55,6 +56,7 @@ WEIGHTS: dict[str, float] = {
     "dateline": -6.0,  # 新华社乌鲁木齐4月27日电, 【大纪元11月19日报导】: when the news item was filed
     "reporter_learned": -3.0,  # 记者14日从公安部获悉, 26日，记者从…了解到: when the reporter heard of it
     "reporter_learned_in_followup": -1.0,  # …in a follow-up it may be the only dating of the new development
+    "listed_case": -5.0,  # a publication of 典型案例: a date inside the listed (closed) cases is background
     # rules between phrases
     "after_opening_event": -1.0,  # later in the text and in time than the paragraph-opening event
     "refines": 0.3,  # a finer phrase inside a coarser, positive one scores at least that one + this
@@ -79,6 +81,10 @@ _EVENT_WORDS_RE = re.compile(
     "停运|故障|冒顶|断裂|侧翻|追尾|曝光|播出|聚集|反映|冲顶|逆行|滞留|坠梯|失控|"
     "发布|公布|通报|回应|宣布|披露|查出|检出|拘捕|刑拘|逮捕|抓获|捣毁|判决|宣判"
 )
+
+
+# Of the event words, those that tell that someone told of an event.
+_REPORT_WORDS_RE = re.compile("通报|发布|公布|回应|宣布|披露|反映|报告称")
 
 
 # Follow-up actions: a time in such a clause is the response, not the event.
@@ -316,7 +322,9 @@ def _score(
         else _EVENT_WORDS_RE.search(after) or _EVENT_WORDS_RE.search(before[-15:])
     )
     if word:
-        add("event_word", word.group())
+        # 通报/反映/发布 …: someone told of it (an event for a publication, but the incident's own time,
+        # when the text also gives one, wins: "3月12日上午，…监测到网帖反映，3月11日，…出现呕吐")
+        add("report_word" if _REPORT_WORDS_RE.fullmatch(word.group()) else "event_word", word.group())
     yu = bool(_YU_BEFORE_RE.search(before))
     if yu:
         add("yu_before")
@@ -423,11 +431,17 @@ def _score(
         )
     if _EARLIER_REPORT_RE.match(text, end) and _EARLIER_REPORT_BEFORE_RE.search(before):
         add("earlier_report")
+    if start >= info.cases_from():
+        add("listed_case")
     if dateline:
         add("dateline")
     elif reporter:
         add("reporter_learned_in_followup" if followup else "reporter_learned")
     return score, reasons, opening
+
+
+# a subject publishing typical (closed) cases: 公布…典型案例, 典型案件, 案例选编
+_CASES_SUBJECT_RE = re.compile("典型案[例件]|案例选编|案例汇编")
 
 
 class TextInfo:
@@ -439,6 +453,19 @@ class TextInfo:
         self._tail_from: int | None = None
         self._single: bool | None = None
         self._issuing: bool | None = None
+        self._cases_from: int | None = None
+
+    def cases_from(self) -> int:
+        """Where the listed cases of a 典型案例 publication begin (after the body's first paragraph),
+        or past the end when the subject publishes no cases."""
+        if self._cases_from is None:
+            subject = self.text[: self.first_newline] if self.first_newline >= 0 else ""
+            self._cases_from = len(self.text) + 1
+            if _CASES_SUBJECT_RE.search(subject):
+                para = self.text.find("\n", self.first_newline + 1)
+                if para >= 0:
+                    self._cases_from = para
+        return self._cases_from
 
     def single_line(self) -> bool:
         """The text holds one non-blank line only (a bare phrase is no signature)."""
