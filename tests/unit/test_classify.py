@@ -1086,3 +1086,24 @@ def test_news_followup_headline(subject: str, body: str, expected: Category) -> 
     got = classify_text(subject, body, None)
     assert got.category == expected, got.reasons
     assert any(r.startswith("followup_marker:") for r in got.reasons) == (expected is F), got.reasons
+
+
+def test_news_followup_evidence_may_be_a_casualty_count_in_the_headline() -> None:
+    # fresh3 tc077: 18名幼儿中毒 in the headline is the incident, 元凶 the development
+    got = classify_text(
+        "乌鲁木齐幼儿园18名幼儿中毒痢疾杆菌是元凶",
+        "据新华社乌鲁木齐11月9日电(记者 贺占军)经卫生部门连日调查,造成乌鲁木齐市一家幼儿园18名幼儿呕吐、腹泻等食物中毒症状的真正原因是痢疾杆菌。"
+        "目前,这18名儿童已经全部出院,并已返回幼儿园。",
+        None,
+    )
+    assert got.category == F, got.reasons
+
+
+def test_commentary_is_research() -> None:
+    # fresh3 tb029: a newspaper's short commentary on an explosion reports no new event
+    got = classify_text(
+        "银川烧烤店爆炸事故:安全是一切生产活动前提 | 新京报快评",
+        "6月21日20时40分许,宁夏银川市兴庆区富洋烧烤店发生燃气爆炸,造成31人死亡。安全是一切生产活动的前提,这句话怎么强调都不为过。",
+        None,
+    )
+    assert got.category == RS, got.reasons

@@ -142,7 +142,9 @@ def _news_followup(doc: _Doc, c: _Compiled, reasons: list[str], score: float) ->
     if not (
         c.incident_title.search(doc.title)
         or any(
-            i <= 1 for pattern in (c.incident, c.public_opinion) for i, _ in _live_matches(doc, c, pattern)[0]
+            i <= 1
+            for pattern in (c.incident, c.public_opinion, c.casualty)
+            for i, _ in _live_matches(doc, c, pattern)[0]
         )
     ):
         return None

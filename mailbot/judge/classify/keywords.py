@@ -127,6 +127,8 @@ class ClassifyRules:
         "的思考", "的调研", "几点思考", "对策建议", "的探讨", "浅谈", "浅析", "调研:", "与对策", "及对策",
         "问题与建议", "调查分析", "现状调查", "状况调查", "调查与分析", "与启示", "的启示", "对策研究",
         "思考与建议", "对策与建议", "分析与建议", "分析与对策", "分析及对策",
+        # commentary pieces (GUIDE.md: research = analysis and commentary that report no new event)
+        "快评", "时评", "短评", "社评", "社论", "评论员文章", "锐评", "述评",
     )  # fmt: skip
     # -- urgency: positive signals ----------------------------------------------------------------
     urgent_markers: tuple[str, ...] = (
