@@ -1128,6 +1128,14 @@ def test_round4_real_classes(text: str, ref: str, start: str, gran: G) -> None:
             "2023-06-21T20:40:00+08:00",
             G.MINUTE,
         ),
+        # no recap opens the body: the day the reporter heard of the development dates it (fresh3 tb087)
+        (
+            "四川泸州商场爆燃事故调查出炉 9名官员被处分\n记者今日从四川泸州市安监局获悉,去年12月发生在该市的摩尔商场爆燃事故调查报告已经出炉,"
+            "并于日前得到泸州市政府批复。\n2013年12月26日22时50分许,泸州市江阳区中城商厦(又称摩尔商场)发生一起天然气爆燃事故,导致4人死亡、38人受伤。",
+            "2014-03-14T18:00:00+08:00",
+            "2014-03-14T00:00:00+08:00",
+            G.DAY,
+        ),
     ],
 )
 def test_round5_real_classes(text: str, ref: str, start: str, gran: G) -> None:

@@ -63,7 +63,10 @@ WEIGHTS: dict[str, float] = {
     "followup_subject": -10.0,  # a follow-up's subject names the original case
     "followup_recap": -10.0,  # the recap of the original event in a follow-up
     "followup_new": 4.0,  # the first acceptable phrase after the recap: the new development
-    "followup_restates": -10.0,  # after the recap, a phrase not later than the original event: background
+    "followup_restates": -10.0,
+    # a follow-up opening with "记者今日从…获悉，…调查报告已经出炉" and no recap: the day the development was
+    # heard of dates it, unless the text states the development's own time
+    "followup_heard": 3.0,  # after the recap, a phrase not later than the original event: background
 }
 
 
@@ -649,6 +652,18 @@ def _followup(
             reasons[k].append(f"followup_subject:{WEIGHTS['followup_subject']:+}")
     recap = _recap_end(text, spans, reasons, body)
     if recap is None:
+        # no recap opens the body: "记者今日从市安监局获悉，去年12月发生的…事故调查报告已经出炉" — the first
+        # phrase is the day the development was heard of, and its sentence tells the development
+        first = next((k for k, (start, _) in enumerate(spans) if start >= body), None)
+        if first is not None and any(r.startswith("reporter_learned") for r in reasons[first]):
+            end = _SENTENCE_END_RE.search(text, spans[first][1])
+            if _DEVELOPMENT_RE.search(text, spans[first][1], end.start() if end else len(text)):
+                scores[first] += WEIGHTS["followup_heard"]
+                reasons[first].append(f"followup_heard:{WEIGHTS['followup_heard']:+}")
+                for k in range(first + 1, len(spans)):
+                    if events[k].end <= events[first].start - timedelta(days=1):  # the original event
+                        scores[k] += WEIGHTS["followup_restates"]
+                        reasons[k].append(f"followup_restates:{WEIGHTS['followup_restates']:+}")
         return
     recap_end, recap_rank = recap
     original = events[recap_rank] if recap_rank is not None else None
