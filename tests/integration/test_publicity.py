@@ -409,9 +409,14 @@ def test_interview_notice_confirmation_and_feedback(
     with app.db.session() as s:
         notice = s.scalars(select(PublicityNotice)).one()
         assert notice.status == "confirmed" and notice.confirmation_text == "收到，已安排。"
+        # the CLI made the notice on the wall clock with the default 7 days; the test clock is fixed
+        due = notice.feedback_due.astimezone(CST)
     assert [d for a, _, d in trail(app) if a == "held"] == ["not_the_unit"]
 
-    clock.advance(days=3, hours=1)
+    remind_overdue_feedback(app)
+    flush_outbox(app)
+    assert sent(smtp_sink, "publicity_notice_reminder") == [], "no reminder before the feedback is due"
+    clock.now = max(clock.now, due) + timedelta(hours=1)
     remind_overdue_feedback(app)
     flush_outbox(app)
     assert len(sent(smtp_sink, "publicity_notice_reminder", "hmzjj@xjzj.gov.cn")) == 1
