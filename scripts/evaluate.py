@@ -242,7 +242,12 @@ SETS: tuple[tuple[str, Path, str | None, str], ...] = (
     ("fresh2-dev", ROOT / "tests/eval/fresh2", "dev", "real texts, second fresh batch, dev part (tuned on)"),
     ("fresh3-test", ROOT / "tests/eval/fresh3", "test", "real texts, third fresh batch, test part: held out"),
     ("fresh3-dev", ROOT / "tests/eval/fresh3", "dev", "real texts, third fresh batch, dev part"),
-    ("fresh4-test", ROOT / "tests/eval/fresh4", "test", "real texts, fourth fresh batch, test part: held out"),
+    (
+        "fresh4-test",
+        ROOT / "tests/eval/fresh4",
+        "test",
+        "real texts, fourth fresh batch, test part: held out",
+    ),
     ("fresh4-dev", ROOT / "tests/eval/fresh4", "dev", "real texts, fourth fresh batch, dev part"),
     ("reports", ROOT / "tests/eval/reports.jsonl", None, "synthetic (regression only)"),
     ("holdout", ROOT / "tests/eval/holdout.jsonl", None, "synthetic (regression only)"),

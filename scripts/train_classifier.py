@@ -220,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic-weight", type=float, nargs="+", default=[0.3], help="synthetic row weights")
     ap.add_argument("--rule-weight", type=float, nargs="+", default=[0.0, 0.25], help="blend grid")
     ap.add_argument(
-        "--override", type=float, nargs="+", default=[2.0, 3.0, 4.0, 5.0, 1e9],
-        help="rule score above the threshold by this much is urgent whatever the model says",
+        "--override", type=float, nargs="+", default=[2.0, 3.0, 4.0, 5.0, 6.0, 8.0],
+        help="rule score above the threshold by this much is urgent whatever the model says (always finite: "
+        "strong rule evidence of an incident is the safety net against a model that misses it)",
     )  # fmt: skip
     ap.add_argument(
         "--margin", type=float, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 1.0],

@@ -439,8 +439,7 @@ CASES: list[Case] = [
     # an earlier incident told as background for today's enforcement work
     Case("background-incident", "阿克苏地区局查处一批气瓶充装违规行为",
          "5月9日，地区局对辖区气瓶充装站开展突击检查，发现4家充装站存在超期瓶充装问题，已立案调查。"
-         "这次检查是针对上个月发生的气瓶泄漏事件举一反三开展的。", R, "routine_context",
-         model_expected=U),  # the model trained on fresh3 (stop 22) reads urgent: a known false alarm
+         "这次检查是针对上个月发生的气瓶泄漏事件举一反三开展的。", R, "routine_context"),
     Case("street-name-not-elsewhere", "乌鲁木齐北京路一商场扶梯逆行致多人摔伤",
          "今天上午11时许，北京路某商场一部自动扶梯突然逆行，造成5名顾客摔伤，已送医院检查。", U,
          "incident_language"),

@@ -129,6 +129,8 @@ class ClassifyRules:
         "思考与建议", "对策与建议", "分析与建议", "分析与对策", "分析及对策",
         # commentary pieces (GUIDE.md: research = analysis and commentary that report no new event)
         "快评", "时评", "短评", "社评", "社论", "评论员文章", "锐评", "述评",
+        # essays and papers: …与…的关系, 完善…监管的路径, …亟待…, 刍议, 探析, …事故分析
+        "的关系", "的關係", "的路径", "的路徑", "亟待", "刍议", "探析", "之我见", "事故分析",
     )  # fmt: skip
     # -- urgency: positive signals ----------------------------------------------------------------
     urgent_markers: tuple[str, ...] = (
