@@ -1159,3 +1159,47 @@ def test_dates_inside_listed_typical_cases_are_background() -> None:
 def test_one_day_of_three_meals_is_no_date() -> None:
     text = "食品安全事件更是会带来最直接的危害。一日三餐不可或缺。"
     assert extract_event_time(text, datetime.fromisoformat("2014-11-03T18:00:00+08:00"), SH) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "start", "gran"),
+    [
+        # 约 between the part of day and the clock (fresh4 ua044): 下午约3时许 is 15:00, not 03:00
+        (
+            "重庆小学生河滩玩耍 1人落水7人施救全部溺毙\n据报,事发在周日(21日)下午约3时许,米心镇童家村涪江河坝水域发现有人落水,"
+            "当地政府立即组织力量进行搜救。",
+            "2020-06-22T10:09:00+08:00",
+            "2020-06-21T15:00:00+08:00",
+            G.HOUR,
+        ),
+        # 昨凌晨 (news style 昨 with its part of day), traditional characters (fresh4 ua074)
+        (
+            "雲南省曲靖市富源縣后所鎮紅土田煤礦昨凌晨發生氣體爆炸事故,十四名礦工未能及時逃生被困井下。\n"
+            "事故發生在昨凌晨零時三十分左右,紅土田煤礦工作面突然發生氣體爆炸。",
+            "2014-04-22T18:00:00+08:00",
+            "2014-04-21T00:30:00+08:00",
+            G.MINUTE,
+        ),
+        # the headline's bare 凌晨 is refined by the body's 2日凌晨3时40分 (fresh4 uc058)
+        (
+            "重庆一冰糕厂凌晨氨气泄露 百余居民梦中被呛醒\n中新网重庆5月2日电 (连肖 汪维)2日凌晨3时40分许,重庆长寿区一冰糕厂发生氨气泄露事故,"
+            "附近一居民小区的百余人被刺鼻气味呛醒。",
+            "2012-05-03T18:00:00+08:00",
+            "2012-05-02T03:40:00+08:00",
+            G.MINUTE,
+        ),
+        # 7时49分 is still 上午: it refines the headline's 今日上午 (fresh4 ua054)
+        (
+            "青海今日上午为玉树地震遇难同胞举行3分钟默哀\n中新网4月14日电 今天是玉树地震一周年纪念日。"
+            "青海省全省在今日上午7时49分,为玉树地震举行了三分钟的默哀仪式。",
+            "2011-04-14T09:27:00+08:00",
+            "2011-04-14T07:49:00+08:00",
+            G.MINUTE,
+        ),
+    ],
+)
+def test_round6_real_classes(text: str, ref: str, start: str, gran: G) -> None:
+    et = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert et is not None, text
+    assert et.start == datetime.fromisoformat(start), (text, et)
+    assert et.granularity is gran

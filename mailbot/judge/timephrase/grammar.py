@@ -83,6 +83,8 @@ _REL_WORDS = (
     "同日|同天|次日|翌日|第二天|前晚|前夜|"
     # news style 昨 alone before the verb: 静安寺站昨发生电梯事故, 警方昨表示
     "昨(?=[发在宣表称起证公通开举召被向对已再于])"
+    # 昨凌晨, 昨午后, 昨下午 (news style): 昨 with its part of day
+    "|昨(?=凌晨|清晨|早上|早晨|上午|中午|午[后间]|下午|傍晚|晚上|晚间|夜间|深夜|半夜)"
 )
 
 
@@ -157,7 +159,7 @@ _FIRST_CHARS = (
 _PHRASE_RE = re.compile(
     (
         rf"(?=[\d{_CN_DIGITS}周星礼凌清北新乌今去明昨前大上本这下当同次翌第早中午傍晚夜深半一农阴正腊冬元情女妇植愚劳青儿建教国万光双平圣春除端重])(?={_FIRST_CHARS})(?P<tz>北京时间|新疆时间|乌鲁木齐时间)?\s*(?:{_DATE}{_WEEK_NOTE})?\s*{_SAME_DAY}(?:{_POD})?"
-        rf"\s*(?:{_CLOCK})?(?P<approx>许|左右|前后|多)?{_RANGE_TAIL}"
+        rf"\s*(?:(?:大约|约|大概)?\s*{_CLOCK})?(?P<approx>许|左右|前后|多)?{_RANGE_TAIL}"
     ).replace(r"\s", r"[ \t\u3000]")
 )
 

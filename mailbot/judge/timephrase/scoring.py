@@ -520,6 +520,28 @@ _FINENESS = {
 _OWN_DAY_RE = re.compile("(?<!当)[日天]|[号昨今]")
 
 
+# a headline's part of day with no day of its own (凌晨, 今日上午 is not): its day was only assumed
+_BARE_POD_RE = re.compile(r"[凌清早上中午下傍晚夜深半间里晨]{1,3}(?:许|时分)?")
+
+
+def _inside(fine: EventTime, coarse: EventTime) -> bool:
+    """Whether ``fine`` lies in ``coarse``: within its span, a little before a part of day (上午 is 8-12
+    for its gold time, but 7时49分 is still 上午), or at that part of day on a nearby day when the
+    coarse phrase is a bare part of day (headline "凌晨", body "2日凌晨3时40分")."""
+    if coarse.start <= fine.start and fine.end <= coarse.end:
+        return True
+    if coarse.granularity is not Granularity.PART_OF_DAY:
+        return False
+    if coarse.start - timedelta(hours=2) <= fine.start and fine.end <= coarse.end:
+        return True
+    if not _BARE_POD_RE.fullmatch(coarse.text.strip()):
+        return False
+    days = (coarse.start.date() - fine.start.date()).days
+    f0, f1 = fine.start.time(), (fine.end - timedelta(seconds=1)).time()
+    c0, c1 = coarse.start.time(), (coarse.end - timedelta(seconds=1)).time()
+    return 0 < days <= 2 and c0 <= f0 and f1 <= c1
+
+
 def _narrative(
     events: list[EventTime],
     scores: list[float],
@@ -558,8 +580,7 @@ def _narrative(
                 and not any(
                     r.startswith(("response", "date_line", "header_or_document_date")) for r in reasons[b]
                 )
-                and coarse.start <= fine.start
-                and fine.end <= coarse.end
+                and _inside(fine, coarse)
                 and (best is None or fine.start < events[best].start)
                 and (
                     spans is None
