@@ -1203,3 +1203,34 @@ def test_round6_real_classes(text: str, ref: str, start: str, gran: G) -> None:
     assert et is not None, text
     assert et.start == datetime.fromisoformat(start), (text, et)
     assert et.granularity is gran
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        # a campaign before the coming festivals: 元旦/春节 are the ones ahead, not last year's (fresh4 uc007)
+        (
+            "兵团加强“两节”期间重要民生商品稳价保质监管\n2024年元旦、春节临近,兵团市场监督管理局就重要民生商品稳价保质工作作出部署。\n"
+            "兵团各级市场监管部门成立了2024年元旦、春节期间重要民生商品稳价保质专项工作小组。",
+            "2023-12-31T18:00:00+08:00",
+        ),
+        # 春节臨近 in a drill report sent nine days before it (fresh2 fa049)
+        (
+            "廣西柳州市開展大型游樂設施應急救援演練\n中國質量新聞網訊 春節臨近,為切實提高大型游樂設施突發事件應急處置能力,"
+            "近日,廣西柳州市市場監管局組織開展大型游樂設施應急救援演練。",
+            "2025-01-20T14:40:48+08:00",
+        ),
+    ],
+)
+def test_a_festival_ahead_is_no_event_time(text: str, ref: str) -> None:
+    assert extract_event_time(text, datetime.fromisoformat(ref), SH) is None
+
+
+def test_a_festival_resolves_to_the_nearer_of_last_and_next() -> None:
+    ref = datetime.fromisoformat("2023-12-29T18:00:00+08:00")
+    (cand,) = find_time_phrases("元旦来临之际", ref, SH)
+    assert cand.event.start.date().isoformat() == "2024-01-01"
+    (cand,) = find_time_phrases("国庆期间", ref, SH)  # 89 days ago, not 276 ahead
+    assert cand.event.start.date().isoformat() == "2023-10-01"
+    (cand,) = find_time_phrases("春节期间", datetime.fromisoformat("2024-02-20T09:00:00+08:00"), SH)
+    assert cand.event.start.date().isoformat() == "2024-02-10"  # just past: the one that was

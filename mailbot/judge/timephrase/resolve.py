@@ -155,6 +155,19 @@ def _latest(candidates: list[date | None], ref: date) -> date | None:
     return max(ok) if ok else None
 
 
+# a festival this close ahead is the one a text sent before it means (元旦、春节来临之际 on 29 December)
+_FESTIVAL_AHEAD = timedelta(days=45)
+
+
+def _nearest_festival(candidates: list[date | None], ref: date) -> date | None:
+    """The festival's most recent date, or its next one when that is nearer and at most 45 days ahead."""
+    past = _latest(candidates, ref)
+    ahead = [c for c in candidates if c is not None and ref + timedelta(days=1) < c <= ref + _FESTIVAL_AHEAD]
+    if ahead and (past is None or min(ahead) - ref < ref - past):
+        return min(ahead)
+    return past
+
+
 def _lunar_month(s: str) -> tuple[int, bool]:
     leap = s.startswith("闰")
     s = s.removeprefix("闰")
@@ -205,7 +218,7 @@ def _resolve_festival(g: dict[str, str | None], ref: date) -> _Resolved | None:
     elif hy is not None:
         day = festival_date(name, _year(hy, ref))
     else:
-        day = _latest([festival_date(name, y) for y in (ref.year, ref.year - 1)], ref)
+        day = _nearest_festival([festival_date(name, y) for y in (ref.year - 1, ref.year, ref.year + 1)], ref)
     if day is None:
         return None
     if g["hs"] == "前夕":

@@ -45,7 +45,7 @@ WEIGHTS: dict[str, float] = {
     "schedule": -4.0,  # 春节临近, "8月1日至11月10日为集中排查整治阶段": the time ahead, a plan's phase
     "birth_or_founding": -4.0,  # 出生, 建成, 印发, 施行 …: not an event to report
     "in_title": -5.0,  # inside 《…》
-    "after_reference": -3.0,  # more than a day after the sending time
+    "after_reference": -5.0,  # more than a day after the sending time: not yet happened
     "long_before_reference": -2.5,  # more than 90 days before the sending time
     "month_before_reference": -1.5,  # more than 30 days before
     "week_before_reference": -0.8,  # more than 7 days before
@@ -196,7 +196,10 @@ _FUTURE_SENTENCE_RE = re.compile("下一步|下阶段|今后")
 
 
 # "春节临近", "国庆将至": the time ahead; "8月1日至11月10日为集中排查整治阶段": a work plan's phase
-_SCHEDULE_AFTER_RE = re.compile(r"\s*(?:临近|将至|来临|即将到来|到来之际|为[^，,。；;\n]{0,14}阶段)")
+_SCHEDULE_AFTER_RE = re.compile(
+    # 春节临近; 元旦、春节”来临之际 (the time ahead, also after a list of festivals); 8月1日至11月10日为…阶段
+    r"(?:[、和与及][^，,。；;\n]{1,6}?)?[”\"’]?\s*(?:临近|将至|来临|即将到来|到来之际|为[^，,。；;\n]{0,14}阶段)"
+)
 
 
 _DEADLINE_BEFORE_RE = re.compile(
