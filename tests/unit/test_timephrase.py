@@ -1234,3 +1234,13 @@ def test_a_festival_resolves_to_the_nearer_of_last_and_next() -> None:
     assert cand.event.start.date().isoformat() == "2023-10-01"
     (cand,) = find_time_phrases("春节期间", datetime.fromisoformat("2024-02-20T09:00:00+08:00"), SH)
     assert cand.event.start.date().isoformat() == "2024-02-10"  # just past: the one that was
+
+
+def test_round6_followup_whose_first_sentence_tells_the_progress() -> None:
+    # fresh4 ub028: "…6日披露…事件伤员救治新进展" is the development, not a recap of the stampede
+    text = (
+        "上海外滩踩踏事件伤员又有2人出院\n中新网上海1月6日电 (记者 陈静)上海市卫生计生委新闻发言人邬惊雷6日披露外滩拥挤踩踏事件"
+        "伤员救治新进展,经过医务人员的精心救治,又有2人出院,重伤员减少了2人。\n截至6日,已有29人经诊治后出院,20人继续在院治疗。"
+    )
+    et = extract_event_time(text, datetime.fromisoformat("2015-01-07T00:48:00+08:00"), SH)
+    assert et is not None and et.start == datetime.fromisoformat("2015-01-06T00:00:00+08:00")
