@@ -440,6 +440,9 @@ CASES: list[Case] = [
     Case("background-incident", "阿克苏地区局查处一批气瓶充装违规行为",
          "5月9日，地区局对辖区气瓶充装站开展突击检查，发现4家充装站存在超期瓶充装问题，已立案调查。"
          "这次检查是针对上个月发生的气瓶泄漏事件举一反三开展的。", R, "routine_context"),
+    Case("someone-elses-report-reaching-us", "某职业技术学院21名学生疑食物中毒",
+         "昨日凌晨2时，在接到市中心人民医院上报后，市食药监局对食物留样和呕吐物实施抽样化验，开展流行病学调查。", U,
+         "casualty"),  # fresh4 ua014: 在接到…上报后 is the hospital's report, not our earlier one (no follow-up)
     Case("street-name-not-elsewhere", "乌鲁木齐北京路一商场扶梯逆行致多人摔伤",
          "今天上午11时许，北京路某商场一部自动扶梯突然逆行，造成5名顾客摔伤，已送医院检查。", U,
          "incident_language"),

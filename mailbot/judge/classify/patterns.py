@@ -253,7 +253,8 @@ def _compile(r: ClassifyRules) -> _Compiled:
                 _heads(("现将", "现就", "现对"), rf"{gap}{{0,24}}?{_alt(r.followup_body_markers)}"),
                 _heads(
                     ("继", "在"),
-                    rf"{gap}{{0,30}}?(?:首报|初报|首次报告|报送|上报)(?:后|之后|的基础上|基础上)",
+                    # not 在接到市医院上报后 (someone else's report reaching us: the incident's news)
+                    rf"(?!接到|收到|接获|得到|接报){gap}{{0,30}}?(?:首报|初报|首次报告|报送|上报)(?:后|之后|的基础上|基础上)",
                 ),
                 ordinal,
                 nth,
