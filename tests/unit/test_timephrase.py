@@ -1244,3 +1244,32 @@ def test_round6_followup_whose_first_sentence_tells_the_progress() -> None:
     )
     et = extract_event_time(text, datetime.fromisoformat("2015-01-07T00:48:00+08:00"), SH)
     assert et is not None and et.start == datetime.fromisoformat("2015-01-06T00:00:00+08:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "start", "gran"),
+    [
+        # 本报讯 23日，…发生…: the phrase after the news lead opens the body; 昨日上午 later is the recovery
+        (
+            "湖北钟祥一中学发生食物中毒事件 40多学生住院\n本报讯 23日,钟祥市罗集二中发生一起学生集体中毒事件。\n"
+            "据荆门市教委负责人介绍,23日上午7时左右,罗集二中40余名学生在该校食堂喝过尚未煮熟的豆浆后,先后出现头晕、恶心等中毒症状。\n"
+            "昨日上午,14名中毒较重的学生也脱离危险,并返校正常上课。",
+            "2001-05-25T18:00:00+08:00",
+            "2001-05-23T07:00:00+08:00",
+            G.HOUR,
+        ),
+        # 当晚9点多 restates the evening of 前晚 and refines it, even in a later paragraph (fresh4 ua068)
+        (
+            "海口一居民楼突然坍塌 3名被困人员获救\n(记者李关平)前晚,新华南路一幢四层居民楼发生局部坍塌,3名群众被困在楼内。\n"
+            "据现场被疏散出来的邱女士介绍,当晚9点多钟,正要入睡的她先是听到“砰”的一声。",
+            "2007-06-18T18:00:00+08:00",
+            "2007-06-16T21:00:00+08:00",
+            G.HOUR,
+        ),
+    ],
+)
+def test_round6_news_leads_and_same_evening(text: str, ref: str, start: str, gran: G) -> None:
+    et = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert et is not None, text
+    assert et.start == datetime.fromisoformat(start), (text, et)
+    assert et.granularity is gran

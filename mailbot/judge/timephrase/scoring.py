@@ -164,7 +164,10 @@ _TRANSITION_RE = re.compile(
 _COMMA_RE = re.compile(r"[，,。；;！？\n]")
 
 
-_OPENING_BEFORE_RE = re.compile(r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*$")
+# a paragraph's start, also after a news lead (本报讯, （记者 张三）): "本报讯 23日，…发生…"
+_OPENING_BEFORE_RE = re.compile(
+    r"(?:^|\n)[\s　]*(?:【[^】\n]{0,8}】)?[\s　]*(?:本报讯|本報訊)?[\s　]*(?:[（(]记者[^）)\n]{0,30}[）)])?[\s　]*$"
+)
 
 
 # "据《新快报》等媒体报道，本月初，…": a cited source's lead-in; the phrase after it opens the account
@@ -343,9 +346,12 @@ def _score(
         add("first_phrase")
     elif rank == 1:
         add("second_phrase")
+    lead = _OPENING_BEFORE_RE.search(text, max(0, start - 12), start)
     opening = bool(
-        _OPENING_BEFORE_RE.search(text, max(0, start - 12), start)
+        lead is not None
         and text[end : end + 1] in ("，", ",", " ", "")
+        # "本报讯 5月14日，记者从…了解到": a news lead before the day the reporter heard opens nothing
+        and not (reporter and lead.group().strip())
     )
     if opening:
         add("opens_paragraph")
@@ -520,7 +526,7 @@ _FINENESS = {
 
 
 # a phrase naming its day (14日下午5时30分, 昨天下午) restates the date it refines
-_OWN_DAY_RE = re.compile("(?<!当)[日天]|[号昨今]")
+_OWN_DAY_RE = re.compile("(?<!当)[日天]|[号昨今]|当[晚夜]")
 
 
 # a headline's part of day with no day of its own (凌晨, 今日上午 is not): its day was only assumed
