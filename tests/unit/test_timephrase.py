@@ -1273,3 +1273,13 @@ def test_round6_news_leads_and_same_evening(text: str, ref: str, start: str, gra
     assert et is not None, text
     assert et.start == datetime.fromisoformat(start), (text, et)
     assert et.granularity is gran
+
+
+def test_round6_the_reporter_arriving_is_the_response() -> None:
+    # fresh4 uc022: 1月15日下午5時許，華商報記者來到… is when the reporter came; the poisoning was found at 2:30
+    text = (
+        "一家仨姐弟燒煤取暖中毒亡\n用無煙煤取暖導致中毒\n1月15日下午5時許,華商報記者來到漢濱區關廟鎮大埡村8組,警方已封鎖現場并進行勘察。\n"
+        "據村民介紹,15日下午2時30分左右,家長回家后發現孩子因一氧化碳中毒早已不省人事,連忙報警。"
+    )
+    et = extract_event_time(text, datetime.fromisoformat("2018-01-17T18:00:00+08:00"), SH)
+    assert et is not None and et.start == datetime.fromisoformat("2018-01-15T14:30:00+08:00"), et

@@ -94,7 +94,11 @@ _REPORT_WORDS_RE = re.compile("通报|发布|公布|回应|宣布|披露|反映|
 _RESPONSE_BEFORE_RE = re.compile("接报后|接到.{0,10}后|发生后|事发后|随后|之后|立即|迅速|随即|连夜|第一时间")
 
 
-_RESPONSE_AFTER_RE = re.compile("到达|赶到|赶赴|抵达|到场|救出|扑灭|解救|恢复|撤离|送医|处置完毕|结束")
+_RESPONSE_AFTER_RE = re.compile(
+    "到达|赶到|赶赴|抵达|到场|救出|扑灭|解救|恢复|撤离|送医|处置完毕|结束"
+    # traditional characters, and the reporter arriving (1月15日下午5時許，華商報記者來到…)
+    "|到達|趕到|趕赴|抵達|撲滅|撤離|送醫|記者來到|记者来到"
+)
 
 
 # A date that only qualifies a noun (…发生的事故, …召开的会议) or sets the background (针对, 按照).
