@@ -1283,3 +1283,13 @@ def test_round6_the_reporter_arriving_is_the_response() -> None:
     )
     et = extract_event_time(text, datetime.fromisoformat("2018-01-17T18:00:00+08:00"), SH)
     assert et is not None and et.start == datetime.fromisoformat("2018-01-15T14:30:00+08:00"), et
+
+
+def test_round6_a_festival_night_is_its_evening() -> None:
+    # fresh4 uc074/uc075: 元宵夜, 除夕夜 are the festival's evening, not its day
+    ref = datetime.fromisoformat("2015-03-06T12:00:00+08:00")
+    (cand,) = find_time_phrases("元宵夜", ref, SH)
+    assert cand.event.start == datetime.fromisoformat("2015-03-05T18:00:00+08:00")
+    assert cand.event.granularity is G.PART_OF_DAY
+    (cand,) = find_time_phrases("元宵夜间", ref, SH)  # 夜间 is the part of day itself, as before
+    assert cand.event.start.date().isoformat() == "2015-03-05"

@@ -203,7 +203,7 @@ def _resolve_lunar(g: dict[str, str | None], ref: date) -> _Resolved | None:
     return None if day is None else _Resolved(day, None, None, False)
 
 
-_FESTIVAL_POD = {"当晚": "晚上", "当夜": "夜间"}
+_FESTIVAL_POD = {"当晚": "晚上", "当夜": "夜间", "夜": "晚上"}  # 元宵夜, 除夕夜: the festival's evening
 
 
 def _resolve_festival(g: dict[str, str | None], ref: date) -> _Resolved | None:
