@@ -19,7 +19,7 @@ from mailbot.judge.regform import read_form
 from mailbot.model import CaseStatus, Category, FetchedMail, ParsedMail, SubmissionStatus
 from mailbot.registry.registrations import record_registration
 from mailbot.replies import compose
-from mailbot.store import queries
+from mailbot.store import ids, queries
 from mailbot.store.batch import BatchCache
 from mailbot.store.models import Case, RawMessage, Submission
 
@@ -132,7 +132,11 @@ def persist(
     sub.flags = sorted(set(flags))
     add_raw(session, sub, fetched.raw, packed)
     session.add(sub)
-    session.flush()  # sub.id: the replies, the registration and the publicity request refer to it
+    # sub.id: the replies, the registration and the publicity request refer to it. The batch path
+    # hands it out before the INSERT (mailbot.store.ids), so the chunk's rows go in one flush;
+    # otherwise the INSERT gives it.
+    if not ids.assign(session, sub):
+        session.flush()
     if batch is not None:
         batch.note_stored(sub)
 

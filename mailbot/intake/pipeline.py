@@ -32,6 +32,7 @@ from mailbot.judge.assess import Assessment, assess
 from mailbot.judge.loops import auth_failed
 from mailbot.mail.parse import parse_mail
 from mailbot.model import CaseStatus, FetchedMail, Outcome, ParsedMail, Result
+from mailbot.store import ids
 from mailbot.store.batch import BatchCache
 
 if TYPE_CHECKING:
@@ -226,6 +227,7 @@ def store_prepared(app: App, prepared: Sequence[Prepared]) -> list[Result]:
     if len(good) > 1:
         try:
             with app.db.session() as session:
+                ids.enable(session, len(good))  # one flush for the chunk's rows, not one per message
                 cfg = app.config
                 window = max(
                     timedelta(hours=cfg.replies.rate_limit_hours),

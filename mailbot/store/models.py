@@ -165,6 +165,10 @@ class OutboxItem(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # e.g. receipt:12, reminder_case:3:2
     kind: Mapped[str] = mapped_column(String(32))
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    # Never loaded (lazy="raise"); the relationships to Submission exist so that the unit of work
+    # inserts a submission before the rows that refer to it when both are flushed at once (the
+    # batch path hands out ids before the INSERT: mailbot.store.ids). Code sets submission_id.
+    submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id], lazy="raise")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     recipient: Mapped[str] = mapped_column(String(320))  # first To, for rate limits
     to_addrs: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -228,6 +232,9 @@ class Undeliverable(Base):
     reason: Mapped[str] = mapped_column(Text)
     since: Mapped[datetime]
     bounce_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    bounce_submission: Mapped[Submission | None] = relationship(
+        foreign_keys=[bounce_submission_id], lazy="raise"
+    )
 
 
 # --- unit registry (附件1 信息宣传联络员登记表) -----------------------------------------------------
@@ -289,6 +296,7 @@ class Registration(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id], lazy="raise")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     unit_name: Mapped[str | None] = mapped_column(String(200))  # as written on the form
     status: Mapped[str] = mapped_column(String(16))  # pending, confirmed, rejected, unreadable
@@ -426,6 +434,7 @@ class PublicityRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)  # PR-2026-000001
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id], lazy="raise")
     sender: Mapped[str] = mapped_column(String(320))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     unit_name: Mapped[str | None] = mapped_column(String(200))  # as written on the form
@@ -488,6 +497,9 @@ class PublicityNotice(Base):
     feedback_at: Mapped[datetime | None]
     feedback_text: Mapped[str | None] = mapped_column(Text)
     feedback_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    feedback_submission: Mapped[Submission | None] = relationship(
+        foreign_keys=[feedback_submission_id], lazy="raise"
+    )
     coverage: Mapped[list[Any]] = mapped_column(JSON, default=list)  # links / outlets named in the feedback
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_reminder_at: Mapped[datetime | None]
@@ -510,6 +522,7 @@ class PublicityEvent(Base):
     actor: Mapped[str] = mapped_column(String(320))  # mail:ADDRESS, cli:USER, mailbot
     action: Mapped[str] = mapped_column(String(32))  # received, asked, approved, rejected, held, reminded …
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id], lazy="raise")
     message_id: Mapped[str | None] = mapped_column(String(998))
     detail: Mapped[str | None] = mapped_column(Text)
 
@@ -541,5 +554,6 @@ class RequestTarget(Base):
     message_id: Mapped[str | None] = mapped_column(String(998))  # of the request mail: replies name it
     status: Mapped[str] = mapped_column(String(16))  # pending, answered, late
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id], lazy="raise")
     answered_at: Mapped[datetime | None]
     matched_by: Mapped[str | None] = mapped_column(String(16))  # reply, tag, topic
