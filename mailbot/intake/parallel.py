@@ -7,6 +7,10 @@ storing, committing and flagging stays exactly that of the main process. Whateve
 worker (it cannot start, it dies, a result does not come back), the main process prepares the chunk
 itself: the worker is a speed-up, never a path a message depends on.
 
+Neither process waits for the other while there is work: when the main process needs a chunk the worker
+has not finished, it takes the last chunk the worker has not started (its future cancelled) and
+prepares that one itself meanwhile — the same function on the same values, so the results are equal.
+
 The worker is started with the ``spawn`` context (no fork of a process that holds threads and database
 connections) and asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``): a SIGKILLed
 mailbot leaves no orphan behind.
@@ -20,9 +24,10 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,20 +66,29 @@ def _init_worker(settings: PrepareSettings, parent: int) -> None:
 
 def _prepare_chunk(items: Sequence[tuple[FetchedMail, bool, datetime]]) -> list[Outcome]:
     assert _settings is not None
+    return _prepare_items(_settings, items)
+
+
+def _prepare_items(
+    settings: PrepareSettings, items: Sequence[tuple[FetchedMail, bool, datetime]]
+) -> list[Outcome]:
+    """What the worker does with one chunk (also run in the main process on a chunk it takes over)."""
     out: list[Outcome] = []
     for fetched, archive, now in items:
-        p = prepare_with(_settings, fetched, archive, now)
+        p = prepare_with(settings, fetched, archive, now)
         packed = pack_raw(fetched.raw) if p.error is None else None
         out.append((p.sha256, p.parsed, p.assessment, p.error, packed))
     return out
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity
 class PendingChunk:
     """One chunk handed to the worker (or to be prepared here)."""
 
     items: list[tuple[FetchedMail, bool]]
     future: Future[list[Outcome]] | None
+    remote: list[tuple[FetchedMail, bool, datetime]] = field(default_factory=list)  # what the worker got
+    ready: list[Outcome] | None = None  # prepared here instead (taken over before the worker began it)
 
 
 class PrepareWorker:
@@ -84,6 +98,8 @@ class PrepareWorker:
         self.app = app
         self.settings = PrepareSettings.of(app)
         self.pool = pool
+        self.waiting: deque[PendingChunk] = deque()  # submitted to the worker, result not yet taken
+        self.taken_over = 0  # chunks the main process prepared itself instead of waiting
 
     @classmethod
     def start(cls, app: App, backlog: int) -> PrepareWorker:
@@ -115,6 +131,8 @@ class PrepareWorker:
         self.close()
 
     def close(self) -> None:
+        if self.taken_over:
+            log.debug("prepare worker: %d chunks prepared in process instead of waiting", self.taken_over)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
@@ -127,16 +145,36 @@ class PrepareWorker:
         if not remote:
             return PendingChunk(items, None)
         try:
-            return PendingChunk(items, self.pool.submit(_prepare_chunk, remote))
+            chunk = PendingChunk(items, self.pool.submit(_prepare_chunk, remote), remote)
         except Exception as exc:  # a broken pool: prepare here from now on
             log.warning("prepare worker unavailable (%s); preparing in process", type(exc).__name__)
             self._drop()
             return PendingChunk(items, None)
+        self.waiting.append(chunk)
+        return chunk
+
+    def _take_over(self, chunk: PendingChunk) -> None:
+        """While ``chunk`` is still being prepared by the worker, prepare later chunks it has not
+        begun here (the last first: the worker goes on in order) instead of waiting."""
+        future = chunk.future
+        while future is not None and not future.done() and self.waiting:
+            last = self.waiting[-1]
+            if last is chunk or last.future is None or not last.future.cancel():
+                return  # begun or queued in the worker already (and so is every earlier one)
+            self.waiting.pop()
+            last.future = None
+            last.ready = _prepare_items(self.settings, last.remote)
+            self.taken_over += 1
 
     def result(self, chunk: PendingChunk) -> list[Prepared]:
         """The prepared messages of ``chunk``, in order (prepared here when the worker failed)."""
         outcomes: list[Outcome] = []
-        if chunk.future is not None:
+        self._take_over(chunk)
+        if chunk in self.waiting:
+            self.waiting.remove(chunk)
+        if chunk.ready is not None:
+            outcomes = chunk.ready
+        elif chunk.future is not None:
             try:
                 outcomes = chunk.future.result()
             except Exception as exc:
@@ -154,6 +192,7 @@ class PrepareWorker:
         return out
 
     def _drop(self) -> None:
+        self.waiting.clear()
         pool, self.pool = self.pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -66,6 +66,28 @@ def test_the_worker_prepares_exactly_what_the_process_would(monkeypatch: pytest.
             assert g.packed == pack_raw(g.fetched.raw)
 
 
+def test_the_process_prepares_chunks_the_worker_has_not_begun_instead_of_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(parallel.ENV_SWITCH, raising=False)
+    app: Any = _App()
+    mails = _mails()
+    with PrepareWorker.start(app, len(mails)) as worker:
+        if not worker.parallel:
+            pytest.skip("one core: no worker")
+        chunks = [worker.submit([(m, False)]) for m in mails]  # one message per chunk: many waiting
+        got = [p for chunk in chunks for p in worker.result(chunk)]
+        taken = worker.taken_over
+        assert not worker.waiting
+    assert taken > 0  # the worker takes ~1 s to start: the first result found it busy
+    assert taken < len(chunks)  # and it prepared some itself
+    want = [prepare(app, m) for m in mails]
+    assert [(p.fetched, p.parsed, p.assessment, p.error) for p in got] == [
+        (p.fetched, p.parsed, p.assessment, p.error) for p in want
+    ]
+    assert all(p.packed == pack_raw(p.fetched.raw) for p in got if p.error is None)
+
+
 def test_a_dead_worker_leaves_the_chunk_to_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(parallel.ENV_SWITCH, raising=False)
     app: Any = _App()
