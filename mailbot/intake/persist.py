@@ -186,7 +186,8 @@ def _case(
             reminders_sent=0,
         )
         session.add(case)
-        session.flush()
+        if not ids.assign(session, case):  # case.id: the submission and its replies name it
+            session.flush()
     elif case is not None:
         case.last_report_at = max(case.last_report_at, reported_at)
         case.reminders_sent = 0

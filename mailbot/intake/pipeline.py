@@ -246,6 +246,7 @@ def store_prepared(app: App, prepared: Sequence[Prepared]) -> list[Result]:
                     [p.sha256 for p in good],
                     senders=[p.parsed.from_addr for p in good if p.parsed is not None],
                     domains=app.domains,
+                    now=app.now(),
                 )
                 done = {id(p): _store(app, session, p, batch) for p in good}
         except OperationalError as exc:

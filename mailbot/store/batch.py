@@ -10,6 +10,7 @@ asks the database each time (:func:`past_replies`, :func:`replies_in_last_minute
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,7 +40,9 @@ class BatchCache:
     units: dict[str, Unit | None] = field(default_factory=dict)
     twins: dict[str, list[Submission]] = field(default_factory=dict)
     history: dict[str, list[PastReply]] = field(default_factory=dict)  # guarded replies since ``since``
-    minute: list[datetime] | None = None  # created_at of every guarded reply in the last minute (lazy)
+    # created_at of every guarded reply since ``minute_since``, sorted: the storm brake's count
+    minute: list[datetime] | None = None
+    minute_since: datetime | None = None
 
     @classmethod
     def open(
@@ -50,11 +53,17 @@ class BatchCache:
         hashes: Sequence[str],
         senders: Iterable[str] = (),
         domains: DomainPolicy | None = None,
+        now: datetime | None = None,
     ) -> BatchCache:
         """Read, in a few queries, what the batch will ask about ``recipients`` and content ``hashes``,
-        and (with ``domains``) the registered unit of each From address in ``senders``."""
+        and (with ``domains``) the registered unit of each From address in ``senders``; with ``now``,
+        the guarded replies of the minute before it (read before the batch writes anything, so that
+        the storm brake's first question does not flush the batch's first rows on their own)."""
         wanted = sorted({r.lower() for r in recipients if r})
         cache = cls(since=since, sent={r: [] for r in wanted}, history={r: [] for r in wanted})
+        if now is not None:
+            cache.minute_since = now - timedelta(minutes=1)
+            cache.minute = _guarded_since(session, cache.minute_since)
         if domains is not None:
             cache.units.update(units_of_addresses(session, senders, domains))
         for i in range(0, len(wanted), 500):
@@ -90,13 +99,19 @@ class BatchCache:
             return None
         return sum(1 for kind, at in self.sent[recipient] if at >= since and kind in kinds)
 
+    def guarded_since(self, since: datetime) -> int | None:
+        """Guarded replies created since ``since``; None when the cache cannot tell."""
+        if self.minute is None or self.minute_since is None or since < self.minute_since:
+            return None
+        return len(self.minute) - bisect_left(self.minute, since)  # (a sum per reply was quadratic)
+
     def note_reply(self, item: OutboxItem, past: PastReply | None = None) -> None:
         if item.recipient in self.sent:
             self.sent[item.recipient].append((item.kind, item.created_at))
         if past is not None and item.recipient in self.history:
             self.history[item.recipient].append(past)
         if self.minute is not None and item.kind in GUARDED_KINDS:
-            self.minute.append(item.created_at)
+            insort(self.minute, item.created_at)
 
     def note_stored(self, sub: Submission) -> None:
         self.twins.setdefault(sub.sha256, []).append(sub)
@@ -214,15 +229,21 @@ def past_replies(
 def replies_in_last_minute(session: Session, now: datetime, batch: BatchCache | None) -> int:
     """Guarded replies to anyone created in the 60 seconds before ``now`` (the storm brake's count)."""
     since = now - timedelta(minutes=1)
-    if batch is not None and batch.minute is not None:
-        return sum(1 for at in batch.minute if at >= since)
-    stamps = list(
+    counted = batch.guarded_since(since) if batch is not None else None
+    if counted is not None:
+        return counted
+    stamps = _guarded_since(session, since)
+    if batch is not None:
+        batch.minute, batch.minute_since = stamps, since
+    return len(stamps)
+
+
+def _guarded_since(session: Session, since: datetime) -> list[datetime]:
+    """created_at of the guarded replies since ``since``, sorted."""
+    return sorted(
         session.scalars(
             select(OutboxItem.created_at).where(
                 OutboxItem.created_at >= since, OutboxItem.kind.in_(GUARDED_KINDS)
             )
         )
     )
-    if batch is not None:
-        batch.minute = stamps
-    return len(stamps)

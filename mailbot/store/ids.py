@@ -2,11 +2,12 @@
 
 The batch transaction (:func:`mailbot.intake.pipeline.store_prepared`) needs each submission's id
 while it queues its replies (the receipt's Message-ID and dedupe key name it), which used to cost a
-flush per message. With :func:`enable` the session hands out the ids of new submissions and outbox
-rows itself, so the unit of work inserts a chunk's rows with executemany at its one flush:
+flush per message (and one more per urgent case opened). With :func:`enable` the session hands out
+the ids of new submissions, outbox rows and cases itself, so the unit of work inserts a chunk's rows
+with executemany at its one flush:
 
 - PostgreSQL: ``nextval`` of the column's own sequence, a block at a time (what the INSERT would have
-  drawn; unused numbers are gaps, as after any rollback).
+  drawn; unused numbers are gaps, as after any rollback); cases, which are rare, one at a time.
 - SQLite: ``max(id)`` + a counter kept in the session, read once per table and transaction *after* a
   write that takes the database's write lock (an UPDATE that matches no row), so no other writer can
   insert until this transaction ends: the same numbers SQLite's own rowid choice would give (the
@@ -27,15 +28,15 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from mailbot.store.models import OutboxItem, Submission
+from mailbot.store.models import Case, OutboxItem, Submission
 
 _KEY = "mailbot.preassigned_ids"
-TABLES: dict[type[Any], str] = {Submission: "submissions", OutboxItem: "outbox"}
+TABLES: dict[type[Any], str] = {Submission: "submissions", OutboxItem: "outbox", Case: "cases"}
 
 
 @dataclass
 class _Ids:
-    block: int  # how many PostgreSQL numbers to draw at a time
+    block: int  # how many PostgreSQL numbers to draw at a time (cases: one)
     dialect: str
     free: dict[str, list[int]] = field(default_factory=dict)  # PostgreSQL: drawn, not yet handed out
     last: dict[str, int] = field(default_factory=dict)  # SQLite: the last id handed out per table
@@ -56,7 +57,7 @@ def enabled(session: Session) -> bool:
     return _KEY in session.info
 
 
-def assign(session: Session, row: Submission | OutboxItem) -> bool:
+def assign(session: Session, row: Submission | OutboxItem | Case) -> bool:
     """Give ``row`` its id now (before its INSERT); False when this session hands out none."""
     ids: _Ids | None = session.info.get(_KEY)
     if ids is None:
@@ -73,7 +74,7 @@ def _take(session: Session, ids: _Ids, table: str) -> int:
         if not free:
             drawn = conn.execute(
                 text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"),
-                {"n": ids.block},
+                {"n": 1 if table == "cases" else ids.block},
             ).scalars()
             free.extend(sorted((int(i) for i in drawn), reverse=True))
         return free.pop()
@@ -92,7 +93,7 @@ def _assign_pending(session: Session, _flush_context: Any, _instances: Any) -> N
     if _KEY not in session.info:
         return
     for row in session.new:
-        if isinstance(row, (Submission, OutboxItem)) and row.id is None:
+        if isinstance(row, (Submission, OutboxItem, Case)) and row.id is None:
             assign(session, row)
 
 

@@ -116,6 +116,7 @@ class Submission(Base):
     old_domain: Mapped[bool] = mapped_column(Boolean, default=False)
     flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case: Mapped[Case | None] = relationship(foreign_keys=[case_id], lazy="raise")  # ordering only
     error: Mapped[str | None] = mapped_column(Text)  # why it was quarantined
 
     raw: Mapped[RawMessage] = relationship(back_populates="submission", uselist=False, lazy="raise")
@@ -170,6 +171,7 @@ class OutboxItem(Base):
     # batch path hands out ids before the INSERT: mailbot.store.ids). Code sets submission_id.
     submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id], lazy="raise")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case: Mapped[Case | None] = relationship(foreign_keys=[case_id], lazy="raise")  # ordering only
     recipient: Mapped[str] = mapped_column(String(320))  # first To, for rate limits
     to_addrs: Mapped[list[Any]] = mapped_column(JSON, default=list)
     cc_addrs: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -22,10 +23,11 @@ from mailbot.config import build_config
 from mailbot.intake import pipeline
 from mailbot.model import FetchedMail, Outcome
 from mailbot.store import ids, queries
-from mailbot.store.models import OutboxItem, RawMessage, Submission
+from mailbot.store.models import Case, OutboxItem, RawMessage, Submission
 from tests.registry_util import import_sample_units
 
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+CST = ZoneInfo("Asia/Shanghai")
 UNITS = ["wlmqzjj", "klmyzjj"]
 
 
@@ -45,20 +47,26 @@ def _app(db_url: str) -> App:
     return app
 
 
-def _mail(i: int) -> FetchedMail:
-    """A routine report of a registered unit (it gets a full receipt)."""
+def _mail(i: int, *, urgent: bool = False) -> FetchedMail:
+    """A routine report of a registered unit (it gets a full receipt), or an urgent one (a case)."""
     sent = START + timedelta(minutes=7 * i)
     unit = UNITS[i % len(UNITS)]
     msg = EmailMessage(policy=SMTP)
     msg["From"] = f"{unit}@xjzj.gov.cn"
     msg["To"] = "jbgs@xjzj.gov.cn"
-    msg["Subject"] = f"{unit}开展冬季特种设备安全专项检查工作情况（{i}）"
     msg["Date"] = format_datetime(sent)
     msg["Message-ID"] = f"<ids-{i}@test.xjzj.gov.cn>"
-    msg.set_content(
-        f"区局办公室：\n11月1日我局组织开展冬季特种设备安全专项检查，共检查使用单位十二家（{i}）。\n",
-        charset="utf-8",
-    )
+    if urgent:
+        event = sent.astimezone(CST) - timedelta(minutes=40)
+        msg["Subject"] = f"【紧急】{unit}关于辖区一起锅炉泄漏事故的报告（{i}）"
+        text_ = (
+            f"区局办公室：\n{event.month}月{event.day}日{event.hour}时{event.minute}分许，辖区一家供热公司"
+            "锅炉房发生蒸汽泄漏，一名司炉工烫伤送医，现场已停炉处置，原因正在调查。\n"
+        )
+    else:
+        msg["Subject"] = f"{unit}开展冬季特种设备安全专项检查工作情况（{i}）"
+        text_ = f"区局办公室：\n11月1日我局组织开展冬季特种设备安全专项检查，共检查使用单位十二家（{i}）。\n"
+    msg.set_content(text_, charset="utf-8")
     return FetchedMail("main", "INBOX", 1, i + 1, str(i + 1), msg.as_bytes(), sent + timedelta(seconds=30))
 
 
@@ -120,6 +128,32 @@ def test_a_batch_inserts_its_chunk_at_one_flush_with_the_ids_it_handed_out(db_ur
         # the database numbers on after the batch's ids (no clash for the next one-by-one message)
         after = pipeline.process_one(app, _mail(21))
         assert after.outcome == Outcome.STORED and (after.submission_id or 0) > max(got)
+    finally:
+        app.close()
+
+
+def test_urgent_reports_open_their_cases_in_the_same_flush(db_url: str) -> None:
+    app = _app(db_url)
+    try:
+        inserts = _inserts(app)
+        mails = [(_mail(i, urgent=i % 3 == 0), False) for i in range(12)]
+        results = pipeline.process_batch(app, mails)
+        assert [r.outcome for r in results] == [Outcome.STORED] * 12
+        assert [r.category for r in results[::3]] == ["urgent"] * 4
+        assert inserts["cases"] <= 1 and inserts["submissions"] <= 4, inserts  # no flush per case
+        with app.db.session() as s:
+            cases = {c.id: c for c in s.scalars(select(Case))}
+            assert len(cases) == 4
+            subs = s.scalars(select(Submission).order_by(Submission.id)).all()
+            for sub in subs:
+                if sub.category == "urgent":
+                    assert sub.case_id in cases and cases[sub.case_id].number == sub.tracking_no
+                else:
+                    assert sub.case_id is None
+            receipts = s.execute(
+                select(OutboxItem.submission_id, OutboxItem.case_id).where(OutboxItem.kind == "receipt")
+            ).all()
+            assert sorted(receipts) == sorted((sub.id, sub.case_id) for sub in subs)
     finally:
         app.close()
 
