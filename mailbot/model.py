@@ -17,7 +17,7 @@ class Category(enum.StrEnum):
     URGENT = "urgent"
     ROUTINE = "routine"
     FOLLOWUP = "followup"  # 续报 of an (open) urgent case
-    RESEARCH = "research"  # 调研信息: routine deadline
+    RESEARCH = "research"  # 调研信息: routine deadline from the dated research activity, if it names one
     AUTO_REPLY = "auto_reply"
     BOUNCE = "bounce"
     REGISTRATION = "registration"  # liaison officer 登记表 (附件1)
@@ -44,6 +44,7 @@ class Verdict(enum.StrEnum):
     ON_TIME = "on_time"
     LATE = "late"
     UNKNOWN = "unknown"  # no event time found
+    UNTIMED = "untimed"  # a research piece that dates no research activity: no deadline to judge against
 
 
 class Outcome(enum.StrEnum):

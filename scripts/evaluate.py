@@ -64,6 +64,16 @@ def load_system() -> tuple[Callable[..., Any], Callable[..., Any]]:
     return classify_text, extract_event_time
 
 
+def _takes_research(extract_event_time: Callable[..., Any]) -> bool:
+    """Whether the extractor reads research pieces apart (``research=``; older trees do not)."""
+    import inspect
+
+    try:
+        return "research" in inspect.signature(extract_event_time).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _truncate(dt: datetime, granularity: str) -> tuple[int, ...]:
     if granularity == "minute":
         return (dt.year, dt.month, dt.day, dt.hour, dt.minute)
@@ -167,11 +177,13 @@ def evaluate(
         pred_text = pred_gran = None
         try:
             # as mailbot does (mailbot.judge.assess): only reports have an event time to judge
-            et = (
-                extract_event_time(row["subject"] + "\n" + row["body"], sent_at, TZ)
-                if pred_cat in REPORT_CATEGORIES
-                else None
-            )
+            text = row["subject"] + "\n" + row["body"]
+            if pred_cat not in REPORT_CATEGORIES:
+                et = None
+            elif pred_cat == "research" and _takes_research(extract_event_time):
+                et = extract_event_time(text, sent_at, TZ, research=True)
+            else:
+                et = extract_event_time(text, sent_at, TZ)
             if et is not None:
                 pred_start, pred_text, pred_gran = et.start, et.text, str(et.granularity)
         except Exception as exc:

@@ -40,7 +40,7 @@ CJK_FONTS = (
     "PingFang SC",
 )
 MAX_UNITS = 20
-COLOURS = {"on_time": "#2e7d32", "late": "#c62828", "unknown": "#9e9e9e"}
+COLOURS = {"on_time": "#2e7d32", "late": "#c62828", "unknown": "#9e9e9e", "untimed": "#90a4ae"}
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +87,7 @@ def unit_chart(units: Sequence[UnitRow], title: str) -> bytes | None:
             ("on_time", "按时" if font else "on time"),
             ("late", "超时" if font else "late"),
             ("unknown", "无法判断" if font else "unknown"),
+            ("untimed", "不计时限" if font else "untimed"),
         ):
             values = [getattr(u, key) for u in rows]
             ax.barh(ys, values, left=left, color=COLOURS[key], label=text, height=0.65)

@@ -35,6 +35,7 @@ class Totals:
     unknown: int = 0
     old_domain: int = 0
     provisional: int = 0  # working-day deadlines counted Monday–Friday (flag calendar_provisional)
+    untimed: int = 0  # research pieces dating no research activity: no deadline (verdict untimed)
 
     @property
     def judged(self) -> int:
@@ -125,11 +126,12 @@ def _figures() -> list[Any]:
         _count_if(or_(Submission.verdict == "unknown", Submission.verdict.is_(None))),
         _count_if(Submission.old_domain.is_(True)),
         _count_if(cast(Submission.flags, String).like('%"calendar_provisional"%')),
+        _count_if(Submission.verdict == "untimed"),
     ]
 
 
 def _figure_values(row: Any) -> dict[str, int]:
-    names = ("reports", "urgent", "on_time", "late", "unknown", "old_domain", "provisional")
+    names = ("reports", "urgent", "on_time", "late", "unknown", "old_domain", "provisional", "untimed")
     return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
 
 

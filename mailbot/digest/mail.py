@@ -55,6 +55,7 @@ def _comparison(t: Totals, p: Totals) -> list[dict[str, str]]:
         ("按时报送", t.on_time, p.on_time),
         ("报送超时", t.late, p.late),
         ("无法判断时间", t.unknown, p.unknown),
+        ("调研信息不计时限", t.untimed, p.untimed),
         ("使用旧域名", t.old_domain, p.old_domain),
     ]
     out = [{"label": label, "now": str(a), "before": str(b), "change": change(a, b)} for label, a, b in rows]
@@ -80,6 +81,7 @@ def digest_context(d: Digest, *, chart_src: str | None, register_name: str | Non
             "on_time": u.on_time,
             "late": u.late,
             "unknown": u.unknown,
+            "untimed": u.untimed,
             "old_domain": u.old_domain,
             "rate": percent(u.on_time_rate),
             "low": u.on_time_rate is not None and u.on_time_rate < 0.8,

@@ -92,7 +92,9 @@ def assess(
             and abs((mail.date - internaldate).total_seconds()) > 86400
         ):
             reference = internaldate
-        event = extract_event_time(mail.all_text(), reference, policy.tz)
+        event = extract_event_time(
+            mail.all_text(), reference, policy.tz, research=classification.category is Category.RESEARCH
+        )
     judgement = judge(
         classification.category, event, internaldate=internaldate, date_header=mail.date, policy=policy
     )

@@ -153,7 +153,8 @@ def judge(
 
     ``reported_at`` is the server arrival time (``internaldate``), the Date header only as a
     fallback (flag ``reported_at_from_date_header``); with neither, ValueError. Non-reports get no
-    deadline and verdict None. Without an event time the verdict is ``unknown``; so it is when the
+    deadline and verdict None. Without an event time the verdict is ``unknown`` (``untimed`` for a
+    research piece, whose time is only that of a dated research activity); ``unknown`` also when the
     event starts more than 10 minutes after the arrival (flag ``event_after_report``; the deadline
     is still given). Otherwise ``on_time`` when ``reported_at <= deadline``, else ``late`` with
     ``lateness_minutes`` = whole minutes past the deadline, rounded up.
@@ -162,7 +163,8 @@ def judge(
     if not category.is_report:
         return Judgement(category, event, reported_at, None, None, None, flags=tuple(flags))
     if event is None:
-        return Judgement(category, None, reported_at, None, Verdict.UNKNOWN, None, flags=tuple(flags))
+        verdict = Verdict.UNTIMED if category is Category.RESEARCH else Verdict.UNKNOWN
+        return Judgement(category, None, reported_at, None, verdict, None, flags=tuple(flags))
     deadline, approximate, more_flags = _deadline(category, event, policy)
     flags.extend(more_flags)
     if event.start > reported_at + EVENT_AFTER_REPORT_TOLERANCE:

@@ -40,7 +40,12 @@ CATEGORY_LABELS = {
     "publicity_request": "宣传报道申报",
     "other": "其他来信",
 }
-VERDICT_LABELS = {"on_time": "按时报送", "late": "报送超时", "unknown": "无法判断（未找到事件时间）"}
+VERDICT_LABELS = {
+    "on_time": "按时报送",
+    "late": "报送超时",
+    "unknown": "无法判断（未找到事件时间）",
+    "untimed": "不计时限（调研信息未写明调研时间）",
+}
 GRANULARITY_LABELS = {
     "minute": "精确到分钟",
     "hour": "精确到小时",

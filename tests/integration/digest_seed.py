@@ -163,7 +163,7 @@ def seed(session: Session) -> dict[str, Any]:
     sub(session, when=at(18, 9), category="followup", verdict="on_time", unit=cj, case=a)
     sub(session, when=at(17), category="routine", verdict="late", lateness=30, unit=hm)
     sub(session, when=at(20), category="routine", verdict="late", lateness=4000, unit=hm)
-    sub(session, when=at(21), category="research", verdict="unknown", unit=hm)
+    sub(session, when=at(21), category="research", verdict="untimed", unit=hm)
     sub(session, when=at(19, 15), category="urgent", verdict="late", lateness=45, unit=hm, case=b)
     for d in (16, 20):
         sub(

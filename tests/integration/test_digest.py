@@ -80,7 +80,8 @@ def test_digest_figures_match_the_seeded_register(db_url: str) -> None:
     elapsed = time.perf_counter() - started
     d = built.digest
     t = d.totals
-    assert (t.reports, t.urgent, t.on_time, t.late, t.unknown, t.old_domain) == (12, 2, 7, 4, 1, 1)
+    assert (t.reports, t.urgent, t.on_time, t.late, t.unknown, t.old_domain) == (12, 2, 7, 4, 0, 1)
+    assert t.untimed == 1, "the research piece that dates no research activity is not judged"
     assert t.on_time_rate == pytest.approx(7 / 11)
     p = d.previous
     assert (p.reports, p.urgent, p.on_time, p.late, p.unknown, p.old_domain) == (5, 0, 4, 1, 0, 0)
@@ -99,7 +100,7 @@ def test_digest_figures_match_the_seeded_register(db_url: str) -> None:
     }
     assert units == {
         "昌吉州质监局": (6, 1, 5, 1, 0, 1, True),
-        "哈密市质监局": (4, 1, 0, 3, 1, 0, True),
+        "哈密市质监局": (4, 1, 0, 3, 0, 0, True),
         "x@163.com": (2, 0, 2, 0, 0, 0, False),
     }
     assert [u.name for u in d.units] == ["昌吉州质监局", "哈密市质监局", "x@163.com"], "most reports first"
@@ -284,6 +285,8 @@ def test_cli_send_delivers_the_digest_once(
     assert "&lt;b&gt;迟报&lt;/b&gt; &amp; 说明" in html, "mail content is escaped"
     text = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_content()
     assert "本期共收到报送信息 12 件" in text and "按时率 63.6%" in text
+    assert "无法判断时间 0 件，调研信息不计时限 1 件" in text
+    assert "和未写明调研时间的调研信息（1 件）不计入" in html
     # again: refused, nothing sent
     assert main(["--config", config, "digest", "--week", "2026-W47", "--send"]) == 1
     assert "already sent" in capsys.readouterr().out

@@ -336,6 +336,8 @@ ROWS = [
     ),
     # unknown and non-reports
     Row("no event time", Category.URGENT, None, at(2026, 11, 25, 16), None, Verdict.UNKNOWN),
+    Row("routine without event time", Category.ROUTINE, None, at(2026, 11, 25, 16), None, Verdict.UNKNOWN),
+    Row("research dating no activity", Category.RESEARCH, None, at(2026, 11, 25, 16), None, Verdict.UNTIMED),
     Row(
         "event after report",
         Category.URGENT,

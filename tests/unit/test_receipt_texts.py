@@ -227,3 +227,15 @@ def test_the_alert_for_the_duty_desk_keeps_the_full_reasons() -> None:
     text = Renderer(None, CST).render_text("alert.txt.j2", ctx)
     assert "综合评分 -2.5＜3" in text and "日常工作" in text
     assert "事件时间：2026年11月25日（原文“11月25日”）" in text
+
+
+def test_research_without_a_dated_activity_is_not_timed_and_not_told_to_date_an_event() -> None:
+    ctx = context(category="research", event=None, deadline=None, verdict="untimed", reasons=[])
+    text, html = render(ctx)
+    assert "报送结论：不计时限（调研信息未写明调研时间）" in text
+    assert "事件时间：调研信息，未写明调研时间" in text
+    for body in (text, html):
+        assert "不计时限" in body and "调研的时间" in body
+        assert "未能识别出事件发生的时间" not in body and "报送时限" not in body
+    unknown_text, _ = render(context(event=None, deadline=None, verdict="unknown"))
+    assert "未能识别出事件发生的时间" in unknown_text and "不计时限" not in unknown_text

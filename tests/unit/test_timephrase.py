@@ -1293,3 +1293,43 @@ def test_round6_a_festival_night_is_its_evening() -> None:
     assert cand.event.granularity is G.PART_OF_DAY
     (cand,) = find_time_phrases("元宵夜间", ref, SH)  # 夜间 is the part of day itself, as before
     assert cand.event.start.date().isoformat() == "2015-03-05"
+
+
+# A research piece (issue #12): its time is that of the research activity it reports; the dates of what
+# it discusses (an incident, a law, a publication) are its material. Real sentences from the corpora.
+@pytest.mark.parametrize(
+    ("text", "ref", "phrase"),
+    [
+        (
+            "关于南疆四地州质监基层执法能力建设的调研报告\n10月22日至25日，区局调研组赴和田、喀什、克州、阿克苏四地州，"
+            "通过座谈、实地查看等方式开展调研。",
+            "2026-11-20T10:00:00+08:00",
+            "10月22日至25日",
+        ),
+        (
+            "调研\n5月中旬，我局组织人员对伊宁县、察布查尔县等4个县的30个村进行了入户调查，共调查农户600户。",
+            "2026-06-20T10:00:00+08:00",
+            "5月中旬",
+        ),
+        (
+            "安全事故频发 谁让跨年如此沉重?\n2014年12月31日广东富华公司爆燃事故造成18人死亡32人受伤;"
+            "夜间上海外滩发生拥挤踩踏事件。",
+            "2015-01-05T18:00:00+08:00",
+            None,
+        ),
+        (
+            "食品安全法实施十年\n2009年2月28日,第十一届全国人民代表大会常务委员会第七次会议审议通过了《中华人民共和国食品安全法》。",
+            "2019-03-01T18:00:00+08:00",
+            None,
+        ),
+    ],
+)
+def test_research_piece_time_is_its_research_activity(text: str, ref: str, phrase: str | None) -> None:
+    reference = datetime.fromisoformat(ref)
+    event = extract_event_time(text, reference, SH, research=True)
+    if phrase is None:
+        assert event is None, event
+        assert extract_event_time(text, reference, SH) is not None  # a report would take the date
+        return
+    assert event is not None and event.text == phrase
+    assert any(r.startswith("research_activity:") for r in event.reasons), event.reasons

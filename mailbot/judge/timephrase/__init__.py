@@ -72,6 +72,7 @@ from mailbot.judge.timephrase.scoring import (
     _followup,
     _narrative,
     _score,
+    research_activity,
 )
 from mailbot.model import EventTime, Granularity
 
@@ -180,10 +181,28 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     ]
 
 
-def extract_event_time(text: str, reference: datetime, tz: ZoneInfo) -> EventTime | None:
-    """When the reported event happened: the best-scoring phrase, or None when none scores above 0."""
+def extract_event_time(
+    text: str, reference: datetime, tz: ZoneInfo, *, research: bool = False
+) -> EventTime | None:
+    """When the reported event happened: the best-scoring phrase, or None when none scores above 0.
+
+    ``research``: the text is a research piece (调研信息), whose time is only that of the research
+    activity it reports (:func:`~mailbot.judge.timephrase.scoring.research_activity`: 调研, 走访, 入户调查 …
+    in the phrase's sentence); the dates of what it discusses are not its event, and without a dated
+    activity there is none.
+    """
     best: Candidate | None = None
+    activity = ""
+    norm = normalize(text) if research else ""
     for cand in find_time_phrases(text, reference, tz):
         if cand.score > 0 and (best is None or cand.score > best.score):
+            if research:
+                m = research_activity(norm, cand.span)
+                if m is None:
+                    continue
+                activity = m.group()
             best = cand
-    return replace(best.event, reasons=best.reasons) if best else None
+    if best is None:
+        return None
+    reasons = (*best.reasons, f"research_activity:{activity}") if research else best.reasons
+    return replace(best.event, reasons=reasons)
