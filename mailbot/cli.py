@@ -94,12 +94,16 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_poll(config: Config, args: argparse.Namespace) -> int:
-    from mailbot.intake.runner import flush_outbox, poll_once
+    from mailbot.intake.runner import DrainAlongside, add_reports, flush_outbox, poll_once
 
     app = _app(config)
     try:
-        stats = poll_once(app)
-        report = flush_outbox(app, force=True)  # cron or a person: try the server now, say what failed
+        with DrainAlongside(app) as alongside:  # a backlog's replies go out while later chunks are stored
+            stats = poll_once(app, on_commit=alongside.kick)
+        report = alongside.report
+        if not report.server_down:  # (it failed once already in this run: not charged twice)
+            # cron or a person: try the server now, say what failed
+            report = add_reports(report, flush_outbox(app, force=True))
     finally:
         app.close()
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(stats.outcomes.items())) or "nothing new"

@@ -227,7 +227,8 @@ def store_prepared(app: App, prepared: Sequence[Prepared]) -> list[Result]:
     if len(good) > 1:
         try:
             with app.db.session() as session:
-                ids.enable(session, len(good))  # one flush for the chunk's rows, not one per message
+                # one flush for the chunk's rows, not one per message; on SQLite the write lock first
+                ids.enable(session, len(good), lock_now=True)
                 cfg = app.config
                 window = max(
                     timedelta(hours=cfg.replies.rate_limit_hours),

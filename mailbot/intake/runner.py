@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mailbot.app import App
 from mailbot.config import Config
 from mailbot.errors import SourceError
-from mailbot.intake.parallel import PendingChunk, PrepareWorker
+from mailbot.intake.parallel import MIN_BACKLOG, PendingChunk, PrepareWorker
 from mailbot.intake.pipeline import store_prepared
 from mailbot.model import FetchedMail, Outcome
 from mailbot.replies.outbox import DrainReport, drain
@@ -59,8 +59,17 @@ def build_sources(config: Config) -> list[Source]:
     return sources
 
 
-def poll_source(app: App, source: Source, stop: threading.Event | None = None) -> PollStats:
-    """Process everything pending in one open source. Raises SourceError / StoreError for the caller."""
+def poll_source(
+    app: App,
+    source: Source,
+    stop: threading.Event | None = None,
+    on_commit: Callable[[], None] | None = None,
+) -> PollStats:
+    """Process everything pending in one open source. Raises SourceError / StoreError for the caller.
+
+    ``on_commit`` is called after each committed chunk of a backlog (of at least
+    :data:`~mailbot.intake.parallel.MIN_BACKLOG` messages): the replies it queued can be sent meanwhile
+    (:class:`DrainAlongside`)."""
     stats = PollStats()
     office = app.config.office
     now = app.now()
@@ -98,6 +107,8 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
             ",".join(stored[:20]),
         )
     todo = [k for k in pending if k not in known]
+    if len(todo) < MIN_BACKLOG:
+        on_commit = None  # a chunk or two: the drain after the poll sends them as soon
 
     def archived(mail: FetchedMail) -> bool:
         return (
@@ -151,6 +162,8 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
                             done.append(mail.key)
                         if mail.uid is not None:
                             last_uid = max(last_uid, mail.uid)
+                    if on_commit is not None:
+                        on_commit()
                     if stop is not None and stop.is_set():
                         break
             finally:
@@ -165,14 +178,16 @@ def poll_source(app: App, source: Source, stop: threading.Event | None = None) -
     return stats
 
 
-def poll_once(app: App, sources: Sequence[Source] | None = None) -> PollStats:
-    """Every source once, then reminders and the outbox. Source errors are collected, not raised."""
+def poll_once(
+    app: App, sources: Sequence[Source] | None = None, on_commit: Callable[[], None] | None = None
+) -> PollStats:
+    """Every source once, then reminders. Source errors are collected, not raised."""
     total = PollStats()
     for source in sources if sources is not None else build_sources(app.config):
         try:
             source.open()
             try:
-                total.merge(poll_source(app, source))
+                total.merge(poll_source(app, source, on_commit=on_commit))
             finally:
                 source.close()
         except SourceError as exc:
@@ -188,3 +203,72 @@ def flush_outbox(app: App, *, force: bool = False) -> DrainReport:
     session failure backs the daemon off (``poll``: cron or a person wants an answer now)."""
     with app.drain_lock:
         return drain(app, force=force)
+
+
+class DrainAlongside:
+    """Sends the replies of committed chunks while the poll goes on (``poll --once`` on a backlog).
+
+    A thread drains the outbox each time :meth:`kick` says a chunk was committed — the same
+    :func:`flush_outbox` as after the poll, so each reply is still marked sent and committed on its own
+    (at most the one reply in flight is sent twice after a crash). On SQLite the mark waits for the
+    intake's chunk transaction to commit (after the server's 354, before the message: no wider duplicate
+    window). After a session failure it stops: the drain after the poll tries once more and says what
+    failed. ``with DrainAlongside(app) as d: poll_once(app, on_commit=d.kick)``; :attr:`report` adds up
+    what it sent."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.report = DrainReport()
+        self._kicked = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    def kick(self) -> None:
+        """A chunk was committed: drain now (the thread starts on the first kick)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="drain-alongside", daemon=True)
+            self._thread.start()
+        self._kicked.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._kicked.wait()
+            self._kicked.clear()
+            if self._stop:
+                return
+            try:
+                report = flush_outbox(self.app, force=True)
+            except Exception as exc:  # the drain after the poll tries again and reports
+                log.warning("drain alongside the poll stopped (%s)", exc.__class__.__name__)
+                return
+            add_reports(self.report, report)
+            if report.server_down:
+                return
+
+    def close(self) -> None:
+        """Let the current drain end (the rest is left to the drain after the poll)."""
+        self._stop = True
+        self._kicked.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> DrainAlongside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def add_reports(total: DrainReport, more: DrainReport) -> DrainReport:
+    """``more`` added into ``total`` (counts summed; the later session state wins)."""
+    total.sent += more.sent
+    total.written += more.written
+    total.deferred += more.deferred
+    total.failed += more.failed
+    total.partly_refused += more.partly_refused
+    total.failed_ids.extend(more.failed_ids)
+    total.server_down = more.server_down
+    total.session_error = more.session_error
+    total.retry_at = more.retry_at
+    return total

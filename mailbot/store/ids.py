@@ -43,13 +43,22 @@ class _Ids:
     locked: bool = False  # SQLite: the write lock is held by this transaction
 
 
-def enable(session: Session, block: int) -> bool:
+def enable(session: Session, block: int, *, lock_now: bool = False) -> bool:
     """Hand out ids in this session until its transaction ends; ``block``: the expected number of
-    rows per table (PostgreSQL draws that many numbers at a time). False for other databases."""
+    rows per table (PostgreSQL draws that many numbers at a time). False for other databases.
+
+    ``lock_now`` (SQLite): take the write lock before the transaction reads anything. A transaction
+    that reads first and writes later fails at its first write (SQLITE_BUSY_SNAPSHOT, no waiting)
+    when another writer committed in between — the drain marking a reply sent while the batch reads
+    its cache, say — and the batch would be redone one message at a time."""
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         return False
-    session.info[_KEY] = _Ids(max(1, block), dialect)
+    ids = _Ids(max(1, block), dialect)
+    session.info[_KEY] = ids
+    if lock_now and dialect == "sqlite":
+        session.connection().execute(text("UPDATE submissions SET id = id WHERE 1 = 0"))
+        ids.locked = True
     return True
 
 
