@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mailbot.intake.pipeline import Prepared, PrepareSettings, prepare_with
+from mailbot.intake.prepare import Prepared, PrepareSettings, prepare_with
 from mailbot.model import FetchedMail
-from mailbot.store.queries import pack_raw
+from mailbot.store.packing import pack_raw
 
 if TYPE_CHECKING:
     from mailbot.app import App

@@ -13,25 +13,23 @@ message unflagged on the server and tries again later: nothing is lost.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from mailbot.errors import StoreError
+from mailbot.intake.errortext import describe, error_text
 from mailbot.intake.finalize import finalize
 from mailbot.intake.lookup import look_up, stored_twin
 from mailbot.intake.persist import persist
-from mailbot.intake.quarantine import describe, error_text, quarantine
-from mailbot.judge.assess import Assessment, assess
+from mailbot.intake.prepare import Prepared, PrepareSettings, prepare, prepare_with
+from mailbot.intake.quarantine import quarantine
 from mailbot.judge.loops import auth_failed
-from mailbot.mail.parse import parse_mail
-from mailbot.model import CaseStatus, FetchedMail, Outcome, ParsedMail, Result
+from mailbot.model import CaseStatus, FetchedMail, Outcome, Result
 from mailbot.store import ids
 from mailbot.store.batch import BatchCache
 
@@ -50,80 +48,6 @@ __all__ = [
     "process_one",
     "store_prepared",
 ]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The pure part of processing one message: parsed and assessed, or the reason it could not be."""
-
-    fetched: FetchedMail
-    sha256: str
-    archive: bool
-    parsed: ParsedMail | None = None
-    assessment: Assessment | None = None
-    error: str | None = None  # set when the message must be quarantined
-    packed: tuple[str, bytes] | None = None  # the raw bytes as stored (compressed by the prepare worker)
-
-
-@dataclass(frozen=True)
-class PrepareSettings:
-    """What the pure part needs of the App (picklable: the prepare worker gets a copy)."""
-
-    max_message_bytes: int
-    max_attachment_text: int
-    max_parts: int
-    extra_headers: tuple[str, ...]
-    rules: Any
-    policy: Any
-    domains: Any
-
-    @classmethod
-    def of(cls, app: App) -> PrepareSettings:
-        limits = app.config.limits
-        return cls(
-            limits.max_message_bytes,
-            limits.max_attachment_text,
-            limits.max_parts,
-            tuple(app.config.spam.headers),
-            app.rules,
-            app.policy,
-            app.domains,
-        )
-
-
-def prepare(app: App, fetched: FetchedMail, *, archive: bool = False) -> Prepared:
-    """Parse and assess (no database). Never raises: problems become ``error``."""
-    return prepare_with(PrepareSettings.of(app), fetched, archive, fetched.internaldate or app.now())
-
-
-def prepare_with(s: PrepareSettings, fetched: FetchedMail, archive: bool, now: datetime) -> Prepared:
-    """:func:`prepare` from settings and ``now`` alone (what the prepare worker runs)."""
-    sha = hashlib.sha256(fetched.raw).hexdigest()
-    parsed: ParsedMail | None = None
-    try:
-        if len(fetched.raw) > s.max_message_bytes:
-            return Prepared(
-                fetched,
-                sha,
-                archive,
-                error=(
-                    f"message of {len(fetched.raw)} bytes exceeds limits.max_message_bytes "
-                    f"({s.max_message_bytes})"
-                ),
-            )
-        parsed = parse_mail(
-            fetched.raw,
-            max_attachment_text=s.max_attachment_text,
-            max_parts=s.max_parts,
-            now=now,
-            extra_headers=s.extra_headers,
-        )
-        assessment = assess(
-            parsed, internaldate=fetched.internaldate, rules=s.rules, policy=s.policy, domains=s.domains
-        )
-        return Prepared(fetched, sha, archive, parsed, assessment)
-    except Exception as exc:  # anything the pure core cannot take is quarantined, never lost
-        return Prepared(fetched, sha, archive, parsed, error=error_text(exc, fetched.raw, parsed))
 
 
 def _store(app: App, session: Session, p: Prepared, batch: BatchCache | None = None) -> Result:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,8 +80,48 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(\([^)]*\)|[^\n]*)", re.M)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+@functools.cache
+def migration_heads() -> frozenset[str] | None:
+    """The newest revisions of the migrations folder, read from each file's ``revision`` and
+    ``down_revision`` lines (importing Alembic and its scripts costs more than a poll's first chunk);
+    None when a file does not read that way (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if rev is None or down is None:
+            return None
+        revisions.add(rev.group(1))
+        parents.update(_QUOTED.findall(down.group(1)))
+    heads = revisions - parents
+    return frozenset(heads) if heads and parents <= revisions else None
+
+
+def at_heads(engine: Engine) -> bool:
+    """Whether the database's ``alembic_version`` names exactly the newest revisions (one query)."""
+    heads = migration_heads()
+    if heads is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            have = {str(v) for (v,) in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except SQLAlchemyError:
+        return False  # no schema yet (or no table): Alembic creates it
+    return have == heads
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent; a database already there costs one query)."""
+    if at_heads(engine):
+        return
     from alembic import command
 
     ddl = _transactional_sqlite(engine) if engine.url.get_backend_name() == "sqlite" else engine

@@ -21,14 +21,8 @@ from mailbot.store.models import (
     TrackingCounter,
     Undeliverable,
 )
-
-COMPRESS_ABOVE = 512
-
-
-def pack_raw(raw: bytes) -> tuple[str, bytes]:
-    if len(raw) < COMPRESS_ABOVE:
-        return "none", raw
-    return "zlib", zlib.compress(raw, 1)  # fast; attachments are mostly compressed already
+from mailbot.store.packing import COMPRESS_ABOVE as COMPRESS_ABOVE
+from mailbot.store.packing import pack_raw as pack_raw
 
 
 def unpack_raw(row: RawMessage) -> bytes:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
-import mailbot.intake.pipeline as pipeline_mod
+import mailbot.intake.prepare as prepare_mod
 import mailbot.intake.quarantine as quarantine_mod
 from mailbot.app import App
 from mailbot.config import build_config
@@ -121,7 +121,7 @@ def _app(dovecot, imap_user, smtp_sink, tmp_path: Path) -> App:  # type: ignore[
 def _fail_for_poison(monkeypatch: pytest.MonkeyPatch, *, quarantine_too: bool) -> None:
     """Make our own code fail for the poison message only (the servers stay real): judging raises an
     error that quotes the body, and — with ``quarantine_too`` — storing its raw bytes fails as well."""
-    real_assess = getattr(pipeline_mod, "assess")  # noqa: B009
+    real_assess = getattr(prepare_mod, "assess")  # noqa: B009
     real_add_raw = getattr(quarantine_mod, "add_raw")  # noqa: B009
 
     def assess(parsed, **kw):  # type: ignore[no-untyped-def]
@@ -134,7 +134,7 @@ def _fail_for_poison(monkeypatch: pytest.MonkeyPatch, *, quarantine_too: bool) -
             raise DataError("INSERT INTO raw_messages …", {"data": raw}, Exception("value too long"))
         return real_add_raw(session, sub, raw)
 
-    monkeypatch.setattr(pipeline_mod, "assess", assess)
+    monkeypatch.setattr(prepare_mod, "assess", assess)
     monkeypatch.setattr(quarantine_mod, "add_raw", add_raw)
 
 
