@@ -31,7 +31,7 @@ from mailbot.intake.quarantine import quarantine
 from mailbot.judge.loops import auth_failed
 from mailbot.model import CaseStatus, FetchedMail, Outcome, Result
 from mailbot.store import ids
-from mailbot.store.batch import BatchCache
+from mailbot.store.batch import BatchCache, ReplyCarry
 
 if TYPE_CHECKING:
     from mailbot.app import App
@@ -145,8 +145,11 @@ def process_batch(app: App, items: Sequence[tuple[FetchedMail, bool]]) -> list[R
     return store_prepared(app, [prepare(app, mail, archive=archive) for mail, archive in items])
 
 
-def store_prepared(app: App, prepared: Sequence[Prepared]) -> list[Result]:
-    """The storing half of :func:`process_batch`, for messages already prepared (maybe by the worker)."""
+def store_prepared(app: App, prepared: Sequence[Prepared], carry: ReplyCarry | None = None) -> list[Result]:
+    """The storing half of :func:`process_batch`, for messages already prepared (maybe by the worker).
+
+    ``carry``: what the earlier chunks of the same poll read of the outbox (the batch reads only what
+    is new; a committed batch leaves its view there)."""
     good = [p for p in prepared if p.error is None]
     if len(good) > 1:
         try:
@@ -172,8 +175,11 @@ def store_prepared(app: App, prepared: Sequence[Prepared]) -> list[Result]:
                     senders=[p.parsed.from_addr for p in good if p.parsed is not None],
                     domains=app.domains,
                     now=app.now(),
+                    carry=carry,
                 )
                 done = {id(p): _store(app, session, p, batch) for p in good}
+            if carry is not None:
+                carry.adopt(batch)  # committed
         except OperationalError as exc:
             if not app.db.reachable():
                 raise StoreError(

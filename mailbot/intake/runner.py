@@ -24,6 +24,7 @@ from mailbot.replies.reminders import remind_overdue_cases, remind_unregistered_
 from mailbot.sources import Source
 from mailbot.sources.maildir import MaildirSource
 from mailbot.store import queries
+from mailbot.store.batch import ReplyCarry
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def poll_source(
         ]
         return chunks
 
+    carry = ReplyCarry()  # the outbox as the chunks of this poll saw it (each reads only what is new)
     with PrepareWorker.start(app, len(todo)) as worker:  # parse → assess of the next chunks meanwhile
         batches = iter(source.batches(todo))  # bounded in count and in bytes
         ahead = None
@@ -148,7 +150,7 @@ def poll_source(
             try:
                 for pending_chunk in chunks:
                     chunk = [mail for mail, _ in pending_chunk.items]
-                    results = store_prepared(app, worker.result(pending_chunk))
+                    results = store_prepared(app, worker.result(pending_chunk), carry)
                     for mail, result in zip(chunk, results, strict=True):
                         stats.count(result.outcome)
                         stats.results.append((mail.key, result))

@@ -43,6 +43,10 @@ class BatchCache:
     # created_at of every guarded reply since ``minute_since``, sorted: the storm brake's count
     minute: list[datetime] | None = None
     minute_since: datetime | None = None
+    watermark: int = 0  # the highest outbox id in ``sent``
+    minute_watermark: int = 0  # the highest outbox id in ``minute``
+    noted: list[OutboxItem] = field(default_factory=list)  # the replies this batch queued
+    carried: bool = False  # opened from a carry (else its lists replace the carry's)
 
     @classmethod
     def open(
@@ -54,32 +58,41 @@ class BatchCache:
         senders: Iterable[str] = (),
         domains: DomainPolicy | None = None,
         now: datetime | None = None,
+        carry: ReplyCarry | None = None,
     ) -> BatchCache:
         """Read, in a few queries, what the batch will ask about ``recipients`` and content ``hashes``,
         and (with ``domains``) the registered unit of each From address in ``senders``; with ``now``,
         the guarded replies of the minute before it (read before the batch writes anything, so that
-        the storm brake's first question does not flush the batch's first rows on their own)."""
+        the storm brake's first question does not flush the batch's first rows on their own).
+
+        With ``carry`` (what the earlier batches of the same poll saw), a recipient it knows is read
+        only for the outbox rows it has not seen (:class:`ReplyCarry`)."""
         wanted = sorted({r.lower() for r in recipients if r})
         cache = cls(since=since, sent={r: [] for r in wanted}, history={r: [] for r in wanted})
+        usable = carry is not None and carry.since is not None and carry.since <= since
+        seen = carry.watermark if carry is not None and usable else 0
+        cache.watermark, cache.carried = seen, usable
         if now is not None:
             cache.minute_since = now - timedelta(minutes=1)
-            cache.minute = _guarded_since(session, cache.minute_since)
+            cache.minute, cache.minute_watermark = _minute(
+                session, cache.minute_since, carry if usable else None
+            )
         if domains is not None:
             cache.units.update(units_of_addresses(session, senders, domains))
+        known = [r for r in wanted if usable and carry is not None and r in carry.sent]
+        fresh = [r for r in wanted if not (usable and carry is not None and r in carry.sent)]
+        for i in range(0, len(known), 500):
+            assert carry is not None
+            chunk = known[i : i + 500]
+            if not cache._read_new(session, chunk, carry):
+                fresh.extend(chunk)  # rows it did not see below its watermark: read them all
+        for i in range(0, len(fresh), 500):
+            chunk = fresh[i : i + 500]
+            for rcpt in chunk:
+                cache.sent[rcpt], cache.history[rcpt] = [], []
+            cache._read_rows(session, OutboxItem.recipient.in_(chunk), since)
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
-            guarded: list[tuple[int, str, datetime]] = []
-            rows = session.execute(
-                select(OutboxItem.id, OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at).where(
-                    OutboxItem.recipient.in_(chunk), OutboxItem.created_at >= since
-                )
-            )
-            for item_id, rcpt, kind, at in rows:
-                cache.sent[rcpt].append((kind, at))
-                if kind in GUARDED_KINDS:
-                    guarded.append((item_id, rcpt, at))
-            for rcpt, past in _known_history(session, guarded):
-                cache.history[rcpt].append(past)
             cache.undeliverable.update(
                 session.scalars(select(Undeliverable.address).where(Undeliverable.address.in_(chunk)))
             )
@@ -89,6 +102,48 @@ class BatchCache:
             for sub in session.scalars(q):
                 cache.twins.setdefault(sub.sha256, []).append(sub)
         return cache
+
+    def _read_rows(self, session: Session, where: Any, since: datetime) -> int:
+        """Add the outbox rows matching ``where`` since ``since`` to the lists; how many there were."""
+        guarded: list[tuple[int, str, datetime]] = []
+        n = 0
+        rows = session.execute(
+            select(OutboxItem.id, OutboxItem.recipient, OutboxItem.kind, OutboxItem.created_at).where(
+                where, OutboxItem.created_at >= since
+            )
+        )
+        for item_id, rcpt, kind, at in rows:
+            n += 1
+            self.watermark = max(self.watermark, item_id)
+            self.sent[rcpt].append((kind, at))
+            if kind in GUARDED_KINDS:
+                guarded.append((item_id, rcpt, at))
+        for rcpt, past in _known_history(session, guarded):
+            self.history[rcpt].append(past)
+        return n
+
+    def _read_new(self, session: Session, chunk: Sequence[str], carry: ReplyCarry) -> bool:
+        """Recipients the carry knows: its lists plus the rows above its watermark. False (lists left
+        empty) when the rows since ``since`` are more than that — a row below the watermark committed
+        later (PostgreSQL draws ids before it commits), or a row queued without telling the batch."""
+        since = self.since
+        for rcpt in chunk:
+            self.sent[rcpt] = list(carry.sent[rcpt])
+            self.history[rcpt] = list(carry.history.get(rcpt, ()))
+        had = sum(1 for r in chunk for _, at in self.sent[r] if at >= since)
+        got = self._read_rows(
+            session, and_(OutboxItem.recipient.in_(chunk), OutboxItem.id > carry.watermark), since
+        )
+        total = session.scalar(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(OutboxItem.recipient.in_(chunk), OutboxItem.created_at >= since)
+        )
+        if total == had + got:
+            return True
+        for rcpt in chunk:
+            self.sent[rcpt], self.history[rcpt] = [], []
+        return False
 
     def knows(self, recipient: str) -> bool:
         return recipient.lower() in self.sent
@@ -106,6 +161,7 @@ class BatchCache:
         return len(self.minute) - bisect_left(self.minute, since)  # (a sum per reply was quadratic)
 
     def note_reply(self, item: OutboxItem, past: PastReply | None = None) -> None:
+        self.noted.append(item)
         if item.recipient in self.sent:
             self.sent[item.recipient].append((item.kind, item.created_at))
         if past is not None and item.recipient in self.history:
@@ -115,6 +171,68 @@ class BatchCache:
 
     def note_stored(self, sub: Submission) -> None:
         self.twins.setdefault(sub.sha256, []).append(sub)
+
+
+@dataclass
+class ReplyCarry:
+    """What the committed batches of one poll saw of the outbox, for the next batch of that poll.
+
+    A backlog from few senders made every batch read every earlier reply of the run to them again
+    (quadratic). With a carry, a batch reads for a recipient it knows only the rows above the
+    ``watermark`` (the highest outbox id seen) and checks their number with one count: the rows since
+    the window's start must be exactly the carried ones plus those, else it reads them all. Outbox
+    rows are never deleted and their recipient, kind and creation time never change, so equal counts
+    mean equal lists: the answers are those a full read would give. Only a committed batch is
+    carried (:meth:`adopt`), a rolled-back one leaves it as it was."""
+
+    since: datetime | None = None
+    watermark: int = 0  # every row in ``sent`` has an id at most this
+    sent: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)
+    history: dict[str, list[PastReply]] = field(default_factory=dict)
+    minute: list[datetime] | None = None
+    minute_since: datetime | None = None
+    minute_watermark: int = 0  # every row in ``minute`` has an id at most this
+
+    def adopt(self, batch: BatchCache) -> None:
+        """``batch`` has committed: its lists (with the replies it queued) are the outbox now."""
+        ids = [item.id for item in batch.noted if item.id is not None]
+        if len(ids) < len(batch.noted):  # (an id the flush did not give back): start again
+            self.__init__()  # type: ignore[misc]
+            return
+        if not batch.carried:
+            self.sent, self.history = {}, {}
+        self.since = batch.since
+        self.watermark = max([batch.watermark, *ids])
+        self.sent.update(batch.sent)
+        self.history.update(batch.history)
+        self.minute, self.minute_since = batch.minute, batch.minute_since
+        self.minute_watermark = max([batch.minute_watermark, *ids])
+
+
+def _minute(session: Session, since: datetime, carry: ReplyCarry | None) -> tuple[list[datetime], int]:
+    """created_at of the guarded replies since ``since``, sorted, and the highest id among them: from
+    the carry and the rows above its watermark when their count says that is all of them, else read
+    in full."""
+    guarded = and_(OutboxItem.created_at >= since, OutboxItem.kind.in_(GUARDED_KINDS))
+    if (
+        carry is not None
+        and carry.minute is not None
+        and carry.minute_since is not None
+        and carry.minute_since <= since
+    ):
+        kept = carry.minute[bisect_left(carry.minute, since) :]
+        rows = session.execute(
+            select(OutboxItem.id, OutboxItem.created_at).where(
+                guarded, OutboxItem.id > carry.minute_watermark
+            )
+        ).all()
+        total = session.scalar(select(func.count()).select_from(OutboxItem).where(guarded))
+        if total == len(kept) + len(rows):
+            return sorted([*kept, *(at for _, at in rows)]), max(
+                [carry.minute_watermark, *(i for i, _ in rows)]
+            )
+    rows = session.execute(select(OutboxItem.id, OutboxItem.created_at).where(guarded)).all()
+    return sorted(at for _, at in rows), max([0, *(i for i, _ in rows)])
 
 
 # What the loop guard remembers of the mail a stored reply answered, by outbox id, per engine:
