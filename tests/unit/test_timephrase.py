@@ -1333,3 +1333,33 @@ def test_research_piece_time_is_its_research_activity(text: str, ref: str, phras
         return
     assert event is not None and event.text == phrase
     assert any(r.startswith("research_activity:") for r in event.reasons), event.reasons
+
+
+# Peers' expressions (JioNLP, Recognizers-Text) that reports also use: a lunar date of last year, a day
+# after 月 without 日 at a clause end, 新年 as New Year's Day before 当天/前夕 or alone.
+@pytest.mark.parametrize(
+    ("text", "ref", "phrase", "start"),
+    [
+        (
+            "去年十一月廿九下午4点半",
+            "2021-06-14T01:06:40+08:00",
+            "去年十一月廿九下午4点半",
+            "2021-01-12T16:30",
+        ),
+        ("去年腊月二十三，村里发生火情", "2021-06-14T10:00:00+08:00", "去年腊月二十三", "2021-02-04T00:00"),
+        ("1月3", "2021-06-14T01:06:40+08:00", "1月3", "2021-01-03T00:00"),
+        ("11月25，某小区电梯困人", "2026-11-26T10:00:00+08:00", "11月25", "2026-11-25T00:00"),
+        ("新年当天，某商场扶梯发生故障", "2026-01-02T10:00:00+08:00", "新年当天", "2026-01-01T00:00"),
+        ("新年", "2017-03-22T00:00:00+08:00", "新年", "2017-01-01T00:00"),
+    ],
+)
+def test_peer_expressions(text: str, ref: str, phrase: str, start: str) -> None:
+    event = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert event is not None and event.text == phrase
+    assert event.start.strftime("%Y-%m-%dT%H:%M") == start
+
+
+@pytest.mark.parametrize("text", ["新年伊始，全局召开工作会议部署全年任务", "1月3场培训", "3月5万元"])
+def test_peer_expressions_do_not_over_reach(text: str) -> None:
+    found = [c.text for c in find_time_phrases(text, datetime.fromisoformat("2026-01-05T10:00:00+08:00"), SH)]
+    assert not any(t in ("新年", "1月3", "3月5") for t in found), found

@@ -196,7 +196,9 @@ def _resolve_lunar(g: dict[str, str | None], ref: date) -> _Resolved | None:
     if not 1 <= month <= 12 or not 1 <= n <= 30:
         return None
     year_s = g["ly"] or g["ly2"] or g["ly3"]
-    if year_s is not None:
+    if g.get("lyrel") is not None:  # 去年十一月廿九: the lunar date of last (lunar) year
+        day = lunar_date(ref.year + _YEAR_REL[g["lyrel"] or ""], month, n, leap)
+    elif year_s is not None:
         day = lunar_date(_year(year_s, ref), month, n, leap)
     else:
         day = _latest([lunar_date(y, month, n, leap) for y in (ref.year, ref.year - 1, ref.year - 2)], ref)
