@@ -8,6 +8,7 @@ origin, Message-ID and content hash) and flags.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from mailbot.store.batch import ReplyCarry
 log = logging.getLogger(__name__)
 
 
+SWITCH_INTERVAL = 0.0005  # seconds, while a drain runs alongside the poll (Python's default: 0.005)
 COMMIT_EVERY = 25  # messages per database transaction: the unit finished before a shutdown
 
 
@@ -224,10 +226,15 @@ class DrainAlongside:
         self._kicked = threading.Event()
         self._stop = False
         self._thread: threading.Thread | None = None
+        self._interval = sys.getswitchinterval()
 
     def kick(self) -> None:
         """A chunk was committed: drain now (the thread starts on the first kick)."""
         if self._thread is None:
+            # the main thread is busy storing: without a shorter switch interval each answer of the
+            # SMTP server would wait up to 5 ms for the interpreter (four answers per reply)
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
             self._thread = threading.Thread(target=self._loop, name="drain-alongside", daemon=True)
             self._thread.start()
         self._kicked.set()
@@ -254,6 +261,7 @@ class DrainAlongside:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+            sys.setswitchinterval(self._interval)
 
     def __enter__(self) -> DrainAlongside:
         return self

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from mailbot.app import App
 from mailbot.config import build_config
-from mailbot.intake.runner import DrainAlongside
+from mailbot.intake.runner import SWITCH_INTERVAL, DrainAlongside
 from mailbot.model import OutboxStatus
 from mailbot.replies import compose
 from mailbot.replies.outbox import HEALTH_KEY
@@ -73,14 +73,17 @@ def _queue(app: App, start: int, n: int) -> list[str]:
 
 def test_committed_chunks_are_sent_while_the_poll_goes_on(db_url: str, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     app = _app(db_url, smtp_sink.port)
+    before = sys.getswitchinterval()
     try:
         with DrainAlongside(app) as alongside:
             first = _queue(app, 0, 30)
             alongside.kick()
+            assert sys.getswitchinterval() == SWITCH_INTERVAL < before  # answers are not kept waiting
             assert wait_for(lambda: alongside.report.sent == 30, 30)
             second = _queue(app, 30, 20)
             alongside.kick()
             assert wait_for(lambda: alongside.report.sent == 50, 30)
+        assert sys.getswitchinterval() == before
         got = Counter(m.message()["Message-ID"].strip("<>") for m in smtp_sink.messages)
         assert got == Counter(first + second)  # each once
         with app.db.session() as s:
