@@ -261,6 +261,8 @@ SETS: tuple[tuple[str, Path, str | None, str], ...] = (
         "real texts, fourth fresh batch, test part: held out",
     ),
     ("fresh4-dev", ROOT / "tests/eval/fresh4", "dev", "real texts, fourth fresh batch, dev part"),
+    ("fresh5-test", ROOT / "tests/eval/fresh5", "test", "real texts, fifth fresh batch, test part: held out"),
+    ("fresh5-dev", ROOT / "tests/eval/fresh5", "dev", "real texts, fifth fresh batch, dev part"),
     ("reports", ROOT / "tests/eval/reports.jsonl", None, "synthetic (regression only)"),
     ("holdout", ROOT / "tests/eval/holdout.jsonl", None, "synthetic (regression only)"),
     ("final", ROOT / "tests/eval/final.jsonl", None, "synthetic (regression only)"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailbot.judge.classify.patterns import _Compiled, _fold
+from mailbot.judge.hanzi import simplified, without_pinyin
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,9 @@ class _Doc:
 
 
 def _norm(text: str) -> str:
-    """Fold full-width forms and re-join Chinese lines that a mail client hard-wrapped."""
-    lines = _fold(text).replace("\r\n", "\n").split("\n")
+    """Fold full-width forms, traditional characters and pinyin glosses (:mod:`mailbot.judge.hanzi`), and
+    re-join Chinese lines that a mail client hard-wrapped."""
+    lines = simplified(without_pinyin(_fold(text))).replace("\r\n", "\n").split("\n")
     out = [lines[0]]
     for line in lines[1:]:
         prev, cur = out[-1].rstrip(" \t"), line.lstrip(" \t")
