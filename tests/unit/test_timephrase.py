@@ -1363,3 +1363,40 @@ def test_peer_expressions(text: str, ref: str, phrase: str, start: str) -> None:
 def test_peer_expressions_do_not_over_reach(text: str) -> None:
     found = [c.text for c in find_time_phrases(text, datetime.fromisoformat("2026-01-05T10:00:00+08:00"), SH)]
     assert not any(t in ("新年", "1月3", "3月5") for t in found), found
+
+
+# Round 7 (fresh5 dev, real sentences): 凌晨12时 is past midnight; a bracketed day may carry its part of
+# day (昨晚(10日晚)10點50分 is 22:50); a week note may say 上周日; 自…以来 of a weather event is its start.
+@pytest.mark.parametrize(
+    ("text", "ref", "phrase", "start"),
+    [
+        (
+            "花蓮13日凌晨12時22分發生規模4.5地震",
+            "2025-09-13T18:00:00+08:00",
+            "13日凌晨12時22分",
+            "2025-09-13T00:22",
+        ),
+        (
+            "昨晚(10日晚)10點50分,一輛貨車起火",
+            "2017-06-11T18:00:00+08:00",
+            "昨晚(10日晚)10點50分",
+            "2017-06-10T22:50",
+        ),
+        (
+            "11月16日(上周日)下午4点，商场一部电梯困人",
+            "2025-11-20T18:00:00+08:00",
+            "11月16日(上周日)下午4点",
+            "2025-11-16T16:00",
+        ),
+        (
+            "自8月6日以来,新疆部分地区普降暴雨,山洪暴发并造成重大灾情。",
+            "2005-08-12T11:41:00+08:00",
+            "8月6日",
+            "2005-08-06T00:00",
+        ),
+    ],
+)
+def test_round7_real_sentences(text: str, ref: str, phrase: str, start: str) -> None:
+    event = extract_event_time(text, datetime.fromisoformat(ref), SH)
+    assert event is not None and event.text == phrase, event
+    assert event.start.strftime("%Y-%m-%dT%H:%M") == start

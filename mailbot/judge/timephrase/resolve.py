@@ -284,7 +284,9 @@ def _resolve_date(g: dict[str, str | None], ctx: _Context, ref: date) -> _Resolv
         else:
             day = _infer_month(nd, ref)
         if day is not None:
-            return _Resolved(day, None, resolved.pod, False)
+            npod = g.get("npod")
+            pod = resolved.pod or (("晚上" if npod == "晚" else npod) if npod else None)  # 昨天(11日晚上)
+            return _Resolved(day, None, pod, False)
     return resolved
 
 
@@ -493,6 +495,8 @@ def _build(m: re.Match[str], ctx: _Context, tz: ZoneInfo) -> tuple[EventTime, tu
     if hour is not None and pod is not None:
         if pod in _MIDNIGHT_PODS and hour == 12:
             hour, day_offset = 0, 1  # 晚上12点, 夜里12点: midnight at the end of the day, not noon
+        elif pod == "凌晨" and hour == 12:
+            hour = 0  # 13日凌晨12时22分: twelve past midnight of that day
         elif pod in _NIGHT_PODS and hour < 6:
             day_offset = 1
         elif (pod in _PM_PODS and 1 <= hour < 12) or (pod in ("中午", "午间") and 1 <= hour <= 2):

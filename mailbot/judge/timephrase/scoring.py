@@ -40,7 +40,7 @@ WEIGHTS: dict[str, float] = {
     "explains": 0.5,  # "元旦假期（12月31日至1月2日）": a bracketed date right after a phrase states it exactly
     "deadline": -5.0,  # 请于…前, …之前, 截止: a deadline
     "cumulative_until": -2.5,  # 截至 … inside a sentence: a cut-off of a count
-    "since": -2.0,  # …以来, …至今, …起: the start of a period
+    "since": -0.5,  # …以来, …至今, …起: the start of a period (自8月6日以来…普降暴雨: often the event's start)
     "future_plan": -4.0,  # 将于, 拟于, 计划, 下一步: a plan
     "schedule": -4.0,  # 春节临近, "8月1日至11月10日为集中排查整治阶段": the time ahead, a plan's phase
     "birth_or_founding": -4.0,  # 出生, 建成, 印发, 施行 …: not an event to report
