@@ -1400,3 +1400,24 @@ def test_round7_real_sentences(text: str, ref: str, phrase: str, start: str) -> 
     event = extract_event_time(text, datetime.fromisoformat(ref), SH)
     assert event is not None and event.text == phrase, event
     assert event.start.strftime("%Y-%m-%dT%H:%M") == start
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "phrase", "start"),
+    [
+        (
+            "關於2010年第三季度全國食物中毒事件情況的通報",
+            "2010-10-29T18:00:00+08:00",
+            "2010年第三季度",
+            "2010-07",
+        ),
+        ("2011年第一季度全国食物中毒事件情况", "2011-05-01T10:00:00+08:00", "2011年第一季度", "2011-01"),
+        ("二季度全国重大食物中毒事件报告67起", "2005-07-29T18:00:00+08:00", "二季度", "2005-04"),
+        ("第四季度全区特种设备安全形势", "2026-02-10T10:00:00+08:00", "第四季度", "2025-10"),
+    ],
+)
+def test_a_quarter_is_its_first_month(text: str, ref: str, phrase: str, start: str) -> None:
+    found = find_time_phrases(text, datetime.fromisoformat(ref), SH)
+    hit = next(c for c in found if c.text == phrase)
+    assert hit.event.granularity is G.MONTH
+    assert hit.event.start.strftime("%Y-%m") == start

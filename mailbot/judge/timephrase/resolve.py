@@ -134,6 +134,7 @@ class _Context:
     vague_day: bool = False  # the text says 近日/日前/近期 before any date: a later 当天 has no day
 
 
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _YEAR_REL = {"今年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 
 
@@ -295,9 +296,14 @@ def _resolve_date_core(g: dict[str, str | None], ctx: _Context, ref: date) -> _R
         return _resolve_lunar(g, ref)
     if g["hol"] is not None:
         return _resolve_festival(g, ref)
-    if g["yp"] is not None:  # 2016年底, 去年年底, 今年初
+    if g["yp"] is not None or g["yq"] is not None:  # 2016年底, 去年年底, 今年初, 2010年第三季度
         y = _year(g["ye"], ref) if g["ye"] is not None else ref.year + _YEAR_REL[g["yerel"] or "今年"]
+        if g["yq"] is not None:  # a quarter: its first month (a statistical period → its start)
+            return _Resolved(None, (y, 3 * _QUARTERS[g["yq"]] - 2), None, False)
         return _Resolved(None, (y, 1 if g["yp"] == "初" else 12), None, False)
+    if g["q2"] is not None:  # 二季度: of the reference's year, or last year's when it has not begun
+        first = 3 * _QUARTERS[g["q2"]] - 2
+        return _Resolved(None, (ref.year if first <= ref.month else ref.year - 1, first), None, False)
     if g["jd"] is not None:  # 今(3)日
         d = int(g["jd"])
         jday = ref if g["jrel"] == "今" else ref - timedelta(days=1)
