@@ -1112,3 +1112,18 @@ def test_commentary_is_research() -> None:
         None,
     )
     assert got.category == RS, got.reasons
+
+
+def test_a_national_team_arriving_is_urgent_though_its_visit_reads_as_inspection() -> None:
+    # fresh5 vb081 (real, simplified here): 督查 is both the team's visit and a routine-context word
+    got = classify_text(
+        "国务院食安委对浙江省开展食品安全督查落实",
+        "9月2日至4日,国务院食品安全委员会第四督查组抵浙开展为期3天的食品安全工作实地督查。",
+        None,
+    )
+    assert got.category is Category.URGENT, got.reasons
+    assert any(r.startswith("important_work:") for r in got.reasons)
+    routine = classify_text(
+        "我局开展食品安全督查", "9月2日至4日,我局组织督查组对各县市开展食品安全工作实地督查。", None
+    )
+    assert routine.category is Category.ROUTINE, routine.reasons

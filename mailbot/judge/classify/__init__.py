@@ -155,7 +155,9 @@ def _news_followup(doc: _Doc, c: _Compiled, reasons: list[str], score: float) ->
     return Classification(Category.FOLLOWUP, tuple(out), score, final_m is not None)
 
 
-def _blend(doc: _Doc, c: _Compiled, model: TextModel, score: float, reasons: list[str]) -> Classification:
+def _blend(
+    doc: _Doc, c: _Compiled, model: TextModel, score: float, reasons: list[str], decisive: bool = False
+) -> Classification:
     """The model's call over the report kinds, its urgent logit moved by the rule score (clipped)."""
     threshold = c.rules.urgent_threshold
     logits, present, scale = model.contributions(f"{doc.subject}\n{doc.own}\n{doc.attachments_text}")
@@ -176,7 +178,7 @@ def _blend(doc: _Doc, c: _Compiled, model: TextModel, score: float, reasons: lis
         # costs more than an urgent call on a 续报
         k = u
     fired = {r.partition(":")[0] for r in reasons}
-    if score >= threshold and fired & set(c.rules.decisive_rules):
+    if decisive or (score >= threshold and fired & set(c.rules.decisive_rules)):
         k = u
     office = fired & {"extra_urgent", "extra_routine"}
     if office:  # the office's own patterns ([classify] extra_*_patterns) decide over the model
@@ -205,12 +207,17 @@ def _decide(doc: _Doc, c: _Compiled, model: TextModel | None) -> Classification:
     weak = _weak_followup(doc, c, reasons, score) or _news_followup(doc, c, reasons, score)
     if weak is not None:
         return weak
+    # a decisive rule at full weight (a national team or leader arriving, told in the subject or lead) is
+    # urgent even when the visit's own words (督查, 检查) read as routine context
+    decisive = any(
+        h.rule in c.rules.decisive_rules and h.weight >= c.rules.weight_important_work for h in scored
+    )
     if model is not None and len(doc.subject) + doc.body_size + len(doc.attachments_text) >= model.min_chars:
-        return _blend(doc, c, model, score, reasons)
+        return _blend(doc, c, model, score, reasons, decisive)
     threshold = c.rules.urgent_threshold
-    if score >= threshold:
+    if score >= threshold or decisive:
         final_m = c.final.search(doc.body)
-        reasons.append(f"threshold:{_fmt(score)}>={_fmt(threshold)}")
+        reasons.append(f"threshold:{_fmt(score)}{'>=' if score >= threshold else '<'}{_fmt(threshold)}")
         if final_m:
             reasons.append(f"final_report:{final_m.group(0)}")
         return Classification(Category.URGENT, tuple(reasons), score, final_m is not None)
