@@ -64,14 +64,16 @@ def load_system() -> tuple[Callable[..., Any], Callable[..., Any]]:
     return classify_text, extract_event_time
 
 
-def _takes_research(extract_event_time: Callable[..., Any]) -> bool:
-    """Whether the extractor reads research pieces apart (``research=``; older trees do not)."""
+def _kind_arguments(extract_event_time: Callable[..., Any], category: str) -> dict[str, bool]:
+    """The report kind as mailbot's assess passes it (``research=``, ``followup=``), as far as the
+    extractor under test takes them (older trees take neither)."""
     import inspect
 
     try:
-        return "research" in inspect.signature(extract_event_time).parameters
+        params = inspect.signature(extract_event_time).parameters
     except (TypeError, ValueError):
-        return False
+        return {}
+    return {k: category == k for k in ("research", "followup") if k in params}
 
 
 def _truncate(dt: datetime, granularity: str) -> tuple[int, ...]:
@@ -180,10 +182,8 @@ def evaluate(
             text = row["subject"] + "\n" + row["body"]
             if pred_cat not in REPORT_CATEGORIES:
                 et = None
-            elif pred_cat == "research" and _takes_research(extract_event_time):
-                et = extract_event_time(text, sent_at, TZ, research=True)
             else:
-                et = extract_event_time(text, sent_at, TZ)
+                et = extract_event_time(text, sent_at, TZ, **_kind_arguments(extract_event_time, pred_cat))
             if et is not None:
                 pred_start, pred_text, pred_gran = et.start, et.text, str(et.granularity)
         except Exception as exc:

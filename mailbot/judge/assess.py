@@ -93,7 +93,11 @@ def assess(
         ):
             reference = internaldate
         event = extract_event_time(
-            mail.all_text(), reference, policy.tz, research=classification.category is Category.RESEARCH
+            mail.all_text(),
+            reference,
+            policy.tz,
+            research=classification.category is Category.RESEARCH,
+            followup=classification.category is Category.FOLLOWUP,
         )
     judgement = judge(
         classification.category, event, internaldate=internaldate, date_header=mail.date, policy=policy

@@ -1421,3 +1421,17 @@ def test_a_quarter_is_its_first_month(text: str, ref: str, phrase: str, start: s
     hit = next(c for c in found if c.text == phrase)
     assert hit.event.granularity is G.MONTH
     assert hit.event.start.strftime("%Y-%m") == start
+
+
+def test_a_cutoff_is_the_news_of_a_follow_up_the_classifier_recognised() -> None:
+    # fresh5 vc002 (real, dev): a toll update told as news, without 续报 markers
+    text = (
+        "\n據國家民政部救災救濟司的最新統計:截至8月11日中午13時,間續的大雨山洪已導致新疆洪災受災人數上升至25.14萬人,"
+        "死亡人數上升至7人,失蹤1人。\n於10日中午趕到烏魯木齊的民政部救災工作組一下飛機就趕赴阜康、天池災區,"
+        "11日工作組又奔赴吐魯番協助開展救災工作。"
+    )
+    ref = datetime.fromisoformat("2005-08-11T18:00:00+08:00")
+    news = extract_event_time(text, ref, SH, followup=True)
+    assert news is not None and news.text == "8月11日中午13時"
+    plain = extract_event_time(text, ref, SH)
+    assert plain is None or plain.text != "8月11日中午13時"  # as a count's period it weighs -2.5

@@ -102,7 +102,9 @@ class Candidate:
     reasons: tuple[str, ...]  # why the score is what it is, e.g. ("minute:+3.0", "event_word:发生:+1.5")
 
 
-def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Candidate]:
+def find_time_phrases(
+    text: str, reference: datetime, tz: ZoneInfo, *, followup: bool = False
+) -> list[Candidate]:
     """Every time phrase in ``text``, resolved against ``reference`` (aware) in ``tz``, in text order.
 
     Each candidate's ``score`` says how likely it is the reported event's time: finer phrases score
@@ -158,6 +160,7 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     openings: list[bool] = []
     newline = norm.find("\n")
     subject_end = newline if newline >= 0 else len(norm)
+    news_followup = followup  # the classifier's call: a follow-up told as news, without 续报 markers
     followup = bool(
         _FOLLOWUP_RE.search(norm, 0, subject_end)
         or _FOLLOWUP_BODY_RE.search(norm, subject_end, subject_end + _FOLLOWUP_WINDOW)
@@ -166,7 +169,7 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
     for rank, (event, span, _) in enumerate(found):
         explains = rank > 0 and found[rank - 1][1][1] == span[0] - 1 and norm[span[0] - 1] in "（("
         score, why, opening = _score(
-            norm, span, event, reference, rank, followup, info, explains, rank in datelines
+            norm, span, event, reference, rank, followup, info, explains, rank in datelines, news_followup
         )
         scores.append(score)
         reasons.append(why)
@@ -182,19 +185,20 @@ def find_time_phrases(text: str, reference: datetime, tz: ZoneInfo) -> list[Cand
 
 
 def extract_event_time(
-    text: str, reference: datetime, tz: ZoneInfo, *, research: bool = False
+    text: str, reference: datetime, tz: ZoneInfo, *, research: bool = False, followup: bool = False
 ) -> EventTime | None:
     """When the reported event happened: the best-scoring phrase, or None when none scores above 0.
 
     ``research``: the text is a research piece (调研信息), whose time is only that of the research
     activity it reports (:func:`~mailbot.judge.timephrase.scoring.research_activity`: 调研, 走访, 入户调查 …
     in the phrase's sentence); the dates of what it discusses are not its event, and without a dated
-    activity there is none.
+    activity there is none. ``followup``: the classifier read the text as a follow-up (also one told as
+    news, without 续报 markers): a 截至 cut-off is then the time of its news, not a count's period.
     """
     best: Candidate | None = None
     activity = ""
     norm = normalize(text) if research else ""
-    for cand in find_time_phrases(text, reference, tz):
+    for cand in find_time_phrases(text, reference, tz, followup=followup):
         if cand.score > 0 and (best is None or cand.score > best.score):
             if research:
                 m = research_activity(norm, cand.span)

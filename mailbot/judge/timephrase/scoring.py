@@ -310,6 +310,7 @@ def _score(
     info: TextInfo,
     explains: bool = False,
     dateline: bool = False,
+    news_followup: bool = False,
 ) -> tuple[float, list[str], bool]:
     """Score one phrase → (score, reasons, opens a paragraph).
 
@@ -410,7 +411,8 @@ def _score(
         add("parenthetical")
     if _DEADLINE_AFTER_RE.match(text, end) or _DEADLINE_BEFORE_RE.search(before):
         add("deadline")
-    if not followup and not cutoff_opening and ("截至" in before or "截止" in before):
+    # 截至… in a follow-up (also one the classifier recognised by its headline): the toll as of then is the news
+    if not followup and not news_followup and not cutoff_opening and ("截至" in before or "截止" in before):
         add("cumulative_until")
     if _SINCE_AFTER_RE.match(text, end):
         add("since")
