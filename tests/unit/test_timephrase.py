@@ -1435,3 +1435,40 @@ def test_a_cutoff_is_the_news_of_a_follow_up_the_classifier_recognised() -> None
     assert news is not None and news.text == "8月11日中午13時"
     plain = extract_event_time(text, ref, SH)
     assert plain is None or plain.text != "8月11日中午13時"  # as a count's period it weighs -2.5
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "news"),
+    [
+        (  # fresh4 ub006 (real, dev)
+            "北京朝阳区楼房火灾原因查明,6名责任人被刑事拘留\n北京消防官方微信24日发布通报称 , 5月3日18时16分 , "
+            "北京朝阳区八里庄街道延静里中街4号居民楼发生火灾 , 北京市119指挥中心调派26部消防车到场处置 。 20时许 , "
+            "火灾现场处置完毕 。\n通报还称 , 经调查起火原因系工人明火施工作业引燃房顶可燃物所致 , "
+            "6名责任人涉嫌失火罪已被公安机关刑事拘留 。",
+            "2019-05-25T18:00:00+08:00",
+            "24日",
+        ),
+        (  # fresh4 ub064 (real, dev)
+            "\n8月27日记者从四川省应急厅获悉,四川广汉金雁花炮有限责任公司“7·8”一般烟花爆竹燃爆事故调查报告向社会正式公布,"
+            "经调查认定,该起事故是一起生产安全责任事故。\n7月8日21时05分许,广汉金雁花炮公司引火线生产车间硝化棉库房内"
+            "硝化棉局部自燃后引发多次爆炸。",
+            "2021-08-28T18:00:00+08:00",
+            "8月27日",
+        ),
+    ],
+)
+def test_a_news_follow_up_is_dated_by_its_development_not_the_old_incident(
+    text: str, ref: str, news: str
+) -> None:
+    reference = datetime.fromisoformat(ref)
+    got = extract_event_time(text, reference, SH, followup=True)
+    assert got is not None and got.text == news
+    first = extract_event_time(text, reference, SH)  # read as a first report: the incident
+    assert first is not None and first.text != news
+
+
+def test_a_follow_up_naming_only_the_old_incident_has_no_event_time() -> None:
+    text = "天津爆炸事故已致55人遇难\n8月12日23时30分左右，天津港一危险品仓库发生爆炸。目前搜救工作仍在进行。"
+    reference = datetime.fromisoformat("2015-08-16T18:00:00+08:00")
+    assert extract_event_time(text, reference, SH, followup=True) is None
+    assert extract_event_time(text, reference, SH) is not None
