@@ -1472,3 +1472,11 @@ def test_a_follow_up_naming_only_the_old_incident_has_no_event_time() -> None:
     reference = datetime.fromisoformat("2015-08-16T18:00:00+08:00")
     assert extract_event_time(text, reference, SH, followup=True) is None
     assert extract_event_time(text, reference, SH) is not None
+
+
+def test_yewan_is_the_evening() -> None:
+    # fresh4 ub056 (real, dev)
+    text = "\n8月13日夜晚,中国“五岳”之西岳华山的西峰索道因停电发生故障悬停在高空中,有人被困缆车里。"
+    event = extract_event_time(text, datetime.fromisoformat("2024-08-14T18:00:00+08:00"), SH)
+    assert event is not None and event.text == "8月13日夜晚"
+    assert event.granularity is G.PART_OF_DAY and event.start.hour == 18

@@ -31,6 +31,7 @@ _POD_SPANS: dict[str, tuple[int, int]] = {
     "傍晚": (17, 19),
     "晚上": (18, 24),
     "晚间": (18, 24),
+    "夜晚": (18, 24),  # 8月13日夜晚: the evening, as 晚上
     "晚": (18, 24),
     "夜间": (20, 30),
     "夜里": (20, 30),
@@ -40,13 +41,15 @@ _POD_SPANS: dict[str, tuple[int, int]] = {
 }
 
 
-_PM_PODS = frozenset({"下午", "午后", "傍晚", "晚上", "晚间", "晚", "夜间", "夜里", "夜", "深夜", "半夜"})
+_PM_PODS = frozenset(
+    {"下午", "午后", "傍晚", "晚上", "晚间", "夜晚", "晚", "夜间", "夜里", "夜", "深夜", "半夜"}
+)
 
 
 _NIGHT_PODS = frozenset({"夜间", "夜里", "夜", "深夜", "半夜"})
 
 
-_MIDNIGHT_PODS = frozenset({"晚上", "晚间", "晚", "夜间", "夜里", "夜", "深夜", "半夜"})
+_MIDNIGHT_PODS = frozenset({"晚上", "晚间", "夜晚", "晚", "夜间", "夜里", "夜", "深夜", "半夜"})
 
 
 # Relative day words: (anchor, day offset, implied part of day). anchor "ref" = the reference
