@@ -1480,3 +1480,14 @@ def test_yewan_is_the_evening() -> None:
     event = extract_event_time(text, datetime.fromisoformat("2024-08-14T18:00:00+08:00"), SH)
     assert event is not None and event.text == "8月13日夜晚"
     assert event.granularity is G.PART_OF_DAY and event.start.hour == 18
+
+
+def test_an_announcement_in_a_follow_up_is_its_development_not_the_recap() -> None:
+    # fresh4 ub078 (real, dev)
+    text = (
+        "安徽当涂化工厂致14人死亡爆炸事故责任人被拘\n新华网合肥6月20日电 (记者葛如江) 安徽省安全生产监督管理局副局长、"
+        "安徽当涂县“6·16”爆炸事故调查组组长陈硕20日零时30分在新闻发布会上宣布,该起事故的3名责任人已被刑事拘留。"
+        "6月16日下午3时09分,当涂县一化工厂发生爆炸。"
+    )
+    event = extract_event_time(text, datetime.fromisoformat("2006-06-20T10:49:00+08:00"), SH, followup=True)
+    assert event is not None and event.text == "20日零时30分"
