@@ -1491,3 +1491,15 @@ def test_an_announcement_in_a_follow_up_is_its_development_not_the_recap() -> No
     )
     event = extract_event_time(text, datetime.fromisoformat("2006-06-20T10:49:00+08:00"), SH, followup=True)
     assert event is not None and event.text == "20日零时30分"
+
+
+def test_a_news_follow_up_reports_its_response_as_news() -> None:
+    # fresh4 ua033 (real, dev): 搜索工作上周五正式结束 is the development of the Miami collapse
+    text = (
+        "\n邁阿密住宅大廈倒塌,救援人員找到最後一個失蹤者的屍體,事故造成98人死亡。\n最後找到的失蹤者是一個54歲女子,"
+        "當局已通知她家人。搜索工作上周五正式結束,當局繼續在現場清理。大廈上月24日凌晨倒塌。"
+    )
+    reference = datetime.fromisoformat("2021-07-27T18:00:00+08:00")
+    news = extract_event_time(text, reference, SH, followup=True)
+    assert news is not None and news.text == "上周五"
+    assert news.start.strftime("%Y-%m-%d") == "2021-07-23"

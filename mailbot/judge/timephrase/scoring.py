@@ -398,7 +398,7 @@ def _score(
         0
     ]  # "…许，某地发生…，10时40分救出": not 救出
     if _RESPONSE_BEFORE_RE.search(before) or _RESPONSE_AFTER_RE.search(own_clause):
-        add("response_in_followup" if followup else "response")
+        add("response_in_followup" if followup or news_followup else "response")
     if followup:
         comma = _COMMA_RE.search(text, end, end + 60)
         if _ORIGINAL_EVENT_RE.search(text[end : comma.start() if comma else end + 60]):
@@ -474,7 +474,7 @@ def _score(
     if dateline:
         add("dateline")
     elif reporter:
-        add("reporter_learned_in_followup" if followup else "reporter_learned")
+        add("reporter_learned_in_followup" if followup or news_followup else "reporter_learned")
     return score, reasons, opening
 
 
