@@ -1503,3 +1503,14 @@ def test_a_news_follow_up_reports_its_response_as_news() -> None:
     news = extract_event_time(text, reference, SH, followup=True)
     assert news is not None and news.text == "上周五"
     assert news.start.strftime("%Y-%m-%d") == "2021-07-23"
+
+
+def test_a_publication_is_the_news_of_a_follow_up() -> None:
+    # fresh4 ub045 (real, dev)
+    text = (
+        "江西火灾39死 市委书记等被处分 55名公职人员追责问责\n江西省新余佳乐苑临街店铺在1月24日发生了一起特别重大的火灾事故。"
+        "据江西省纪委监委10月16日公布的信息显示,此事故导致10名相关人员因涉嫌违法犯罪被公安机关立案侦查。"
+    )
+    reference = datetime.fromisoformat("2024-10-16T11:07:01+08:00")
+    news = extract_event_time(text, reference, SH, followup=True)
+    assert news is not None and news.text == "10月16日"

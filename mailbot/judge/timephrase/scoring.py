@@ -428,7 +428,10 @@ def _score(
         add("future_plan")
     elif _SCHEDULE_AFTER_RE.match(text, end):
         add("schedule")
-    if _BIRTH_AFTER_RE.match(text, end) or before.endswith("成立于"):
+    birth = _BIRTH_AFTER_RE.match(text, end)
+    if birth and (followup or news_followup) and birth.group().strip() in ("公布", "发布的"):
+        birth = None  # 纪委10月16日公布的信息: in a follow-up the publication is the news
+    if birth or before.endswith("成立于"):
         add("birth_or_founding")
     if text.rfind("《", max(0, start - 80), start) > text.rfind("》", max(0, start - 80), start):
         add("in_title")
