@@ -1,4 +1,4 @@
-"""The real-text corpora (tests/eval/real, fresh, fresh2 … fresh5) keep the rules of their guide.
+"""The real-text corpora (tests/eval/real, fresh, fresh2 … fresh6) keep the rules of their guide.
 
 tests/eval/real/GUIDE.md: every row has its fields and its source, a body of at most 600 characters,
 a granularity exactly when it has an event time, an event-time phrase copied from the text, the split
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
-FOLDERS = ("real", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")
+FOLDERS = ("real", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
 FIELDS = {
     "id",
     "subject",
