@@ -52,7 +52,13 @@ if str(ROOT) not in sys.path:
 
 TZ = ZoneInfo("Asia/Shanghai")
 SCORING = ROOT / "mailbot" / "judge" / "timephrase" / "scoring.py"
-DEFAULT_REAL = ("tests/eval/real", "tests/eval/fresh2", "tests/eval/fresh3", "tests/eval/fresh4")
+DEFAULT_REAL = (
+    "tests/eval/real",
+    "tests/eval/fresh2",
+    "tests/eval/fresh3",
+    "tests/eval/fresh4",
+    "tests/eval/fresh5",
+)
 REPORTS = ("urgent", "routine", "followup")
 
 
@@ -215,7 +221,9 @@ def _write(weights: dict[str, float]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--real", action="append", help="real folders whose dev rows train (default: all four)")
+    ap.add_argument(
+        "--real", action="append", help="real folders whose dev rows train (default: the five scored ones)"
+    )
     ap.add_argument("--synthetic-weight", type=float, default=0.3)
     ap.add_argument("--lambda", dest="lams", type=float, nargs="+", default=[0.3, 1.0, 3.0, 10.0])
     ap.add_argument(
