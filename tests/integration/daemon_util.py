@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
+from mailbot.app import App
+from mailbot.replies import compose
 from mailbot.store.db import Database
 from mailbot.store.models import Submission
 
@@ -143,3 +145,22 @@ def receipts(sink) -> Counter[str]:  # type: ignore[no-untyped-def]
     return Counter(
         m.message()["In-Reply-To"] for m in sink.messages if m.message()["X-Mailbot-Kind"] == "receipt"
     )
+
+
+def queue_receipts(app: App, n: int, start: int = 0) -> list[str]:
+    """``n`` pending receipts committed in one transaction (Chinese text: an 8bit body); their Message-IDs."""
+    ids = []
+    with app.db.session() as session:
+        for i in range(start, start + n):
+            reply = compose.render_reply(
+                app,
+                "receipt",
+                f"{i}",
+                template="receipt_short",
+                context={"tracking_no": f"JB-2026-{i:06d}", "received_at": app.now()},
+                to=[f"unit{i}@xjzj.gov.cn"],
+                subject=f"[回执 JB-2026-{i:06d}] 来信已收到",
+            )
+            compose.enqueue(app, session, reply, dedupe_key=f"test:{i}")
+            ids.append(reply.message_id)
+    return ids

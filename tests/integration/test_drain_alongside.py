@@ -22,7 +22,6 @@ from mailbot.app import App
 from mailbot.config import build_config
 from mailbot.intake.runner import SWITCH_INTERVAL, DrainAlongside
 from mailbot.model import OutboxStatus
-from mailbot.replies import compose
 from mailbot.replies.outbox import HEALTH_KEY
 from mailbot.store.db import Database
 from mailbot.store.models import OutboxItem, SmtpHealth, Submission
@@ -31,6 +30,7 @@ from tests.integration.daemon_util import (
     count_submissions,
     env_for,
     import_units,
+    queue_receipts,
     receipts,
     wait_for,
     write_config,
@@ -52,35 +52,16 @@ def _app(db_url: str, port: int) -> App:
     return App.create(config, clock=lambda: datetime.now(UTC))
 
 
-def _queue(app: App, start: int, n: int) -> list[str]:
-    """``n`` pending receipts committed in one transaction (a chunk); their Message-IDs."""
-    ids = []
-    with app.db.session() as session:
-        for i in range(start, start + n):
-            reply = compose.render_reply(
-                app,
-                "receipt",
-                f"{i}",
-                template="receipt_short",
-                context={"tracking_no": f"JB-2026-{i:06d}", "received_at": app.now()},
-                to=[f"unit{i}@xjzj.gov.cn"],
-                subject=f"[回执 JB-2026-{i:06d}] 来信已收到",
-            )
-            compose.enqueue(app, session, reply, dedupe_key=f"test:{i}")
-            ids.append(reply.message_id)
-    return ids
-
-
 def test_committed_chunks_are_sent_while_the_poll_goes_on(db_url: str, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     app = _app(db_url, smtp_sink.port)
     before = sys.getswitchinterval()
     try:
         with DrainAlongside(app) as alongside:
-            first = _queue(app, 0, 30)
+            first = queue_receipts(app, 30, 0)
             alongside.kick()
             assert sys.getswitchinterval() == SWITCH_INTERVAL < before  # answers are not kept waiting
             assert wait_for(lambda: alongside.report.sent == 30, 30)
-            second = _queue(app, 30, 20)
+            second = queue_receipts(app, 20, 30)
             alongside.kick()
             assert wait_for(lambda: alongside.report.sent == 50, 30)
         assert sys.getswitchinterval() == before
@@ -97,10 +78,10 @@ def test_a_failed_session_stops_it_and_is_charged_once(db_url: str) -> None:
     app = _app(db_url, free_port())  # nothing listens there
     try:
         alongside = DrainAlongside(app)
-        _queue(app, 0, 5)
+        queue_receipts(app, 5, 0)
         alongside.kick()
         assert wait_for(lambda: alongside.report.server_down, 30)
-        _queue(app, 5, 5)
+        queue_receipts(app, 5, 5)
         alongside.kick()  # the thread has ended: no second try in this run
         alongside.close()
         assert alongside.report.sent == 0 and alongside.report.session_error

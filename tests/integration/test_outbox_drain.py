@@ -19,10 +19,10 @@ from sqlalchemy import select, update
 from mailbot.app import App
 from mailbot.config import build_config
 from mailbot.model import OutboxStatus
-from mailbot.replies import compose
 from mailbot.replies.outbox import CHUNK, DrainReport, _PgClaims, _Run, drain
 from mailbot.store import queries
 from mailbot.store.models import OutboxItem
+from tests.integration.daemon_util import queue_receipts
 from tests.rig import free_port
 
 
@@ -38,25 +38,6 @@ def _app(db_url: str, port: int) -> App:
     return App.create(config, clock=lambda: datetime.now(UTC))
 
 
-def _queue(app: App, n: int, start: int = 0) -> list[str]:
-    """``n`` pending receipts (Chinese text: an 8bit body); their Message-IDs."""
-    ids = []
-    with app.db.session() as session:
-        for i in range(start, start + n):
-            reply = compose.render_reply(
-                app,
-                "receipt",
-                f"{i}",
-                template="receipt_short",
-                context={"tracking_no": f"JB-2026-{i:06d}", "received_at": app.now()},
-                to=[f"unit{i}@xjzj.gov.cn"],
-                subject=f"[回执 JB-2026-{i:06d}] 来信已收到",
-            )
-            compose.enqueue(app, session, reply, dedupe_key=f"test:{i}")
-            ids.append(reply.message_id)
-    return ids
-
-
 def _message_ids(sink: Any) -> list[str]:
     return [m.message()["Message-ID"].strip("<>") for m in sink.messages]
 
@@ -64,7 +45,7 @@ def _message_ids(sink: Any) -> list[str]:
 def test_chunks_send_each_reply_once_as_8bit(db_url: str, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     app = _app(db_url, smtp_sink.port)
     try:
-        queued = _queue(app, CHUNK * 2 + 7)
+        queued = queue_receipts(app, CHUNK * 2 + 7)
         report = drain(app)
         assert (report.sent, report.deferred, report.failed) == (len(queued), 0, 0)
         assert sorted(_message_ids(smtp_sink)) == sorted(queued)
@@ -87,7 +68,7 @@ def test_two_drains_at_once_on_postgresql_send_each_reply_once(pg, smtp_sink) ->
     url = pg.create_database()
     apps = [_app(url, smtp_sink.port), _app(url, smtp_sink.port)]
     try:
-        queued = _queue(apps[0], 300)
+        queued = queue_receipts(apps[0], 300)
         reports: list[DrainReport] = []
         go = threading.Barrier(2)
 
@@ -112,7 +93,7 @@ def test_rows_claimed_by_another_instance_wait_until_it_lets_go(pg, smtp_sink) -
     url = pg.create_database()
     holder, other = _app(url, smtp_sink.port), _app(url, smtp_sink.port)
     try:
-        _queue(holder, 30)
+        queue_receipts(holder, 30)
         claims = _PgClaims(holder)
         held, _ = claims.claim(holder.now(), 10, 0)
         assert len(held) == 10
@@ -130,7 +111,7 @@ def test_rows_claimed_by_another_instance_wait_until_it_lets_go(pg, smtp_sink) -
 def test_a_row_the_office_held_meanwhile_is_not_sent(db_url: str, smtp_sink) -> None:  # type: ignore[no-untyped-def]
     app = _app(db_url, smtp_sink.port)
     try:
-        _queue(app, 2)
+        queue_receipts(app, 2)
         with app.db.session() as s:
             first, second = queries.due_outbox(s, app.now(), 10, lock=False)
         with app.db.session() as s:  # e.g. `mailbot outbox` or the console, after the drain read the chunk
@@ -182,7 +163,7 @@ def test_a_server_without_8bitmime_gets_base64_bodies(tmp_path, seven_bit_server
     handler, port = seven_bit_server
     app = _app(f"sqlite:///{tmp_path / 'm.db'}", port)
     try:
-        _queue(app, 3)
+        queue_receipts(app, 3)
         with app.db.session() as s:
             stored = {r.message_id: r.raw for r in s.scalars(select(OutboxItem))}
         assert drain(app).sent == 3
